@@ -1,0 +1,45 @@
+# The ART book. Two commands do everything on a fresh machine:
+#   make book   build the dataset, execute every chapter (profile book), build the HTML book
+#   make test   run the test suite (unit tests + chapters under the ci profile + nbval)
+# Both create .venv and install the project into it unless a virtual environment is active.
+
+SHELL := /bin/bash
+PROFILE ?= book
+ifdef VIRTUAL_ENV
+  PY := $(VIRTUAL_ENV)/bin/python
+  STAMP := $(VIRTUAL_ENV)/.artbook-installed
+else
+  PY := .venv/bin/python
+  STAMP := .venv/.artbook-installed
+endif
+export HF_HUB_OFFLINE := 1
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: book test install clean bench
+
+$(PY):
+	python3 -m venv .venv
+
+# torch and torchvision are pinned here to the builds this machine's pip serves from disk.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.14.1 torchvision==0.29.1
+	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+book: $(STAMP)
+	$(PY) -m artlib book --profile $(PROFILE)
+	@echo "open _build/html/index.html"
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_synth.py
+
+clean:
+	rm -rf _build build book/executed

@@ -1,0 +1,230 @@
+"""Placing a foreground on a canvas: placements, boxes, alpha pasting (numpy and torch).
+
+Conventions used by the whole book:
+
+* Coordinates are *normalised canvas units*: ``x`` is a fraction of the canvas width and
+  ``y`` a fraction of its height, both in [0, 1], origin at the top-left corner.
+* A :class:`Placement` ``(x, y, scale)`` puts the foreground's **anchor**, the bottom-centre
+  of its bounding box (the feet of a standing person), at ``(x, y)``; ``scale`` is the
+  foreground's height as a fraction of the canvas height. The paper's search space
+  ``(x, y, scale)`` (Section 4.1) is exactly this triple.
+* A *sprite* is a tightly cropped foreground, ``(h, w, 4)`` RGBA with straight alpha,
+  values in [0, 1] (or uint8). Pasting resamples the sprite once, bilinearly, with the
+  pixel-centre convention of ``torch.nn.functional.grid_sample(align_corners=False)``, on
+  premultiplied colour, so :func:`paste` and :func:`paste_torch` agree to float precision
+  (see ``tests/test_compose.py`` for the tolerance) and the torch version is differentiable
+  in ``(x, y, scale)``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy import ndimage
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a foreground stands: anchor ``(x, y)`` (bottom-centre) and ``scale``.
+
+    ``scale`` is the foreground's height as a fraction of the canvas height.
+    """
+
+    x: float
+    y: float
+    scale: float
+
+    def __post_init__(self) -> None:
+        for name in ("x", "y", "scale"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float, np.floating, np.integer)) or not math.isfinite(v):
+                raise ValueError(f"Placement.{name} must be a finite number, got {v!r}")
+        if self.scale <= 0:
+            raise ValueError(f"Placement.scale must be > 0, got {self.scale}")
+
+    def moved(self, dx: float, dy: float, ratio: float) -> "Placement":
+        """The placement shifted by ``(dx, dy)`` and scaled by ``ratio`` about its anchor."""
+        return Placement(float(self.x + dx), float(self.y + dy), float(self.scale * ratio))
+
+    def distance(self, other: "Placement") -> float:
+        """Euclidean distance between two anchors, in normalised canvas units."""
+        return float(math.hypot(self.x - other.x, self.y - other.y))
+
+    def as_tuple(self) -> tuple[float, float, float]:
+        return (float(self.x), float(self.y), float(self.scale))
+
+
+def _as_float_image(img: np.ndarray, channels: int, what: str) -> np.ndarray:
+    img = np.asarray(img)
+    if img.ndim != 3 or img.shape[2] != channels:
+        raise ValueError(f"{what} must have shape (H, W, {channels}), got {img.shape}")
+    if img.dtype == np.uint8:
+        return img.astype(np.float32) / 255.0
+    if not np.issubdtype(img.dtype, np.floating):
+        raise ValueError(f"{what} must be uint8 or float in [0, 1], got dtype {img.dtype}")
+    return img.astype(np.float32, copy=False)
+
+
+def sprite_width(sprite_hw: tuple[int, int], scale: float, canvas_hw: tuple[int, int]) -> float:
+    """Width of a pasted sprite as a fraction of the canvas width."""
+    (h, w), (H, W) = sprite_hw, canvas_hw
+    return scale * (H / W) * (w / h)
+
+
+def placement_box(
+    sprite_hw: tuple[int, int], placement: Placement, canvas_hw: tuple[int, int]
+) -> np.ndarray:
+    """Bounding box ``(x0, y0, x1, y1)`` of a pasted sprite, normalised canvas units."""
+    sw = sprite_width(sprite_hw, placement.scale, canvas_hw)
+    return np.array(
+        [placement.x - sw / 2, placement.y - placement.scale, placement.x + sw / 2, placement.y],
+        dtype=np.float64,
+    )
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray | float:
+    """Intersection over union of boxes ``(..., 4)`` as ``(x0, y0, x1, y1)``; broadcasts."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape[-1] != 4 or b.shape[-1] != 4:
+        raise ValueError(f"boxes must end in 4 coordinates, got {a.shape} and {b.shape}")
+    iw = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
+    ih = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
+    inter = iw * ih
+    area = lambda z: np.clip(z[..., 2] - z[..., 0], 0, None) * np.clip(z[..., 3] - z[..., 1], 0, None)
+    union = area(a) + area(b) - inter
+    out = np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
+    return float(out) if out.ndim == 0 else out
+
+
+def _check_fits(sprite_hw: tuple[int, int], placement: Placement, canvas_hw: tuple[int, int]) -> None:
+    x0, y0, x1, y1 = placement_box(sprite_hw, placement, canvas_hw)
+    if (x1 - x0) > 1 + 1e-9 or (y1 - y0) > 1 + 1e-9:
+        H, W = canvas_hw
+        raise ValueError(
+            f"foreground larger than the canvas: a {sprite_hw[0]}x{sprite_hw[1]} sprite at scale "
+            f"{placement.scale:.3f} covers {(y1 - y0) * H:.0f}x{(x1 - x0) * W:.0f} px on a {H}x{W} canvas"
+        )
+
+
+def render_foreground(
+    sprite: np.ndarray, placement: Placement, canvas_hw: tuple[int, int]
+) -> np.ndarray:
+    """Resample a sprite onto an empty canvas: the paper's F (or a moved F').
+
+    Args:
+        sprite: ``(h, w, 4)`` RGBA, straight alpha, uint8 or float in [0, 1].
+        placement: where the sprite's anchor goes.
+        canvas_hw: ``(H, W)`` of the canvas.
+
+    Returns:
+        ``(H, W, 4)`` float32 RGBA with **premultiplied** colour (RGB on black).
+
+    Raises:
+        ValueError: if the sprite's alpha is empty or it is larger than the canvas.
+    """
+    spr = _as_float_image(sprite, 4, "sprite")
+    if float(spr[..., 3].max(initial=0.0)) <= 0.0:
+        raise ValueError("foreground alpha is empty: nothing to paste")
+    h, w = spr.shape[:2]
+    H, W = canvas_hw
+    _check_fits((h, w), placement, canvas_hw)
+    pre = np.concatenate([spr[..., :3] * spr[..., 3:], spr[..., 3:]], axis=2)
+    out = np.zeros((H, W, 4), np.float32)
+    x0, y0, x1, y1 = placement_box((h, w), placement, canvas_hw)
+    r0, r1 = max(0, int(math.floor(y0 * H)) - 1), min(H, int(math.ceil(y1 * H)) + 1)
+    c0, c1 = max(0, int(math.floor(x0 * W)) - 1), min(W, int(math.ceil(x1 * W)) + 1)
+    if r0 >= r1 or c0 >= c1:
+        return out  # entirely off the canvas
+    rows = (np.arange(r0, r1) + 0.5) / H
+    cols = (np.arange(c0, c1) + 0.5) / W
+    # canvas pixel centre -> sprite pixel index (same map as paste_torch's affine grid)
+    si = (rows - y0) / (y1 - y0) * h - 0.5
+    sj = (cols - x0) / (x1 - x0) * w - 0.5
+    ii, jj = np.meshgrid(si, sj, indexing="ij")
+    for c in range(4):
+        out[r0:r1, c0:c1, c] = ndimage.map_coordinates(
+            pre[..., c], [ii, jj], order=1, mode="grid-constant", cval=0.0, prefilter=False
+        )
+    return out
+
+
+def composite(background: np.ndarray, foreground: np.ndarray) -> np.ndarray:
+    """Alpha-blend a premultiplied ``(H, W, 4)`` foreground over a ``(H, W, 3)`` background."""
+    bg = _as_float_image(background, 3, "background")
+    fg = _as_float_image(foreground, 4, "foreground")
+    if bg.shape[:2] != fg.shape[:2]:
+        raise ValueError(f"background {bg.shape[:2]} and foreground {fg.shape[:2]} differ in size")
+    return fg[..., :3] + (1.0 - fg[..., 3:]) * bg
+
+
+def paste(background: np.ndarray, sprite: np.ndarray, placement: Placement) -> np.ndarray:
+    """Paste an RGBA sprite on a background at a placement (alpha blending).
+
+    Args:
+        background: ``(H, W, 3)`` uint8 or float in [0, 1].
+        sprite: ``(h, w, 4)`` RGBA, straight alpha.
+        placement: anchor and scale of the sprite.
+
+    Returns:
+        ``(H, W, 3)`` float32 composite in [0, 1].
+    """
+    bg = _as_float_image(background, 3, "background")
+    return composite(bg, render_foreground(sprite, placement, bg.shape[:2]))
+
+
+def placement_theta(
+    x: torch.Tensor, y: torch.Tensor, scale: torch.Tensor, sprite_hw: tuple[int, int], canvas_hw: tuple[int, int]
+) -> torch.Tensor:
+    """Affine ``theta`` ``(B, 2, 3)`` mapping canvas grid coordinates to sprite coordinates.
+
+    With ``align_corners=False`` both grids span [-1, 1] edge to edge, so a canvas point
+    ``u = (cx + 1) / 2`` lands on sprite fraction ``(u - left) / width``.
+    """
+    (h, w), (H, W) = sprite_hw, canvas_hw
+    sw = scale * (H / W) * (w / h)
+    left, top = x - sw / 2, y - scale
+    zero = torch.zeros_like(x)
+    row0 = torch.stack([1 / sw, zero, (1 - 2 * left) / sw - 1], dim=-1)
+    row1 = torch.stack([zero, 1 / scale, (1 - 2 * top) / scale - 1], dim=-1)
+    return torch.stack([row0, row1], dim=-2)
+
+
+def render_foreground_torch(
+    sprite: torch.Tensor,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    scale: torch.Tensor,
+    canvas_hw: tuple[int, int],
+) -> torch.Tensor:
+    """Differentiable :func:`render_foreground`: ``(B, 4, h, w)`` straight RGBA -> ``(B, 4, H, W)``.
+
+    The result has premultiplied colour. ``x``, ``y``, ``scale`` are ``(B,)`` tensors and
+    may require grad.
+    """
+    if sprite.ndim != 4 or sprite.shape[1] != 4:
+        raise ValueError(f"sprite must have shape (B, 4, h, w), got {tuple(sprite.shape)}")
+    pre = torch.cat([sprite[:, :3] * sprite[:, 3:], sprite[:, 3:]], dim=1)
+    theta = placement_theta(x, y, scale, tuple(sprite.shape[-2:]), canvas_hw).to(sprite.dtype)
+    grid = F.affine_grid(theta, [sprite.shape[0], 4, *canvas_hw], align_corners=False)
+    return F.grid_sample(pre, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def paste_torch(
+    background: torch.Tensor,
+    sprite: torch.Tensor,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    scale: torch.Tensor,
+) -> torch.Tensor:
+    """Differentiable :func:`paste`: ``(B, 3, H, W)`` background, ``(B, 4, h, w)`` sprite.
+
+    Returns the ``(B, 3, H, W)`` composite; gradients flow to ``x``, ``y`` and ``scale``
+    through ``affine_grid``/``grid_sample``.
+    """
+    if background.ndim != 4 or background.shape[1] != 3:
+        raise ValueError(f"background must have shape (B, 3, H, W), got {tuple(background.shape)}")
+    fg = render_foreground_torch(sprite, x, y, scale, tuple(background.shape[-2:]))
+    return fg[:, :3] + (1 - fg[:, 3:]) * background

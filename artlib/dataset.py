@@ -1,0 +1,547 @@
+"""The ART dataset of Section 3: sources on disk, a manifest of samples, a torch Dataset.
+
+For each source ``i`` the build stores, once, under ``sources/NNNNNN/``:
+
+* ``image.png``  the photo (a person standing in a scene), RGB;
+* ``person.png`` the person's tight sprite, RGBA (straight alpha);
+* ``fg.png``     the foreground F_i: the sprite on an empty full canvas, RGBA;
+* ``bg.png``     the background B_i, RGB: the scene rendered without the person
+  (``background_mode="clean"``) or the photo with the person cut out and the hole
+  inpainted (``"inpaint"``, as the paper's pipeline does);
+* ``parse.png``  the parsing map S_i of B_i, one label id per pixel (8-bit gray);
+* ``meta.json``  place, outfit, placement, split and SHA-256 of every file; written last,
+  so its presence marks a finished source and a killed build resumes after it.
+
+``manifest.json`` then lists every sample (Section 3, "Training Data Preparation"):
+
+========  =========  ===========  ===============================================
+kind      content    spatial      what
+========  =========  ===========  ===============================================
+``D+``    1          1            F_i at its own place on B_i
+``D_s-``  1          eq. (1)      F_i moved and scaled (``spatial_per_positive``)
+``D_c-``  0          0            F_j, j != i, on B_i (``content_per_positive``)
+========  =========  ===========  ===============================================
+
+The paper's Table 1 prints the spatial column of the two negative rows swapped; we follow
+the authors' code (content negatives carry spatial target 0). Content negatives are drawn
+by derangements within a split, so no foreground meets its own background. The train/test
+split is by source, so no foreground and no background appears in both splits (the authors'
+split shares them, which makes their test numbers optimistic).
+
+Moved foregrounds F' are rendered on the fly by :class:`ARTDataset`, from the sprite.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import asdict, dataclass, fields
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm import tqdm
+
+from . import synth
+from .compose import Placement, placement_box, render_foreground
+from .files import atomic_write_json, read_image, read_json, sha256_file, write_png
+from .inpaint import inpaint_background
+from .score import max_displacement, spatial_score
+
+SCHEMA_VERSION = 1
+KINDS: tuple[str, ...] = ("D+", "D_s-", "D_c-")
+SPLITS: tuple[str, ...] = ("train", "test")
+SOURCE_FILES: tuple[str, ...] = ("image.png", "person.png", "fg.png", "bg.png", "parse.png")
+BACKGROUND_MODES = ("clean", "inpaint")
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Everything that determines a dataset; stored in ``build.json`` and the manifest.
+
+    Spatial negatives (``D_s-``) move the anchor by ``u * x_max`` in a uniformly random
+    direction, ``u ~ U(0, shift_max_fraction)``, and scale the person by
+    ``r = exp(U(log ratio_min, log ratio_max))``; a draw is kept when the new anchor lies
+    on the canvas, the person fits (``scale <= 0.95``) and at least ``min_visible`` of
+    its box stays on the canvas (else it is drawn again). The paper does not publish its
+    ranges.
+    """
+
+    n_sources: int
+    size: int = 64
+    seed: int = 0
+    background_mode: str = "clean"
+    shadow: bool = True
+    test_fraction: float = 0.2
+    spatial_per_positive: int = 2
+    content_per_positive: int = 2
+    shift_max_fraction: float = 1.0
+    ratio_min: float = 0.5
+    ratio_max: float = 2.0
+    min_visible: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.n_sources < 2:
+            raise ValueError(f"n_sources must be at least 2, got {self.n_sources}")
+        if self.size < 16:
+            raise ValueError(f"size must be at least 16 px, got {self.size}")
+        if self.background_mode not in BACKGROUND_MODES:
+            raise ValueError(f"background_mode must be one of {BACKGROUND_MODES}, got {self.background_mode!r}")
+        if not 0 < self.test_fraction < 1:
+            raise ValueError(f"test_fraction must be in (0, 1), got {self.test_fraction}")
+        if not 0 < self.ratio_min <= 1 <= self.ratio_max:
+            raise ValueError(f"need 0 < ratio_min <= 1 <= ratio_max, got {self.ratio_min}, {self.ratio_max}")
+        n_test = split_sizes(self.n_sources, self.test_fraction)[1]
+        if min(n_test, self.n_sources - n_test) <= self.content_per_positive:
+            raise ValueError(
+                f"each split needs more than content_per_positive={self.content_per_positive} sources "
+                f"for the derangements; got n_sources={self.n_sources}, test_fraction={self.test_fraction}"
+            )
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "BuildConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown dataset parameters: {sorted(unknown)}")
+        return cls(**d)
+
+
+def split_sizes(n: int, test_fraction: float) -> tuple[int, int]:
+    n_test = int(round(n * test_fraction))
+    return n - n_test, n_test
+
+
+def split_sources(n: int, test_fraction: float, seed: int) -> np.ndarray:
+    """Assign each source to a split: ``(n,)`` array of 0 (train) / 1 (test), by source."""
+    order = np.random.default_rng([seed, 7]).permutation(n)
+    split = np.zeros(n, np.int64)
+    split[order[: split_sizes(n, test_fraction)[1]]] = 1
+    return split
+
+
+def cyclic_derangement(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Sattolo's algorithm: a uniformly random ``n``-cycle, so ``perm[i] != i`` for all i.
+
+    Its powers ``perm^k`` for ``0 < k < n`` are derangements too, and differ from each
+    other at every position, which gives several distinct content negatives per positive.
+    """
+    perm = np.arange(n)
+    for i in range(n - 1, 0, -1):
+        j = int(rng.integers(0, i))
+        perm[i], perm[j] = perm[j], perm[i]
+    return perm
+
+
+def visible_fraction(box: np.ndarray) -> float:
+    """Fraction of a box's area inside the unit canvas."""
+    x0, y0, x1, y1 = box
+    inter = max(0.0, min(x1, 1) - max(x0, 0)) * max(0.0, min(y1, 1) - max(y0, 0))
+    area = (x1 - x0) * (y1 - y0)
+    return inter / area if area > 0 else 0.0
+
+
+def sample_moved(
+    placement: Placement, rng: np.random.Generator, cfg: BuildConfig, aspect: float = synth.ASPECT, tries: int = 100
+) -> tuple[Placement, float, float]:
+    """Draw a spatial negative's placement; returns ``(placement, distance, ratio)``."""
+    xmax = max_displacement(placement.x, placement.y)
+    lo, hi = math.log(cfg.ratio_min), math.log(cfg.ratio_max)
+    for _ in range(tries):
+        theta = rng.uniform(0, 2 * math.pi)
+        d = rng.uniform(0, cfg.shift_max_fraction) * xmax
+        r = math.exp(rng.uniform(lo, hi))
+        p = Placement(placement.x + d * math.cos(theta), placement.y + d * math.sin(theta), placement.scale * r)
+        if not (0 <= p.x <= 1 and 0 <= p.y <= 1 and p.scale <= 0.95):
+            continue
+        box = np.array([p.x - p.scale * aspect / 2, p.y - p.scale, p.x + p.scale * aspect / 2, p.y])
+        if visible_fraction(box) >= cfg.min_visible:
+            return p, float(d), float(r)
+    return placement, 0.0, 1.0  # pragma: no cover - vanishingly rare with the default ranges
+
+
+# ----------------------------------------------------------------------------- sources
+def source_dir(root: str | os.PathLike, index: int) -> Path:
+    return Path(root) / "sources" / f"{index:06d}"
+
+
+def _straight(pre: np.ndarray) -> np.ndarray:
+    """Premultiplied ``(H, W, 4)`` -> straight alpha."""
+    a = pre[..., 3:]
+    rgb = np.where(a > 1e-6, pre[..., :3] / np.maximum(a, 1e-6), 0.0)
+    return np.concatenate([np.clip(rgb, 0, 1), a], axis=2)
+
+
+def write_source(root: str | os.PathLike, index: int, cfg: BuildConfig) -> dict[str, Any]:
+    """Render source ``index`` of the world and write its files; ``meta.json`` last."""
+    ws = synth.make_world_sample(cfg.seed, index, cfg.size, shadow=cfg.shadow)
+    H, W = ws.scene.labels.shape
+    fg = render_foreground(ws.sprite, ws.placement, (H, W))
+    if cfg.background_mode == "clean":
+        bg = ws.scene.background
+    else:
+        bg = inpaint_background(ws.image, fg[..., 3])
+    d = source_dir(root, index)
+    arrays = {
+        "image.png": ws.image,
+        "person.png": ws.sprite,
+        "fg.png": _straight(fg),
+        "bg.png": bg,
+        "parse.png": ws.scene.labels,
+    }
+    hashes = {name: write_png(d / name, arr) for name, arr in arrays.items()}
+    meta = {
+        "index": index,
+        "place": ws.scene.place,
+        "outfit": ws.person.outfit,
+        "placement": list(ws.placement.as_tuple()),
+        "box": [float(v) for v in ws.box],
+        "horizon": ws.scene.horizon,
+        "camera_k": ws.scene.camera_k,
+        "sha256": hashes,
+    }
+    atomic_write_json(d / "meta.json", meta)
+    return meta
+
+
+def _write_source_job(args: tuple[str, int, dict[str, Any]]) -> dict[str, Any]:
+    root, index, cfg = args
+    return write_source(root, index, BuildConfig(**cfg))
+
+
+# ----------------------------------------------------------------------------- manifest
+@dataclass
+class Manifest:
+    """A built dataset: its root, config, per-source metadata and the sample table.
+
+    ``samples`` columns (all numpy arrays of one length): ``kind`` (index into
+    :data:`KINDS`), ``fg`` and ``bg`` (source indices), ``x``, ``y``, ``scale`` (where F is
+    drawn), ``content``, ``spatial`` (targets), ``distance``, ``ratio`` (of eq. 1) and
+    ``split`` (index into :data:`SPLITS`).
+    """
+
+    root: Path
+    config: BuildConfig
+    sources: list[dict[str, Any]]
+    samples: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.samples["kind"])
+
+    def rows(self, split: str = "all") -> np.ndarray:
+        """Sample rows of a split (``"train"``, ``"test"`` or ``"all"``)."""
+        if split == "all":
+            return np.arange(len(self))
+        if split not in SPLITS:
+            raise ValueError(f"split must be one of {SPLITS + ('all',)}, got {split!r}")
+        return np.flatnonzero(self.samples["split"] == SPLITS.index(split))
+
+    def frame(self) -> pd.DataFrame:
+        """The sample table as a DataFrame, with readable ``kind`` and ``split``."""
+        df = pd.DataFrame(self.samples)
+        df["kind"] = pd.Categorical.from_codes(df["kind"], KINDS)
+        df["split"] = pd.Categorical.from_codes(df["split"], SPLITS)
+        return df
+
+
+def make_samples(cfg: BuildConfig, sources: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """The sample table of Section 3 for a list of source metadata (deterministic)."""
+    n = len(sources)
+    split = np.array([s["split"] for s in sources])
+    cols: dict[str, list] = {k: [] for k in ("kind", "fg", "bg", "x", "y", "scale", "content", "spatial", "distance", "ratio", "split")}
+
+    def add(kind, fg, bg, p, content, spatial, dist, ratio):
+        for k, v in zip(cols, (kind, fg, bg, p.x, p.y, p.scale, content, spatial, dist, ratio, split[bg])):
+            cols[k].append(v)
+
+    placements = [Placement(*s["placement"]) for s in sources]
+    partner: dict[int, list[int]] = {i: [] for i in range(n)}
+    for sp in range(len(SPLITS)):
+        members = np.flatnonzero(split == sp)
+        perm = cyclic_derangement(len(members), np.random.default_rng([cfg.seed, 3, sp]))
+        power = np.arange(len(members))
+        for _ in range(cfg.content_per_positive):
+            power = perm[power]
+            for a, b in zip(members, members[power]):
+                partner[int(a)].append(int(b))
+    for i in range(n):
+        p = placements[i]
+        add(0, i, i, p, 1.0, 1.0, 0.0, 1.0)
+        rng = np.random.default_rng([cfg.seed, i, 2])
+        xmax = max_displacement(p.x, p.y)
+        for _ in range(cfg.spatial_per_positive):
+            q, dist, ratio = sample_moved(p, rng, cfg)
+            add(1, i, i, q, 1.0, float(spatial_score(dist, xmax, ratio)), dist, ratio)
+        for j in partner[i]:
+            add(2, j, i, placements[j], 0.0, 0.0, 0.0, 1.0)
+    out = {k: np.asarray(v) for k, v in cols.items()}
+    for k in ("kind", "fg", "bg", "split"):
+        out[k] = out[k].astype(np.int64)
+    for k in ("x", "y", "scale", "content", "spatial", "distance", "ratio"):
+        out[k] = out[k].astype(np.float64)
+    return out
+
+
+def _manifest_json(cfg: BuildConfig, sources: list[dict[str, Any]], samples: dict[str, np.ndarray]) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "seed": cfg.seed,
+        "config": asdict(cfg),
+        "sources": sources,
+        "samples": {k: v.tolist() for k, v in samples.items()},
+    }
+
+
+def load_manifest(root: str | os.PathLike) -> Manifest:
+    """Load ``root/manifest.json``, checking its schema version and columns."""
+    root = Path(root)
+    path = root / "manifest.json"
+    data = read_json(path)
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if version != SCHEMA_VERSION:
+        raise ValueError(
+            f"{path}: manifest schema version {version!r} is not supported; this artlib reads "
+            f"version {SCHEMA_VERSION}. Rebuild the dataset with this version."
+        )
+    try:
+        cfg = BuildConfig.from_dict(data["config"])
+        samples = {k: np.asarray(v) for k, v in data["samples"].items()}
+        sources = data["sources"]
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: malformed manifest ({exc!r})") from exc
+    lengths = {len(v) for v in samples.values()}
+    if len(lengths) != 1 or len(sources) != cfg.n_sources:
+        raise ValueError(f"{path}: malformed manifest (column lengths {sorted(lengths)}, {len(sources)} sources)")
+    return Manifest(root, cfg, sources, samples)
+
+
+def build_dataset(
+    root: str | os.PathLike, cfg: BuildConfig, workers: int = 1, progress: bool = True
+) -> Manifest:
+    """Build (or resume building) the ART dataset under ``root``.
+
+    Safe to kill and re-run: finished sources (those with ``meta.json``) are kept, and the
+    manifest is written atomically at the end. A folder built with other parameters is
+    refused rather than mixed.
+
+    Args:
+        root: output folder.
+        cfg: the dataset's parameters.
+        workers: processes rendering sources (1 = in this process).
+        progress: show a tqdm progress bar.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    cfg_path = root / "build.json"
+    want = asdict(cfg)
+    if cfg_path.exists():
+        have = read_json(cfg_path)
+        if have != want:
+            diff = {k: (have.get(k), v) for k, v in want.items() if have.get(k) != v}
+            raise ValueError(f"{cfg_path}: {root} holds a dataset built with other parameters {diff}; use another folder")
+    else:
+        atomic_write_json(cfg_path, want)
+    if (root / "manifest.json").exists():
+        return load_manifest(root)
+    todo = [i for i in range(cfg.n_sources) if not (source_dir(root, i) / "meta.json").exists()]
+    bar = tqdm(total=cfg.n_sources, initial=cfg.n_sources - len(todo), desc="sources", disable=not progress, mininterval=2)
+    if workers > 1 and len(todo) > 1:
+        with get_context("spawn").Pool(workers) as pool:
+            for _ in pool.imap_unordered(_write_source_job, [(str(root), i, want) for i in todo], chunksize=8):
+                bar.update()
+    else:
+        for i in todo:
+            write_source(root, i, cfg)
+            bar.update()
+    bar.close()
+    split = split_sources(cfg.n_sources, cfg.test_fraction, cfg.seed)
+    sources = []
+    for i in range(cfg.n_sources):
+        meta = read_json(source_dir(root, i) / "meta.json")
+        meta["split"] = int(split[i])
+        sources.append(meta)
+    samples = make_samples(cfg, sources)
+    atomic_write_json(root / "manifest.json", _manifest_json(cfg, sources, samples))
+    return load_manifest(root)
+
+
+def verify_dataset(manifest: Manifest) -> None:
+    """Recompute every file's SHA-256 and compare with the manifest; raise on a mismatch."""
+    for s in manifest.sources:
+        d = source_dir(manifest.root, s["index"])
+        for name, want in s["sha256"].items():
+            path = d / name
+            if not path.is_file():
+                raise FileNotFoundError(f"{path}: missing file of source {s['index']}")
+            if sha256_file(path) != want:
+                raise ValueError(f"{path}: content does not match the manifest's hash (changed or corrupt)")
+
+
+def table1(manifest: Manifest) -> pd.DataFrame:
+    """Table 1 of the paper for a built dataset: counts per sample type and split."""
+    kind, split = manifest.samples["kind"], manifest.samples["split"]
+    counts = {s: [int(np.sum((kind == k) & (split == j))) for k in range(3)] for j, s in enumerate(SPLITS)}
+    return pd.DataFrame(
+        {
+            "content label": [True, True, False],
+            "spatial score": ["1", "eq. (1) in (0, 1)", "0"],
+            **counts,
+            "number of cases": [int(np.sum(kind == k)) for k in range(3)],
+        },
+        index=list(KINDS),
+    )
+
+
+# ----------------------------------------------------------------------------- torch
+@dataclass
+class SourceImages:
+    """The images of one source, as read from disk (uint8)."""
+
+    sprite: np.ndarray
+    background: np.ndarray
+    labels: np.ndarray
+
+
+def read_source(root: str | os.PathLike, index: int, size: int) -> SourceImages:
+    """Read and validate the files of one source that training needs."""
+    d = source_dir(root, index)
+    labels = read_image(d / "parse.png", "L", (size, size))
+    if int(labels.max()) >= len(synth.LABELS):
+        raise ValueError(f"{d / 'parse.png'}: label id {int(labels.max())} outside the {len(synth.LABELS)} labels")
+    return SourceImages(
+        sprite=read_image(d / "person.png", "RGBA"),
+        background=read_image(d / "bg.png", "RGB", (size, size)),
+        labels=labels,
+    )
+
+
+class ARTDataset(torch.utils.data.Dataset):
+    """Samples of a built dataset as tensors; moved foregrounds are rendered on the fly.
+
+    Each item is a dict:
+
+    * ``fg``: ``(4, H, W)`` float32, F as premultiplied RGBA in [0, 1] (the person on a
+      black, transparent canvas at the sample's placement);
+    * ``bg``: ``(3, H, W)`` float32 RGB in [0, 1], the background B;
+    * ``parse``: ``(H, W)`` int64 label ids of S (see :data:`artlib.synth.LABELS`);
+    * ``content``, ``spatial``: float32 targets; ``kind``: int64 index into :data:`KINDS`;
+    * ``placement``: ``(3,)`` float32 ``(x, y, scale)`` of F.
+
+    Args:
+        data: a dataset folder or a loaded :class:`Manifest`.
+        split: ``"train"``, ``"test"`` or ``"all"``.
+        cache: keep decoded source images in memory (per worker process).
+    """
+
+    def __init__(self, data: str | os.PathLike | Manifest, split: str = "train", cache: bool = True):
+        self.manifest = data if isinstance(data, Manifest) else load_manifest(data)
+        self.rows = self.manifest.rows(split)
+        self.cache = cache
+        self._cache: dict[int, SourceImages] = {}
+        self.size = self.manifest.config.size
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def source(self, index: int) -> SourceImages:
+        if index in self._cache:
+            return self._cache[index]
+        src = read_source(self.manifest.root, index, self.size)
+        if self.cache:
+            self._cache[index] = src
+        return src
+
+    def __getitem__(self, k: int) -> dict[str, torch.Tensor]:
+        s = self.manifest.samples
+        r = int(self.rows[k])
+        p = Placement(float(s["x"][r]), float(s["y"][r]), float(s["scale"][r]))
+        fg_src, bg_src = self.source(int(s["fg"][r])), self.source(int(s["bg"][r]))
+        fg = render_foreground(fg_src.sprite, p, (self.size, self.size))
+        return {
+            "fg": torch.from_numpy(np.ascontiguousarray(fg.transpose(2, 0, 1))),
+            "bg": torch.from_numpy(bg_src.background.transpose(2, 0, 1).astype(np.float32) / 255.0),
+            "parse": torch.from_numpy(bg_src.labels.astype(np.int64)),
+            "content": torch.tensor(s["content"][r], dtype=torch.float32),
+            "spatial": torch.tensor(s["spatial"][r], dtype=torch.float32),
+            "kind": torch.tensor(int(s["kind"][r])),
+            "placement": torch.tensor(p.as_tuple(), dtype=torch.float32),
+        }
+
+    def box(self, k: int) -> np.ndarray:
+        """The bounding box of sample ``k``'s foreground (normalised units)."""
+        s = self.manifest.samples
+        r = int(self.rows[k])
+        sprite = self.source(int(s["fg"][r])).sprite
+        return placement_box(sprite.shape[:2], Placement(s["x"][r], s["y"][r], s["scale"][r]), (self.size, self.size))
+
+
+# ----------------------------------------------------------------------------- checks
+def scene_of(manifest: Manifest, index: int) -> synth.Scene:
+    """The oracle's view of source ``index``: its place, horizon, camera rule and labels."""
+    meta = manifest.sources[index]
+    src = read_source(manifest.root, index, manifest.config.size)
+    light = np.asarray(synth.PLACE_SPECS[meta["place"]].light, np.float32)
+    return synth.Scene(meta["place"], meta["horizon"], meta["camera_k"], src.labels, src.background / 255.0, light)
+
+
+def label_noise(manifest: Manifest) -> pd.DataFrame:
+    """How often the paper's labelling assumption is wrong, judged by the world's oracle.
+
+    Section 3 assumes every other foreground/background pairing is inconsistent and every
+    random move implausible. The table gives, per kind, the share of samples whose outfit
+    fits the background's place (``compatible``) and whose placement is physically
+    plausible (``plausible``). For ``D_c-``, ``compatible`` is the content-label noise.
+    """
+    s = manifest.samples
+    outfit = np.array([m["outfit"] for m in manifest.sources])
+    place = np.array([m["place"] for m in manifest.sources])
+    comp = np.array([synth.compatible(o, p) for o, p in zip(outfit[s["fg"]], place[s["bg"]])])
+    plaus = np.zeros(len(manifest), bool)
+    for b in np.unique(s["bg"]):
+        rows = np.flatnonzero(s["bg"] == b)
+        plaus[rows] = synth.plausible_mask(scene_of(manifest, int(b)), s["x"][rows], s["y"][rows], s["scale"][rows])
+    out = []
+    for k, name in enumerate(KINDS):
+        m = s["kind"] == k
+        out.append({"kind": name, "samples": int(m.sum()), "compatible": comp[m].mean(), "plausible": plaus[m].mean(),
+                    "compatible and plausible": (comp & plaus)[m].mean()})
+    return pd.DataFrame(out).set_index("kind")
+
+
+def leak_study(seed: int, n: int, size: int, shadow: bool = True, hit_iou: float = 0.3) -> tuple[pd.DataFrame, list]:
+    """Does an inpainted background betray where the person stood?
+
+    For ``n`` world photos the person is cut out and the hole inpainted (as in the
+    ``inpaint`` background mode); :func:`artlib.inpaint.locate_hole` then guesses the
+    person's box from the background alone, on the inpainted and on the clean background.
+
+    Returns:
+        A DataFrame with one row per photo (``iou_inpainted``, ``iou_clean``,
+        ``hole_error``: mean absolute colour error inside the person's box), and rows for
+        :func:`artlib.plots.leak_examples`.
+    """
+    from .compose import box_iou
+    from .inpaint import locate_hole
+
+    recs, examples = [], []
+    for i in range(n):
+        ws = synth.make_world_sample(seed, 10_000_000 + i, size, shadow=shadow)
+        fg = render_foreground(ws.sprite, ws.placement, ws.scene.labels.shape)
+        filled = inpaint_background(ws.image, fg[..., 3])
+        g_inp, g_clean = locate_hole(filled), locate_hole(ws.scene.background)
+        x0, y0, x1, y1 = np.clip(np.round(ws.box * size).astype(int), 0, size)
+        err = float(np.abs(filled - ws.scene.background)[y0:y1, x0:x1].mean()) if (x1 > x0 and y1 > y0) else 0.0
+        recs.append({
+            "place": ws.scene.place,
+            "iou_inpainted": 0.0 if g_inp is None else float(box_iou(g_inp, ws.box)),
+            "iou_clean": 0.0 if g_clean is None else float(box_iou(g_clean, ws.box)),
+            "hole_error": err,
+        })
+        if len(examples) < 4:
+            examples.append((ws.image, ws.scene.background, filled, ws.box, g_inp))
+    df = pd.DataFrame(recs)
+    df["found_inpainted"] = df["iou_inpainted"] >= hit_iou
+    df["found_clean"] = df["iou_clean"] >= hit_iou
+    return df, examples

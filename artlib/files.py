@@ -1,0 +1,128 @@
+"""Reading and writing the book's files safely: validated images, atomic writes, hashes.
+
+Every reader names the file and the problem when the input is bad (a corrupt or truncated
+image, the wrong number of channels, a 16-bit image, an empty alpha). Every writer writes a
+temporary file in the same folder and renames it over the target, so a killed job never
+leaves a half-written file behind.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+
+class ImageFileError(ValueError):
+    """An image file that cannot be used, with the file and the reason in the message."""
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temporary file + rename in the same folder)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
+    """Write ``obj`` as indented JSON, atomically."""
+    atomic_write_bytes(path, (json.dumps(obj, indent=1, sort_keys=False) + "\n").encode())
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def encode_png(array: np.ndarray) -> bytes:
+    """Encode ``(H, W)`` labels/gray or ``(H, W, 3|4)`` uint8 (or float in [0, 1]) as PNG."""
+    a = np.asarray(array)
+    if np.issubdtype(a.dtype, np.floating):
+        a = np.clip(np.round(a * 255.0), 0, 255).astype(np.uint8)
+    if a.dtype != np.uint8:
+        raise ValueError(f"can only write uint8 or float images, got {a.dtype}")
+    if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (3, 4))):
+        raise ValueError(f"cannot write an image of shape {a.shape}")
+    buf = io.BytesIO()
+    Image.fromarray(a).save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def write_png(path: str | os.PathLike, array: np.ndarray) -> str:
+    """Write an image atomically as PNG; returns the SHA-256 of the bytes written."""
+    data = encode_png(array)
+    atomic_write_bytes(path, data)
+    return sha256_bytes(data)
+
+
+_EXPECT = {"RGB": 3, "RGBA": 4, "L": 1}
+
+
+def read_image(path: str | os.PathLike, mode: str, size: tuple[int, int] | None = None) -> np.ndarray:
+    """Read an 8-bit image and check it, returning uint8 ``(H, W)`` for ``L``, else ``(H, W, C)``.
+
+    Args:
+        path: the file.
+        mode: ``"RGB"``, ``"RGBA"`` or ``"L"`` (labels / gray); no silent conversion
+            between them, because a grayscale file where a colour one was expected is a
+            sign of a wrong file.
+        size: expected ``(H, W)``, if any.
+
+    Raises:
+        ImageFileError: missing, corrupt or truncated file, wrong mode or bit depth,
+            wrong size, or an RGBA image whose alpha is empty.
+    """
+    path = Path(path)
+    if mode not in _EXPECT:
+        raise ValueError(f"mode must be one of {sorted(_EXPECT)}, got {mode!r}")
+    if not path.is_file():
+        raise ImageFileError(f"{path}: no such image file")
+    try:
+        with Image.open(path) as im:
+            im.load()
+            got = im.mode
+            arr = np.asarray(im)
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise ImageFileError(f"{path}: not a readable image (corrupt or truncated): {exc}") from exc
+    if arr.dtype != np.uint8 or got in ("I;16", "I;16B", "I;16L", "I", "F"):
+        raise ImageFileError(f"{path}: expected an 8-bit {mode} image, got mode {got} ({arr.dtype})")
+    if got != mode:
+        raise ImageFileError(f"{path}: expected an 8-bit {mode} image, got mode {got}")
+    if size is not None and arr.shape[:2] != tuple(size):
+        raise ImageFileError(f"{path}: expected size {tuple(size)}, got {arr.shape[:2]}")
+    if mode == "RGBA" and int(arr[..., 3].max(initial=0)) == 0:
+        raise ImageFileError(f"{path}: the alpha channel is empty (fully transparent image)")
+    return arr
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    """Read a JSON file, naming the file when it is missing or malformed."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"{path}: no such file") from exc
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc})") from exc
