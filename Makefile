@@ -13,7 +13,6 @@ else
   STAMP := .venv/.artbook-installed
 endif
 export HF_HUB_OFFLINE := 1
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: book test install clean bench

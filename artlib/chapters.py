@@ -85,16 +85,26 @@ def run_chapter(
     src_nb = work / f"{chapter}.ipynb"
     nbformat.write(nb, src_nb)
     tmp = out_dir / f".{chapter}.running.ipynb"
-    env_before = os.environ.get("HF_HUB_OFFLINE")
+    # the kernel inherits this environment: offline hub, and matplotlib's inline backend
+    saved = {k: os.environ.get(k) for k in ("HF_HUB_OFFLINE", "MPLBACKEND")}
     os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ.pop("MPLBACKEND", None)
     try:
         pm.execute_notebook(
             str(src_nb), str(tmp), parameters=params, kernel_name="python3", cwd=str(root), progress_bar=False
         )
     finally:
-        if env_before is None:
-            os.environ.pop("HF_HUB_OFFLINE", None)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     done = nbformat.read(tmp, as_version=4)
+    if any("injected-parameters" in c.metadata.get("tags", []) for c in done.cells):
+        for c in done.cells:  # the book shows the values used (the injected cell), not the defaults
+            tags = c.metadata.get("tags", [])
+            if "parameters" in tags and "remove-cell" not in tags:
+                c.metadata["tags"] = [*tags, "remove-cell"]
     done.metadata["artbook"] = {"fingerprint": fp, "profile": profile, "chapter": chapter}
     nbformat.write(done, tmp)
     os.replace(tmp, out)

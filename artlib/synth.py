@@ -167,8 +167,8 @@ class Scene:
 
 def _poly(img: np.ndarray, pts: np.ndarray, value: int) -> None:
     H, W = img.shape[:2]
-    p = np.round(pts * np.array([W, H])).astype(np.int32)
-    cv2.fillPoly(img, [p], int(value))
+    p = np.round((pts * np.array([W, H]) - 0.5) * 16).astype(np.int32)  # pixel centres, 4 fractional bits
+    cv2.fillPoly(img, [p], int(value), cv2.LINE_8, shift=4)
 
 
 def _rect(img: np.ndarray, x0: float, y0: float, x1: float, y1: float, value: int) -> None:
@@ -215,7 +215,9 @@ def _draw_feature(lab: np.ndarray, kind: str, label: int, hz: float, rng: np.ran
             cy = rng.uniform(hz + 0.05, 0.95)
             r = (cy - hz) * rng.uniform(0.15, 0.35)
             cx = rng.uniform(0.05, 0.95)
-            cv2.ellipse(lab, (int(cx * W), int(cy * H)), (max(1, int(r * W * 1.4)), max(1, int(r * H * 0.6))), 0, 0, 360, int(label), -1)
+            centre = (int(round((cx * W - 0.5) * 16)), int(round((cy * H - 0.5) * 16)))
+            axes = (max(16, int(r * W * 1.4 * 16)), max(16, int(r * H * 0.6 * 16)))
+            cv2.ellipse(lab, centre, axes, 0, 0, 360, int(label), -1, cv2.LINE_8, shift=4)
     elif kind == "rect":
         x0, x1 = rng.uniform(0.05, 0.35), rng.uniform(0.65, 0.95)
         y0 = hz + rng.uniform(0.08, 0.15)

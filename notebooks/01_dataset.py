@@ -223,7 +223,7 @@ leak_summary = pd.DataFrame(
     },
     index=["inpainted background", "clean background"],
 )
-leak_summary
+leak_summary.round(3)
 
 # %% [markdown]
 # The trivial detector finds the person's former place in most inpainted backgrounds and in

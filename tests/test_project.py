@@ -1,0 +1,62 @@
+"""The project's own files agree with each other."""
+import re
+import subprocess
+import sys
+import tomllib
+
+import yaml
+
+from artlib.chapters import CHAPTERS, PROFILES
+from conftest import ROOT
+
+
+def _norm(req: str) -> str:
+    return re.sub(r"\s+", "", req).lower()
+
+
+def test_environment_yml_mirrors_pyproject():
+    py = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    want = {_norm(r) for r in py["dependencies"] + py["optional-dependencies"]["dev"]}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    have = {_norm(r) for r in pip if not r.startswith("-e")}
+    assert have == want, f"only in environment.yml: {have - want}; only in pyproject: {want - have}"
+    assert any(d.startswith("python>=3.11") for d in env["dependencies"] if isinstance(d, str))
+
+
+def _parameters(chapter: str) -> dict:
+    src = (ROOT / "notebooks" / f"{chapter}.py").read_text()
+    cells = re.split(r"^# %%", src, flags=re.M)
+    params = [c for c in cells if c.startswith(' tags=["parameters"]')]
+    assert len(params) == 1, f"{chapter}: exactly one parameters cell expected"
+    ns: dict = {}
+    exec(params[0].split("\n", 1)[1], ns)
+    return {k: v for k, v in ns.items() if not k.startswith("__")}
+
+
+def test_every_chapter_has_plain_parameters_and_profiles_match():
+    for chapter in CHAPTERS:
+        params = _parameters(chapter)
+        assert all(isinstance(v, (int, float, str, bool)) for v in params.values())
+        for profile in PROFILES:
+            path = ROOT / "params" / profile / f"{chapter}.yaml"
+            prof = yaml.safe_load(path.read_text())
+            assert set(prof) <= set(params), f"{path}: unknown parameters {set(prof) - set(params)}"
+
+
+def test_no_paired_notebooks_are_tracked():
+    out = subprocess.run(["git", "ls-files", "notebooks/*.ipynb"], cwd=ROOT, capture_output=True, text=True)
+    assert out.stdout.strip() == ""
+
+
+def test_cli_help():
+    out = subprocess.run([sys.executable, "-m", "artlib", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0
+    for cmd in ("build-dataset", "chapter", "book"):
+        assert cmd in out.stdout
+
+
+def test_cli_reports_a_bad_profile_clearly(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "artlib", "chapter", "01_dataset", "--profile", "nope"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 2 and "invalid choice" in out.stderr

@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+
+from artlib import synth
+from artlib.compose import Placement
+
+
+def test_sixteen_places_each_with_a_compatible_outfit():
+    assert len(synth.PLACES) == 16
+    for place in synth.PLACES:
+        assert any(synth.compatible(o, place) for o in synth.OUTFITS), place
+    # outfits are not compatible everywhere: content is learnable but not trivial
+    for o in synth.OUTFITS:
+        assert 0 < len(synth.COMPATIBLE[o]) < 16
+
+
+def test_palette_is_distinct_and_walkable_set_is_known():
+    assert len({tuple(c) for c in synth.PALETTE}) == len(synth.LABELS)
+    assert synth.WALKABLE[synth.LABELS.index("sand")] and not synth.WALKABLE[synth.LABELS.index("water")]
+
+
+def test_deterministic_per_seed_and_different_across_seeds():
+    a = synth.make_world_sample(5, 3, 64)
+    b = synth.make_world_sample(5, 3, 64)
+    c = synth.make_world_sample(6, 3, 64)
+    np.testing.assert_array_equal(a.image, b.image)
+    assert a.placement == b.placement and a.person == b.person
+    assert not np.array_equal(a.image, c.image)
+
+
+def test_resolution_independent_geometry():
+    agree = []
+    for i in range(16):
+        lo, hi = synth.make_world_sample(1, i, 64), synth.make_world_sample(1, i, 256)
+        assert lo.placement == hi.placement and lo.person == hi.person and lo.scene.horizon == hi.scene.horizon
+        # the 256 px label map near the 64 px pixel centres matches the 64 px one, except
+        # where a region's edge passes between the two grids' sample points
+        agree.append(np.mean(hi.scene.labels[2::4, 2::4] == lo.scene.labels))
+    assert min(agree) > 0.9 and np.mean(agree) > 0.95
+
+
+@pytest.mark.parametrize("index", range(32))
+def test_sources_are_plausible_and_compatible(index):
+    s = synth.make_world_sample(0, index, 64)
+    assert synth.is_plausible(s.scene, s.placement)
+    assert synth.compatible(s.person.outfit, s.scene.place)
+    assert s.image.shape == (64, 64, 3) and s.image.dtype == np.float32
+    assert 0 <= s.image.min() and s.image.max() <= 1
+
+
+def test_oracle_rejects_each_rule():
+    s = synth.make_world_sample(0, 0, 64)  # a beach
+    p = s.placement
+    assert not synth.is_plausible(s.scene, Placement(p.x, s.scene.horizon - 0.05, p.scale))  # in the sky
+    assert not synth.is_plausible(s.scene, p.moved(0, 0, 1.6))  # too tall for where the feet are
+    assert not synth.is_plausible(s.scene, p.moved(0, 0, 0.5))  # too small
+    assert not synth.is_plausible(s.scene, Placement(-0.2, p.y, p.scale))  # off the canvas
+    water = np.argwhere(s.scene.labels == synth.LABELS.index("water"))
+    r, c = water[len(water) // 2]
+    y = (r + 0.5) / 64
+    wet = Placement((c + 0.5) / 64, y, float(synth.perspective_height(s.scene, y)))
+    assert not synth.is_plausible(s.scene, wet)  # standing in the sea
+
+
+def test_plausible_mask_vectorises():
+    s = synth.make_world_sample(0, 4, 64)
+    xs = np.linspace(0.1, 0.9, 9)
+    m = synth.plausible_mask(s.scene, xs, s.placement.y, s.placement.scale)
+    assert m.shape == (9,) and m.dtype == bool
+    assert [synth.is_plausible(s.scene, Placement(x, s.placement.y, s.placement.scale)) for x in xs] == list(m)
+
+
+def test_person_sprite_shape_and_alpha():
+    spr = synth.draw_person(synth.sample_person(np.random.default_rng(0), outfit="suit"), 100)
+    assert spr.shape == (100, 45, 4)
+    assert spr[..., 3].max() == pytest.approx(1.0) and spr[0, 0, 3] == 0
+    assert spr[-3:, :, 3].max() > 0.5  # feet touch the bottom
+    assert spr[:3, :, 3].max() > 0.5  # head touches the top
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="unknown place"):
+        synth.render_scene("moon", 64, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="unknown outfit"):
+        synth.compatible("armour", "beach")
+    with pytest.raises(ValueError, match="unknown place"):
+        synth.compatible("suit", "moon")
+    with pytest.raises(ValueError, match="at least 16"):
+        synth.render_scene("beach", 8, np.random.default_rng(0))
