@@ -227,7 +227,7 @@ leak_summary.round(3)
 
 # %% [markdown]
 # The trivial detector finds the person's former place in most inpainted backgrounds and in
-# none of the clean ones. This is why the book's default is `background_mode = "clean"`: the
+# (almost) none of the clean ones. This is why the book's default is `background_mode = "clean"`: the
 # world can render the scene without the person, which real photos cannot. The `inpaint` mode
 # stays available so that the verifier chapters can measure how much the leak inflates their
 # scores.
