@@ -55,6 +55,39 @@ def _cmd_book(args: argparse.Namespace) -> int:
     return subprocess.call(cmd, cwd=root)
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    from dataclasses import fields
+
+    from .model import VerifierConfig
+    from .train import TrainConfig, train
+
+    vals = vars(args)
+    vcfg = VerifierConfig(**{f.name: vals[f.name] for f in fields(VerifierConfig) if vals.get(f.name) is not None})
+    tcfg = TrainConfig(**{f.name: vals[f.name] for f in fields(TrainConfig) if vals.get(f.name) is not None})
+    res = train(vcfg, tcfg, args.out, resume=not args.restart, progress=not args.quiet)
+    if res:
+        fin = res["final"]
+        print(f"accuracy {fin['accuracy']:.4f}  AUC {fin['auc']:.4f}  RMSE {fin['rmse']:.4f}  "
+              f"(mean baseline {fin['rmse_mean_baseline']:.4f})  Spearman {fin['spearman_spatial_neg']:.3f}")
+    return 0
+
+
+def _add_dataclass_options(parser: argparse.ArgumentParser, cls: type, skip: tuple[str, ...] = ()) -> None:
+    """One ``--option`` per field of a config dataclass, typed by its default."""
+    from dataclasses import MISSING, fields
+
+    group = parser.add_argument_group(cls.__name__)
+    for f in fields(cls):
+        if f.name in skip:
+            continue
+        default = None if f.default is MISSING else f.default
+        kind = type(default) if default is not None else str
+        if kind is bool:
+            kind = lambda v: v.lower() in ("1", "true", "yes")  # noqa: E731
+        group.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=kind, default=None,
+                           required=f.default is MISSING, help=f"(default: {default})")
+
+
 def _copy_mathjax(static: Path) -> None:
     """Put MathJax 3 (from the installed static package) where the book's HTML loads it."""
     import shutil
@@ -85,6 +118,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", default="book/executed", help="folder for the executed notebook (default: book/executed)")
     c.add_argument("--force", action="store_true", help="re-execute even if up to date")
     c.set_defaults(func=_cmd_chapter)
+
+    t = sub.add_parser("train", help="train a verifier on a built dataset (works under torchrun)",
+                       description="Train the multi-task verifier. Under torchrun --nproc_per_node N it uses "
+                                   "DistributedDataParallel (gloo on CPU, NCCL on GPU).")
+    t.add_argument("--out", required=True, help="run folder (checkpoint.pt, metrics.json, predictions.npz)")
+    t.add_argument("--restart", action="store_true", help="ignore an existing checkpoint in --out")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    from .model import VerifierConfig
+    from .train import TrainConfig
+
+    _add_dataclass_options(t, TrainConfig)
+    _add_dataclass_options(t, VerifierConfig)
+    t.set_defaults(func=_cmd_train)
 
     b = sub.add_parser("book", help="execute all chapters, then build the HTML book")
     b.add_argument("--profile", choices=PROFILES, default="book", help="parameter profile (default: book)")

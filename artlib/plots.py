@@ -165,3 +165,109 @@ def leak_examples(rows: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
         ax.set_title(t, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+# ----------------------------------------------------------------------------- verifier
+def training_curves(history: list[dict]) -> Figure:
+    """Training loss, content accuracy / AUC and spatial RMSE (with the mean baseline) per epoch."""
+    ep = [h["epoch"] for h in history]
+    fig, axes = plt.subplots(1, 3, figsize=(10, 2.8))
+    axes[0].plot(ep, [h["train_loss"] for h in history], "o-", label="total")
+    axes[0].plot(ep, [h["train_loss_content"] for h in history], "o--", label="content")
+    axes[0].plot(ep, [h["train_loss_spatial"] for h in history], "o:", label="spatial")
+    axes[0].set_title("training loss", fontsize=9)
+    axes[0].legend(fontsize=7)
+    axes[1].plot(ep, [h["accuracy"] for h in history], "o-", label="accuracy")
+    axes[1].plot(ep, [h["auc"] for h in history], "o-", label="ROC-AUC")
+    axes[1].plot(ep, [h["balanced_accuracy"] for h in history], "o-", label="balanced acc.")
+    axes[1].set_title("test: content", fontsize=9)
+    axes[1].legend(fontsize=7)
+    axes[2].plot(ep, [h["rmse"] for h in history], "o-", label="verifier")
+    axes[2].plot(ep, [h["rmse_mean_baseline"] for h in history], "k--", label="predict the mean")
+    axes[2].set_title("test: spatial RMSE", fontsize=9)
+    axes[2].legend(fontsize=7)
+    for ax in axes:
+        ax.set_xlabel("epoch")
+    fig.tight_layout()
+    return fig
+
+
+def score_distributions(pred: dict[str, np.ndarray]) -> Figure:
+    """Predicted content and spatial scores per sample type, and spatial vs eq. (1) on D_s-."""
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3))
+    bins = np.linspace(0, 1, 26)
+    for k, name in enumerate(KINDS):
+        m = pred["kind"] == k
+        axes[0].hist(pred["content"][m], bins=bins, alpha=0.5, density=True, label=name)
+        axes[1].hist(pred["spatial"][m], bins=bins, alpha=0.5, density=True, label=name)
+    axes[0].set_xlabel("predicted content probability")
+    axes[1].set_xlabel("predicted spatial score")
+    axes[0].legend(fontsize=7)
+    axes[1].legend(fontsize=7)
+    m = pred["kind"] == KINDS.index("D_s-")
+    axes[2].scatter(pred["y_spatial"][m], pred["spatial"][m], s=4, alpha=0.4)
+    axes[2].plot([0, 1], [0, 1], "k--", lw=0.8)
+    axes[2].set_xlabel("eq. (1) target (D_s-)")
+    axes[2].set_ylabel("predicted")
+    fig.tight_layout()
+    return fig
+
+
+def calibration(pred: dict[str, np.ndarray], bins: int = 10) -> Figure:
+    """Reliability diagram of the content probability (fraction of positives per bin)."""
+    from sklearn.calibration import calibration_curve
+
+    frac, mean = calibration_curve(pred["y_content"] >= 0.5, pred["content"], n_bins=bins, strategy="quantile")
+    fig, ax = plt.subplots(figsize=(3.6, 3.2))
+    ax.plot(mean, frac, "o-", label="verifier")
+    ax.plot([0, 1], [0, 1], "k--", lw=0.8, label="calibrated")
+    ax.set_xlabel("predicted P(consistent)")
+    ax.set_ylabel("fraction consistent")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def wrong_examples(ds: ARTDataset, pred: dict[str, np.ndarray], rows: np.ndarray, n: int = 8) -> Figure:
+    """The test composites whose content prediction is most confidently wrong."""
+    err = np.abs(pred["content"] - pred["y_content"])
+    worst = np.argsort(-err)[:n]
+    cols = min(n, 4)
+    fig, axes = plt.subplots(int(np.ceil(n / cols)), cols, figsize=(2.2 * cols, 2.5 * np.ceil(n / cols)), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, i in zip(axes.ravel(), worst):
+        k = int(np.flatnonzero(ds.rows == rows[i])[0])
+        it = ds[k]
+        fg, bg = it["fg"].numpy().transpose(1, 2, 0), it["bg"].numpy().transpose(1, 2, 0)
+        ax.imshow(np.clip(composite(bg, fg), 0, 1))
+        s = ds.manifest.samples
+        r = int(rows[i])
+        fo, bp = ds.manifest.sources[int(s["fg"][r])]["outfit"], ds.manifest.sources[int(s["bg"][r])]["place"]
+        ax.set_title(f"{KINDS[int(pred['kind'][i])]}: {fo} in {bp}\nlabel {pred['y_content'][i]:.0f}, "
+                     f"P={pred['content'][i]:.2f}", fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def ablation_bars(df, metric: str, paper: dict[str, float] | None = None) -> Figure:
+    """Per-variant mean and std over seeds of one metric, each seed as a dot."""
+    g = df.groupby("variant", sort=False)[metric]
+    names = list(g.groups)
+    fig, ax = plt.subplots(figsize=(7, 2.8))
+    ax.bar(range(len(names)), g.mean().values, yerr=g.std(ddof=1).fillna(0).values, color="0.8", capsize=3)
+    for i, n in enumerate(names):
+        v = df.loc[df["variant"] == n, metric].values
+        ax.plot(np.full(len(v), i), v, "k.", ms=5)
+    if paper:
+        for label, v in paper.items():
+            ax.axhline(v, ls="--", lw=0.8, color="C3" if "base" in label else "C0", label=f"paper: {label}")
+        ax.legend(fontsize=7)
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, rotation=15, fontsize=8)
+    ax.set_ylabel(metric)
+    lo = min(df[metric].min(), *(paper or {0: np.inf}).values())
+    hi = max(df[metric].max(), *(paper or {0: -np.inf}).values())
+    ax.set_ylim(max(0, lo - 0.1 * (hi - lo + 1e-3)), hi + 0.1 * (hi - lo + 1e-3))
+    fig.tight_layout()
+    return fig

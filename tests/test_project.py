@@ -37,7 +37,8 @@ def _parameters(chapter: str) -> dict:
 def test_every_chapter_has_plain_parameters_and_profiles_match():
     for chapter in CHAPTERS:
         params = _parameters(chapter)
-        assert all(isinstance(v, (int, float, str, bool)) for v in params.values())
+        plain = (int, float, str, bool)
+        assert all(isinstance(v, plain) or (isinstance(v, list) and all(isinstance(x, plain) for x in v)) for v in params.values())
         for profile in PROFILES:
             path = ROOT / "params" / profile / f"{chapter}.yaml"
             prof = yaml.safe_load(path.read_text())

@@ -1,0 +1,308 @@
+"""Training and evaluating the verifier (Section 5): loop, metrics, checkpoints, DDP.
+
+The paper trains with Adam (lr 1e-5), batch 20, dropout 0.3 and lambda = 0.5 on a 20% test
+split. :func:`train` does the same with any :class:`~artlib.model.VerifierConfig`, shows a
+tqdm bar with the running loss, evaluates every epoch, and writes into its run folder:
+
+* ``checkpoint.pt``: model, optimizer, epoch, RNG states, configs and metrics, written
+  atomically after every epoch; :func:`load_checkpoint` reads it with ``weights_only=True``
+  and refuses one whose configuration differs from the requested one;
+* ``metrics.json``: the configs, the per-epoch history and the final test metrics;
+* ``predictions.npz``: the final test predictions, for the book's plots.
+
+A run that is stopped resumes from its last checkpoint and ends with the same weights as an
+uninterrupted run (same seed, CPU). Under ``torchrun`` (``WORLD_SIZE > 1``) it trains with
+DistributedDataParallel: gloo on CPU, NCCL on CUDA; rank 0 evaluates and writes.
+"""
+from __future__ import annotations
+
+import io
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from scipy.stats import spearmanr
+from sklearn.metrics import balanced_accuracy_score, roc_auc_score
+from tqdm import tqdm
+
+from .dataset import KINDS, ARTDataset
+from .files import atomic_write_bytes, atomic_write_json, read_json
+from .model import Verifier, VerifierConfig
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings (paper, Section 5: Adam, lr 1e-5, batch 20)."""
+
+    data_dir: str
+    epochs: int = 2
+    batch_size: int = 20
+    lr: float = 1e-4
+    beta1: float = 0.9
+    beta2: float = 0.999
+    seed: int = 0
+    train_limit: int = 0  # samples per epoch (0 = all); a fixed subset, the same every epoch
+    test_limit: int = 0  # test samples evaluated (0 = all)
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError("epochs and batch_size must be >= 1")
+        if self.lr <= 0:
+            raise ValueError(f"lr must be > 0, got {self.lr}")
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
+        unknown = set(d) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown training options: {sorted(unknown)}")
+        return cls(**d)
+
+
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def collate(items: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    return {k: torch.stack([it[k] for it in items]) for k in items[0]}
+
+
+def subset_rows(n: int, limit: int, seed: int) -> np.ndarray:
+    """A fixed random subset of ``limit`` of ``n`` rows (all rows when ``limit`` is 0)."""
+    if limit <= 0 or limit >= n:
+        return np.arange(n)
+    return np.sort(np.random.default_rng([seed, 11]).choice(n, limit, replace=False))
+
+
+# ----------------------------------------------------------------------------- metrics
+@torch.no_grad()
+def predict(model: Verifier, ds: ARTDataset, rows: np.ndarray, batch_size: int = 64, device: torch.device | None = None) -> dict[str, np.ndarray]:
+    """Predictions of ``model`` (in eval mode) on dataset rows: content, spatial and targets."""
+    device = device or next(model.parameters()).device
+    was = model.training
+    model.eval()
+    out: dict[str, list] = {k: [] for k in ("content", "spatial", "y_content", "y_spatial", "kind")}
+    for i in range(0, len(rows), batch_size):
+        b = collate([ds[int(r)] for r in rows[i : i + batch_size]])
+        pred = model(b["fg"].to(device), b["bg"].to(device), b["parse"].to(device))
+        out["content"].append(pred["content"].float().cpu())
+        out["spatial"].append(pred["spatial"].float().cpu())
+        out["y_content"].append(b["content"])
+        out["y_spatial"].append(b["spatial"])
+        out["kind"].append(b["kind"])
+    model.train(was)
+    return {k: torch.cat(v).numpy() for k, v in out.items()}
+
+
+def metrics(pred: dict[str, np.ndarray], train_spatial_mean: float) -> dict[str, float]:
+    """Test metrics of Section 5 and more (see the chapter on the verifier).
+
+    * ``accuracy``, ``balanced_accuracy``, ``auc``: content classification (threshold 0.5);
+    * ``rmse``: spatial RMSE over all test samples (the paper's Task 2 RMSE);
+    * ``rmse_mean_baseline``: RMSE of always predicting the training mean target;
+    * ``rmse_spatial_neg``, ``spearman_spatial_neg``: on spatial negatives only, RMSE and
+      Spearman correlation of the predicted score with eq. (1).
+    """
+    yc, p = pred["y_content"], pred["content"]
+    ys, q = pred["y_spatial"], pred["spatial"]
+    sneg = pred["kind"] == KINDS.index("D_s-")
+    out = {
+        "accuracy": float(np.mean((p >= 0.5) == (yc >= 0.5))),
+        "balanced_accuracy": float(balanced_accuracy_score(yc >= 0.5, p >= 0.5)),
+        "auc": float(roc_auc_score(yc >= 0.5, p)) if len(np.unique(yc)) == 2 else float("nan"),
+        "rmse": float(np.sqrt(np.mean((q - ys) ** 2))),
+        "rmse_mean_baseline": float(np.sqrt(np.mean((train_spatial_mean - ys) ** 2))),
+        "rmse_spatial_neg": float(np.sqrt(np.mean((q[sneg] - ys[sneg]) ** 2))) if sneg.any() else float("nan"),
+        "spearman_spatial_neg": float(spearmanr(q[sneg], ys[sneg]).statistic) if sneg.sum() > 2 else float("nan"),
+    }
+    for k, name in enumerate(KINDS):
+        m = pred["kind"] == k
+        out[f"content_mean_{name}"] = float(p[m].mean()) if m.any() else float("nan")
+        out[f"spatial_mean_{name}"] = float(q[m].mean()) if m.any() else float("nan")
+    return out
+
+
+# ----------------------------------------------------------------------------- checkpoints
+def _rng_state() -> dict[str, Any]:
+    state: dict[str, Any] = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def save_checkpoint(path: str | os.PathLike, model: Verifier, optimizer: torch.optim.Optimizer, epoch: int,
+                    train_cfg: TrainConfig, history: list[dict[str, float]]) -> None:
+    """Write a checkpoint atomically (tensors and plain values only: loadable with weights_only)."""
+    buf = io.BytesIO()
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "epoch": epoch,
+            "rng": _rng_state(),
+            "verifier_config": model.config.to_dict(),
+            "train_config": asdict(train_cfg),
+            "history": history,
+        },
+        buf,
+    )
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def _comparable(train_cfg: dict[str, Any]) -> dict[str, Any]:
+    """Training settings that must match to resume (the number of epochs may grow)."""
+    return {k: v for k, v in train_cfg.items() if k not in ("epochs", "device")}
+
+
+def load_checkpoint(path: str | os.PathLike, verifier_cfg: VerifierConfig | None = None,
+                    train_cfg: TrainConfig | None = None) -> dict[str, Any]:
+    """Load a checkpoint with ``weights_only=True``; check it against the given configs.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: unreadable, or built with another configuration (the message lists
+            the differing options).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such checkpoint")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for bad files
+        raise ValueError(f"{path}: not a readable checkpoint ({exc.__class__.__name__}: {exc})") from exc
+    for key in ("model", "verifier_config", "train_config", "epoch"):
+        if key not in ckpt:
+            raise ValueError(f"{path}: not an artlib checkpoint (missing {key!r})")
+    diffs = []
+    if verifier_cfg is not None:
+        want = verifier_cfg.to_dict()
+        diffs += [f"{k}: checkpoint {ckpt['verifier_config'].get(k)!r} != requested {v!r}" for k, v in want.items() if ckpt["verifier_config"].get(k) != v]
+    if train_cfg is not None:
+        have, want = _comparable(ckpt["train_config"]), _comparable(asdict(train_cfg))
+        diffs += [f"{k}: checkpoint {have.get(k)!r} != requested {v!r}" for k, v in want.items() if have.get(k) != v]
+    if diffs:
+        raise ValueError(f"{path}: checkpoint configuration does not match: " + "; ".join(diffs))
+    return ckpt
+
+
+def load_verifier(path: str | os.PathLike, device: str = "cpu") -> Verifier:
+    """A trained verifier from a checkpoint, in eval mode."""
+    ckpt = load_checkpoint(path)
+    model = Verifier(VerifierConfig.from_dict(ckpt["verifier_config"]))
+    model.load_state_dict(ckpt["model"])
+    return model.to(device).eval()
+
+
+# ----------------------------------------------------------------------------- loop
+def _dist_info() -> tuple[int, int]:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not dist.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        dist.init_process_group(backend)
+    return (dist.get_rank(), dist.get_world_size()) if world > 1 else (0, 1)
+
+
+def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | os.PathLike,
+          resume: bool = True, progress: bool = True) -> dict[str, Any]:
+    """Train a verifier; returns the content of ``metrics.json``.
+
+    With ``resume`` and a checkpoint in ``out_dir`` whose configuration matches, training
+    continues after its last finished epoch (a finished run returns at once).
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    done = out_dir / "metrics.json"
+    if resume and done.exists() and (out_dir / "checkpoint.pt").exists():
+        prev = read_json(done)
+        if (prev.get("verifier_config") == verifier_cfg.to_dict()
+                and _comparable(prev.get("train_config", {})) == _comparable(asdict(train_cfg))
+                and prev.get("final", {}).get("epoch") == train_cfg.epochs):
+            return prev  # this run is finished
+    rank, world = _dist_info()
+    device = _device(train_cfg.device)
+    if world > 1 and device.type == "cuda":
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+        torch.cuda.set_device(device)
+    train_ds = ARTDataset(train_cfg.data_dir, "train")
+    test_ds = ARTDataset(train_ds.manifest, "test")
+    train_rows = subset_rows(len(train_ds), train_cfg.train_limit, train_cfg.seed)
+    test_rows = subset_rows(len(test_ds), train_cfg.test_limit, train_cfg.seed)
+    spatial_mean = float(np.mean(train_ds.manifest.samples["spatial"][train_ds.rows[train_rows]]))
+
+    torch.manual_seed(train_cfg.seed)
+    model = Verifier(verifier_cfg).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=train_cfg.lr, betas=(train_cfg.beta1, train_cfg.beta2))
+    history: list[dict[str, float]] = []
+    start = 0
+    ckpt_path = out_dir / "checkpoint.pt"
+    if resume and ckpt_path.exists():
+        ckpt = load_checkpoint(ckpt_path, verifier_cfg, train_cfg)
+        model.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        torch.set_rng_state(ckpt["rng"]["torch"])
+        if "cuda" in ckpt["rng"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(ckpt["rng"]["cuda"])
+        history, start = list(ckpt["history"]), int(ckpt["epoch"])
+    net: torch.nn.Module = model
+    if world > 1:
+        net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+
+    last_pred: dict[str, np.ndarray] | None = None
+    for epoch in range(start, train_cfg.epochs):
+        model.train()
+        g = torch.Generator().manual_seed(train_cfg.seed * 100_003 + epoch)
+        order = train_rows[torch.randperm(len(train_rows), generator=g).numpy()]
+        steps = len(order) // (train_cfg.batch_size * world)  # drop the last partial batch
+        mine = order[: steps * train_cfg.batch_size * world][rank::world]
+        bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{train_cfg.epochs}", disable=not progress or rank != 0, mininterval=5)
+        t0, run_loss, sums = time.perf_counter(), float("nan"), {"loss": 0.0, "loss_content": 0.0, "loss_spatial": 0.0}
+        for step in bar:
+            b = collate([train_ds[int(r)] for r in mine[step * train_cfg.batch_size : (step + 1) * train_cfg.batch_size]])
+            out = net(b["fg"].to(device), b["bg"].to(device), b["parse"].to(device))
+            losses = model.loss(out, b["content"].to(device), b["spatial"].to(device))
+            opt.zero_grad(set_to_none=True)
+            losses["loss"].backward()
+            opt.step()
+            for k in sums:
+                sums[k] += losses[k].item()
+            v = losses["loss"].item()
+            run_loss = v if math.isnan(run_loss) else 0.95 * run_loss + 0.05 * v
+            bar.set_postfix(loss=f"{run_loss:.4f}")
+        seconds = time.perf_counter() - t0
+        if rank == 0:
+            pred = last_pred = predict(model, test_ds, test_rows, device=device)
+            rec = {"epoch": epoch + 1, "seconds": seconds, "samples_per_s": steps * train_cfg.batch_size * world / max(seconds, 1e-9),
+                   **{f"train_{k}": v / max(steps, 1) for k, v in sums.items()}, **metrics(pred, spatial_mean)}
+            history.append(rec)
+            save_checkpoint(ckpt_path, model, opt, epoch + 1, train_cfg, history)
+            if progress:
+                print(f"epoch {epoch + 1}: loss {rec['train_loss']:.4f}, accuracy {rec['accuracy']:.3f}, "
+                      f"AUC {rec['auc']:.3f}, RMSE {rec['rmse']:.3f} (mean baseline {rec['rmse_mean_baseline']:.3f})", flush=True)
+        if world > 1:
+            dist.barrier()
+
+    result: dict[str, Any] = {}
+    if rank == 0:
+        if not history:
+            raise RuntimeError(f"{out_dir}: no epoch finished")
+        pred = last_pred if last_pred is not None else predict(model, test_ds, test_rows, device=device)
+        np.savez(out_dir / "predictions.npz", **pred, rows=test_ds.rows[test_rows])
+        result = {"verifier_config": verifier_cfg.to_dict(), "train_config": asdict(train_cfg), "world_size": world,
+                  "history": history, "final": history[-1]}
+        atomic_write_json(out_dir / "metrics.json", result)
+    if world > 1:
+        dist.barrier()
+    return result
+
+
+def read_metrics(out_dir: str | os.PathLike) -> dict[str, Any]:
+    """The ``metrics.json`` of a finished run."""
+    return read_json(Path(out_dir) / "metrics.json")

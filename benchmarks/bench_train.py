@@ -1,0 +1,76 @@
+"""Benchmark: verifier training throughput against the bare encoders' forward+backward.
+
+Goal (issue: the verifier): a whole training step (data rendering, three encoders, fusion,
+heads, loss, Adam) within 15% of the bare encoders' forward+backward at the same batch.
+Run after building a dataset (``make book`` or ``python -m artlib build-dataset``):
+
+    python benchmarks/bench_train.py --data data/book --encoder resnet18 --image-size 64
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+
+from artlib.dataset import ARTDataset
+from artlib.model import Verifier, VerifierConfig
+from artlib.train import collate
+
+
+def timed(fn, steps: int, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        fn(0)
+    t0 = time.perf_counter()
+    for i in range(steps):
+        fn(i)
+    return (time.perf_counter() - t0) / steps
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default="data/book", help="a built dataset folder (default data/book)")
+    ap.add_argument("--encoder", default="resnet18")
+    ap.add_argument("--image-size", type=int, default=64)
+    ap.add_argument("--batch-size", type=int, default=20)
+    ap.add_argument("--steps", type=int, default=10)
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    ds = ARTDataset(args.data, "train")
+    model = Verifier(VerifierConfig(encoder=args.encoder, image_size=args.image_size))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+    B, S = args.batch_size, args.image_size
+    x3 = torch.rand(B, 3, S, S)
+    encoders = [model.enc_f, model.enc_b, model.enc_s]
+
+    def bare(_):
+        loss = sum(enc.forward_features(x3).mean() for enc in encoders)
+        loss.backward()
+
+    rng = np.random.default_rng(0)
+
+    def full(_):
+        b = collate([ds[int(r)] for r in rng.integers(0, len(ds), B)])
+        out = model(b["fg"], b["bg"], b["parse"])
+        loss = model.loss(out, b["content"], b["spatial"])["loss"]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    def data_only(_):
+        collate([ds[int(r)] for r in rng.integers(0, len(ds), B)])
+
+    model.train()
+    t_bare = timed(bare, args.steps)
+    t_full = timed(full, args.steps)
+    t_data = timed(data_only, args.steps)
+    print(f"encoder {args.encoder}, {S} px, batch {B}, torch threads {torch.get_num_threads()}")
+    print(f"bare encoders forward+backward: {t_bare:.3f} s/step ({B / t_bare:.1f} samples/s)")
+    print(f"full training step:             {t_full:.3f} s/step ({B / t_full:.1f} samples/s)")
+    print(f"  of which data rendering:      {t_data:.3f} s/step")
+    print(f"overhead over bare encoders:    {100 * (t_full / t_bare - 1):+.1f}% (goal: within +15%)")
+
+
+if __name__ == "__main__":
+    main()
