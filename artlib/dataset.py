@@ -329,7 +329,9 @@ def build_dataset(
     Args:
         root: output folder.
         cfg: the dataset's parameters.
-        workers: processes rendering sources (1 = in this process).
+        workers: processes rendering sources (1 = in this process). With more than one, a
+            script must guard its entry point with ``if __name__ == "__main__":`` (Python's
+            spawn start method re-imports it); notebooks need nothing.
         progress: show a tqdm progress bar.
     """
     root = Path(root)

@@ -275,7 +275,7 @@ def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | o
                 sums[k] += losses[k].item()
             v = losses["loss"].item()
             run_loss = v if math.isnan(run_loss) else 0.95 * run_loss + 0.05 * v
-            bar.set_postfix(loss=f"{run_loss:.4f}")
+            bar.set_postfix(loss=f"{run_loss:.4f}", refresh=False)
         seconds = time.perf_counter() - t0
         if rank == 0:
             pred = last_pred = predict(model, test_ds, test_rows, device=device)

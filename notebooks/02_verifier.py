@@ -25,7 +25,7 @@
 data_dir = "data/book"  # the dataset of chapter 1 (same profile)
 run_dir = "runs/book/verifier"  # checkpoint, metrics.json, predictions.npz (resumable)
 encoder = "test_resnet"  # any timm model name; the paper uses resnet50
-pretrained_path = ""  # local weights file for the encoders ("" = train from scratch)
+pretrained_path = ""  # local weights file for the encoders; empty: train from scratch
 image_size = 64  # encoder input size (the paper: 256)
 pool = 2  # feature maps pooled to pool x pool before flattening
 attention = "elementwise"  # "elementwise" (paper), "outer" (authors' code) or "none"
@@ -37,8 +37,8 @@ epochs = 6
 batch_size = 20
 lr = 1e-3  # the paper fine-tunes pretrained encoders with 1e-5; from scratch we need more
 seed = 0
-train_limit = 0  # training samples per epoch (0 = all)
-test_limit = 0  # test samples evaluated (0 = all)
+train_limit = 0  # training samples per epoch; 0 for all
+test_limit = 0  # test samples evaluated; 0 for all
 device = "auto"  # "auto": CUDA when present
 
 # %%
