@@ -39,6 +39,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_synth.py
+	$(PY) benchmarks/bench_train.py
 
 clean:
 	rm -rf _build build book/executed

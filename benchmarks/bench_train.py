@@ -2,9 +2,11 @@
 
 Goal (issue: the verifier): a whole training step (data rendering, three encoders, fusion,
 heads, loss, Adam) within 15% of the bare encoders' forward+backward at the same batch.
-Run after building a dataset (``make book`` or ``python -m artlib build-dataset``):
+Run after building a dataset (``make book`` or ``python -m artlib build-dataset``); by default
+it uses the ``book`` profile's chapter-2 settings (dataset, encoder, image size):
 
-    python benchmarks/bench_train.py --data data/book --encoder resnet18 --image-size 64
+    python benchmarks/bench_train.py
+    python benchmarks/bench_train.py --encoder resnet18 --image-size 64
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import time
 
 import numpy as np
 import torch
+import yaml
 
 from artlib.dataset import ARTDataset
 from artlib.model import Verifier, VerifierConfig
@@ -30,12 +33,18 @@ def timed(fn, steps: int, warmup: int = 2) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default="data/book", help="a built dataset folder (default data/book)")
-    ap.add_argument("--encoder", default="resnet18")
-    ap.add_argument("--image-size", type=int, default=64)
+    ap.add_argument("--profile", default="book", help="take defaults from params/PROFILE/02_verifier.yaml")
+    ap.add_argument("--data", help="a built dataset folder (default: the profile's)")
+    ap.add_argument("--encoder", help="timm model name (default: the profile's)")
+    ap.add_argument("--image-size", type=int, help="encoder input size (default: the profile's)")
     ap.add_argument("--batch-size", type=int, default=20)
     ap.add_argument("--steps", type=int, default=10)
     args = ap.parse_args()
+    with open(f"params/{args.profile}/02_verifier.yaml") as fh:
+        prof = yaml.safe_load(fh)
+    args.data = args.data or prof["data_dir"]
+    args.encoder = args.encoder or prof["encoder"]
+    args.image_size = args.image_size or prof["image_size"]
     torch.manual_seed(0)
     ds = ARTDataset(args.data, "train")
     model = Verifier(VerifierConfig(encoder=args.encoder, image_size=args.image_size))
