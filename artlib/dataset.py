@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from tqdm import tqdm
 
 from . import synth
 from .compose import Placement, placement_box, render_foreground
+from .config import strict_from_dict
 from .files import atomic_write_json, read_image, read_json, sha256_file, write_png
 from .inpaint import inpaint_background
 from .score import max_displacement, spatial_score
@@ -102,11 +103,7 @@ class BuildConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "BuildConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown dataset parameters: {sorted(unknown)}")
-        return cls(**d)
+        return strict_from_dict(cls, d, "dataset parameters")
 
 
 def split_sizes(n: int, test_fraction: float) -> tuple[int, int]:

@@ -39,7 +39,7 @@ statistics (the authors feed raw 0-255 BGR; we normalise, which pretrained weigh
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import timm
@@ -47,6 +47,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .config import strict_from_dict
 from .synth import LABELS, PALETTE
 
 ATTENTIONS = ("elementwise", "outer", "none")
@@ -90,10 +91,7 @@ class VerifierConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "VerifierConfig":
-        unknown = set(d) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown verifier options: {sorted(unknown)}")
-        return cls(**d)
+        return strict_from_dict(cls, d, "verifier options")
 
 
 def make_encoder(name: str, in_chans: int, pretrained_path: str | None = None) -> nn.Module:

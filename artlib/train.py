@@ -20,7 +20,7 @@ import io
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 from tqdm import tqdm
 
 from .dataset import KINDS, ARTDataset
+from .config import strict_from_dict
 from .files import atomic_write_bytes, atomic_write_json, read_json
 from .model import Verifier, VerifierConfig
 
@@ -59,10 +60,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
-        unknown = set(d) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown training options: {sorted(unknown)}")
-        return cls(**d)
+        return strict_from_dict(cls, d, "training options")
 
 
 def _device(name: str) -> torch.device:

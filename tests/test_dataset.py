@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from artlib import dataset as D
-from artlib import synth
-from artlib.compose import Placement, render_foreground
+from artlib.compose import Placement
 from artlib.files import read_image
 from artlib.score import max_displacement, spatial_score
 
