@@ -61,7 +61,7 @@ def run_grid(
         run = out_dir / f"{_slug(name)}_lam{vcfg.lam:g}_seed{seed}"
         if progress:
             print(f"{name}, lambda {vcfg.lam:g}, seed {seed}", flush=True)
-        res = train(vcfg, replace(train_cfg, seed=seed), run, progress=False)
+        res = train(vcfg, replace(train_cfg, seed=seed), run, progress=False, verbose=False)
         fin = res["final"]
         rows.append({"variant": name, "seed": seed, "lam": vcfg.lam, **{m: fin[m] for m in METRICS},
                      "train_seconds": sum(h["seconds"] for h in res["history"]), "run": str(run)})

@@ -209,11 +209,13 @@ def _dist_info() -> tuple[int, int]:
 
 
 def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | os.PathLike,
-          resume: bool = True, progress: bool = True) -> dict[str, Any]:
+          resume: bool = True, progress: bool = True, verbose: bool = True) -> dict[str, Any]:
     """Train a verifier; returns the content of ``metrics.json``.
 
     With ``resume`` and a checkpoint in ``out_dir`` whose configuration matches, training
-    continues after its last finished epoch (a finished run returns at once).
+    continues after its last finished epoch (a finished run returns at once). ``progress``
+    shows a tqdm bar per epoch with the running loss; ``verbose`` prints one line of test
+    metrics per epoch.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -281,7 +283,7 @@ def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | o
                    **{f"train_{k}": v / max(steps, 1) for k, v in sums.items()}, **metrics(pred, spatial_mean)}
             history.append(rec)
             save_checkpoint(ckpt_path, model, opt, epoch + 1, train_cfg, history)
-            if progress:
+            if verbose:
                 print(f"epoch {epoch + 1}: loss {rec['train_loss']:.4f}, accuracy {rec['accuracy']:.3f}, "
                       f"AUC {rec['auc']:.3f}, RMSE {rec['rmse']:.3f} (mean baseline {rec['rmse_mean_baseline']:.3f})", flush=True)
         if world > 1:

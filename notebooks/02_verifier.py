@@ -106,10 +106,13 @@ pd.DataFrame(paper_rows, columns=["paper configuration (ResNet-50, 256 px)", "sh
 # ResNet-50s with a learning rate of $10^{-5}$; this book never downloads weights, so on a
 # laptop CPU the `book` profile trains small encoders from scratch with a larger rate. The
 # `paper` profile restores the paper's settings (and takes a local weights file). A stopped
-# run resumes from its last epoch; a finished one is read back.
+# run resumes from its last epoch; a finished one is read back. For long runs on several
+# processes or GPUs, train first with the same settings and `run_dir`,
+# `torchrun --nproc_per_node N -m artlib train --out RUN_DIR --data-dir ... --encoder ...`,
+# then execute this chapter: it finds the finished run and reads it.
 
 # %%
-result = train(vcfg, tcfg, run_dir)
+result = train(vcfg, tcfg, run_dir, progress=False)  # one line per epoch; the CLI shows a progress bar
 history = result["history"]
 final = result["final"]
 train_seconds = sum(h["seconds"] for h in history)
@@ -170,7 +173,25 @@ per_kind = pd.DataFrame(
 )
 per_kind
 
+# %%
+shortcut = final["content_mean_D_s-"] > final["content_mean_D+"]
+print(f"moved foregrounds (D_s-) get a {'higher' if shortcut else 'lower'} content probability "
+      f"({final['content_mean_D_s-']:.2f}) than positives (D+, {final['content_mean_D+']:.2f}); "
+      f"content negatives get {final['content_mean_D_c-']:.2f}")
+
 # %% [markdown]
+# Section 3's sampling builds a shortcut into the labels. A content negative keeps the other
+# photo's foreground *at its original, plausible place*, so among foregrounds standing where a
+# person can stand, two in three are content negatives ($D_c^-$) and one is a positive ($D^+$);
+# every foreground standing somewhere odd is a spatial negative, and those are all labelled
+# content-consistent. A verifier can therefore lower its content score for well-placed people
+# and raise it for badly placed ones, the opposite of what background selection needs, and the
+# line above says whether ours did. The same sampling gives the spatial head targets of 1 and 0
+# for equally well-placed people ($D^+$ and $D_c^-$), which is one reason the spatial score
+# ranks moved placements so weakly (the Spearman correlation above). Sampling content negatives
+# at random placements too, or scoring content on the unmoved pair only, would remove the
+# shortcut; a later chapter can measure it.
+#
 # Calibration of the content probability: how often a test sample with a predicted
 # probability $p$ is in fact labelled consistent.
 
