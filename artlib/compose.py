@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy import ndimage
 
 
 @dataclass(frozen=True)
@@ -143,11 +142,26 @@ def render_foreground(
     # canvas pixel centre -> sprite pixel index (same map as paste_torch's affine grid)
     si = (rows - y0) / (y1 - y0) * h - 0.5
     sj = (cols - x0) / (x1 - x0) * w - 0.5
-    ii, jj = np.meshgrid(si, sj, indexing="ij")
-    for c in range(4):
-        out[r0:r1, c0:c1, c] = ndimage.map_coordinates(
-            pre[..., c], [ii, jj], order=1, mode="grid-constant", cval=0.0, prefilter=False
-        )
+    # the map is axis-aligned, so bilinear sampling is separable: rows, then columns
+    wr, wc = _linear_weights(si, h), _linear_weights(sj, w)
+    tmp = (wr @ pre.reshape(h, w * 4)).reshape(len(si), w, 4)  # (rows, w, 4)
+    out[r0:r1, c0:c1] = np.matmul(wc, tmp)  # (cols, w) @ (rows, w, 4) -> (rows, cols, 4)
+    return out
+
+
+def _linear_weights(coords: np.ndarray, n: int) -> np.ndarray:
+    """``(len(coords), n)`` matrix of 1-D linear interpolation weights, zero outside [0, n).
+
+    Row ``k`` samples position ``coords[k]`` (in pixel-index units) of a length-``n``
+    signal padded with zeros: the 1-D factor of ``grid_sample(padding_mode="zeros")``.
+    """
+    i0 = np.floor(coords).astype(np.int64)
+    f = (coords - i0).astype(np.float32)
+    out = np.zeros((len(coords), n), np.float32)
+    k = np.arange(len(coords))
+    for idx, wgt in ((i0, 1.0 - f), (i0 + 1, f)):
+        ok = (idx >= 0) & (idx < n)
+        out[k[ok], idx[ok]] = wgt[ok]
     return out
 
 

@@ -439,7 +439,15 @@ class ARTDataset(torch.utils.data.Dataset):
         self.rows = self.manifest.rows(split)
         self.cache = cache
         self._cache: dict[int, SourceImages] = {}
+        self._tensors: dict[int, tuple[np.ndarray, torch.Tensor, torch.Tensor]] = {}
         self.size = self.manifest.config.size
+        s = self.manifest.samples
+        self._targets = {
+            "content": torch.from_numpy(s["content"][self.rows].astype(np.float32)),
+            "spatial": torch.from_numpy(s["spatial"][self.rows].astype(np.float32)),
+            "kind": torch.from_numpy(s["kind"][self.rows]),
+            "placement": torch.from_numpy(np.stack([s["x"], s["y"], s["scale"]], 1)[self.rows].astype(np.float32)),
+        }
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -452,20 +460,33 @@ class ARTDataset(torch.utils.data.Dataset):
             self._cache[index] = src
         return src
 
+    def _source_tensors(self, index: int) -> tuple[np.ndarray, torch.Tensor, torch.Tensor]:
+        """Float sprite, ``(3, H, W)`` background and ``(H, W)`` labels of a source (cached)."""
+        if index in self._tensors:
+            return self._tensors[index]
+        src = self.source(index)
+        out = (
+            src.sprite.astype(np.float32) / 255.0,
+            torch.from_numpy(src.background.transpose(2, 0, 1).astype(np.float32) / 255.0),
+            torch.from_numpy(src.labels.astype(np.int64)),
+        )
+        if self.cache:
+            self._tensors[index] = out
+        return out
+
     def __getitem__(self, k: int) -> dict[str, torch.Tensor]:
         s = self.manifest.samples
         r = int(self.rows[k])
         p = Placement(float(s["x"][r]), float(s["y"][r]), float(s["scale"][r]))
-        fg_src, bg_src = self.source(int(s["fg"][r])), self.source(int(s["bg"][r]))
-        fg = render_foreground(fg_src.sprite, p, (self.size, self.size))
+        sprite = self._source_tensors(int(s["fg"][r]))[0]
+        _, bg, parse = self._source_tensors(int(s["bg"][r]))
+        fg = render_foreground(sprite, p, (self.size, self.size))
+        # bg and parse are the cached tensors themselves: do not modify them in place
         return {
             "fg": torch.from_numpy(np.ascontiguousarray(fg.transpose(2, 0, 1))),
-            "bg": torch.from_numpy(bg_src.background.transpose(2, 0, 1).astype(np.float32) / 255.0),
-            "parse": torch.from_numpy(bg_src.labels.astype(np.int64)),
-            "content": torch.tensor(s["content"][r], dtype=torch.float32),
-            "spatial": torch.tensor(s["spatial"][r], dtype=torch.float32),
-            "kind": torch.tensor(int(s["kind"][r])),
-            "placement": torch.tensor(p.as_tuple(), dtype=torch.float32),
+            "bg": bg,
+            "parse": parse,
+            **{name: t[k] for name, t in self._targets.items()},
         }
 
     def box(self, k: int) -> np.ndarray:

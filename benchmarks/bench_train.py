@@ -38,7 +38,8 @@ def main() -> None:
     ap.add_argument("--encoder", help="timm model name (default: the profile's)")
     ap.add_argument("--image-size", type=int, help="encoder input size (default: the profile's)")
     ap.add_argument("--batch-size", type=int, default=20)
-    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--steps", type=int, default=10, help="steps per measurement (default 10)")
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds; medians are reported (default 5)")
     args = ap.parse_args()
     with open(f"params/{args.profile}/02_verifier.yaml") as fh:
         prof = yaml.safe_load(fh)
@@ -70,14 +71,18 @@ def main() -> None:
     def data_only(_):
         collate([ds[int(r)] for r in rng.integers(0, len(ds), B)])
 
+    # steady state: every source decoded once, as after the first epoch of training
+    for i in range(len(ds)):
+        ds[i]
     model.train()
-    t_bare = timed(bare, args.steps)
-    t_full = timed(full, args.steps)
-    t_data = timed(data_only, args.steps)
-    print(f"encoder {args.encoder}, {S} px, batch {B}, torch threads {torch.get_num_threads()}")
+    # interleaved rounds, medians: the machine's speed drifts more than the difference measured
+    rounds = [(timed(bare, args.steps), timed(full, args.steps), timed(data_only, args.steps)) for _ in range(args.rounds)]
+    t_bare, t_full, t_data = (float(np.median(col)) for col in zip(*rounds))
+    print(f"encoder {args.encoder}, {S} px, batch {B}, torch threads {torch.get_num_threads()}, "
+          f"median of {args.rounds} rounds of {args.steps} steps")
     print(f"bare encoders forward+backward: {t_bare:.3f} s/step ({B / t_bare:.1f} samples/s)")
     print(f"full training step:             {t_full:.3f} s/step ({B / t_full:.1f} samples/s)")
-    print(f"  of which data rendering:      {t_data:.3f} s/step")
+    print(f"  of which data rendering:      {t_data:.3f} s/step (sources cached)")
     print(f"overhead over bare encoders:    {100 * (t_full / t_bare - 1):+.1f}% (goal: within +15%)")
 
 
