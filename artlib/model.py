@@ -179,10 +179,10 @@ class Verifier(nn.Module):
         else:
             f = fg
         if self.config.parse_input == "palette":
-            s = self.palette[parse].permute(0, 3, 1, 2)
-        else:
-            s = F.one_hot(parse, len(LABELS)).permute(0, 3, 1, 2).float()
-        return self._norm(self._resize(f)), self._norm(self._resize(bg)), self._resize(s) if s.shape[1] != 3 else self._norm(self._resize(s))
+            s = self._norm(self._resize(self.palette[parse].permute(0, 3, 1, 2)))
+        else:  # one-hot channels stay 0/1
+            s = self._resize(F.one_hot(parse, len(LABELS)).permute(0, 3, 1, 2).float())
+        return self._norm(self._resize(f)), self._norm(self._resize(bg)), s
 
     # -- layers -------------------------------------------------------------------------
     def encode(self, enc: nn.Module, x: torch.Tensor) -> torch.Tensor:

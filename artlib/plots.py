@@ -24,7 +24,7 @@ def _box(ax, box: np.ndarray, size: int, colour: str = "yellow") -> None:
 def world_grid(samples: list[synth.WorldSample], with_parse: bool = True) -> Figure:
     """One photo (and its parsing map) per world sample, titled by place and outfit."""
     n = len(samples)
-    cols = 8 if with_parse else 8
+    cols = 8
     per = 2 if with_parse else 1
     rows = int(np.ceil(n * per / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.6, rows * 1.75))
