@@ -6,7 +6,7 @@ from artlib.compose import (
     Placement, box_iou, paste, paste_torch, placement_box, render_foreground, render_foreground_torch,
 )
 
-#: numpy (scipy map_coordinates) and torch (grid_sample) implement the same bilinear map;
+#: numpy (separable bilinear weights) and torch (grid_sample) implement the same bilinear map;
 #: they differ only by float32 rounding.
 TOLERANCE = 1e-4
 
