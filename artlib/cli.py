@@ -66,9 +66,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
     tcfg = TrainConfig(**{f.name: vals[f.name] for f in fields(TrainConfig) if vals.get(f.name) is not None})
     res = train(vcfg, tcfg, args.out, resume=not args.restart, progress=not args.quiet)
     if res:
-        fin = res["final"]
-        print(f"accuracy {fin['accuracy']:.4f}  AUC {fin['auc']:.4f}  RMSE {fin['rmse']:.4f}  "
-              f"(mean baseline {fin['rmse_mean_baseline']:.4f})  Spearman {fin['spearman_spatial_neg']:.3f}")
+        for split in ("val", "test"):
+            m = res[split]
+            print(f"{split} (epoch {res['best_epoch']}): accuracy {m['accuracy']:.4f}  AUC {m['auc']:.4f}  "
+                  f"RMSE {m['rmse']:.4f} (mean baseline {m['rmse_mean_baseline']:.4f})  "
+                  f"Spearman {m['spearman_spatial_neg']:.3f}")
     return 0
 
 

@@ -24,9 +24,20 @@ kind      content    spatial      what
 
 The paper's Table 1 prints the spatial column of the two negative rows swapped; we follow
 the authors' code (content negatives carry spatial target 0). Content negatives are drawn
-by derangements within a split, so no foreground meets its own background. The train/test
-split is by source, so no foreground and no background appears in both splits (the authors'
-split shares them, which makes their test numbers optimistic).
+by derangements within a split, so no foreground meets its own background. The
+train/validation/test split is by source, so no foreground and no background appears in two
+splits (the authors' split shares them, which makes their test numbers optimistic).
+
+Two sampling recipes (``BuildConfig.recipe``):
+
+* ``"paper"`` (Section 3): a content negative F_j keeps its own original placement, with
+  spatial target 0;
+* ``"balanced"`` (ours): a content negative F_j on B_i is placed the way positives and
+  spatial negatives of B_i are, relative to the person removed from B_i: at that person's
+  placement (probability ``1 / (1 + spatial_per_positive)``) or moved from it by a draw of
+  the ``D_s-`` distribution, with the spatial target of eq. (1) relative to that placement.
+  Placement then carries no information about content, and every sample has a meaningful
+  spatial target. No oracle is used: real photos have none.
 
 Moved foregrounds F' are rendered on the fly by :class:`ARTDataset`, from the sprite.
 """
@@ -51,9 +62,10 @@ from .files import atomic_write_json, read_image, read_json, sha256_file, write_
 from .inpaint import inpaint_background
 from .score import max_displacement, spatial_score
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 KINDS: tuple[str, ...] = ("D+", "D_s-", "D_c-")
-SPLITS: tuple[str, ...] = ("train", "test")
+SPLITS: tuple[str, ...] = ("train", "val", "test")
+RECIPES: tuple[str, ...] = ("paper", "balanced")
 SOURCE_FILES: tuple[str, ...] = ("image.png", "person.png", "fg.png", "bg.png", "parse.png")
 BACKGROUND_MODES = ("clean", "inpaint")
 
@@ -75,7 +87,9 @@ class BuildConfig:
     seed: int = 0
     background_mode: str = "clean"
     shadow: bool = True
+    recipe: str = "paper"
     test_fraction: float = 0.2
+    val_fraction: float = 0.1
     spatial_per_positive: int = 2
     content_per_positive: int = 2
     shift_max_fraction: float = 1.0
@@ -90,15 +104,18 @@ class BuildConfig:
             raise ValueError(f"size must be at least 16 px, got {self.size}")
         if self.background_mode not in BACKGROUND_MODES:
             raise ValueError(f"background_mode must be one of {BACKGROUND_MODES}, got {self.background_mode!r}")
-        if not 0 < self.test_fraction < 1:
-            raise ValueError(f"test_fraction must be in (0, 1), got {self.test_fraction}")
+        if self.recipe not in RECIPES:
+            raise ValueError(f"recipe must be one of {RECIPES}, got {self.recipe!r}")
+        if not (0 < self.test_fraction < 1 and 0 < self.val_fraction < 1 and self.test_fraction + self.val_fraction < 1):
+            raise ValueError(f"test_fraction and val_fraction must be in (0, 1) with a sum below 1, "
+                             f"got {self.test_fraction} and {self.val_fraction}")
         if not 0 < self.ratio_min <= 1 <= self.ratio_max:
             raise ValueError(f"need 0 < ratio_min <= 1 <= ratio_max, got {self.ratio_min}, {self.ratio_max}")
-        n_test = split_sizes(self.n_sources, self.test_fraction)[1]
-        if min(n_test, self.n_sources - n_test) <= self.content_per_positive:
+        sizes = split_sizes(self.n_sources, self.test_fraction, self.val_fraction)
+        if min(sizes) <= self.content_per_positive:
             raise ValueError(
                 f"each split needs more than content_per_positive={self.content_per_positive} sources "
-                f"for the derangements; got n_sources={self.n_sources}, test_fraction={self.test_fraction}"
+                f"for the derangements; got {dict(zip(SPLITS, sizes))} from n_sources={self.n_sources}"
             )
 
     @classmethod
@@ -106,16 +123,19 @@ class BuildConfig:
         return strict_from_dict(cls, d, "dataset parameters")
 
 
-def split_sizes(n: int, test_fraction: float) -> tuple[int, int]:
-    n_test = int(round(n * test_fraction))
-    return n - n_test, n_test
+def split_sizes(n: int, test_fraction: float, val_fraction: float) -> tuple[int, int, int]:
+    """Sources per split ``(train, val, test)``."""
+    n_test, n_val = int(round(n * test_fraction)), int(round(n * val_fraction))
+    return n - n_test - n_val, n_val, n_test
 
 
-def split_sources(n: int, test_fraction: float, seed: int) -> np.ndarray:
-    """Assign each source to a split: ``(n,)`` array of 0 (train) / 1 (test), by source."""
+def split_sources(n: int, test_fraction: float, val_fraction: float, seed: int) -> np.ndarray:
+    """Assign each source to a split: ``(n,)`` indices into :data:`SPLITS`, by source."""
     order = np.random.default_rng([seed, 7]).permutation(n)
+    _, n_val, n_test = split_sizes(n, test_fraction, val_fraction)
     split = np.zeros(n, np.int64)
-    split[order[: split_sizes(n, test_fraction)[1]]] = 1
+    split[order[:n_test]] = SPLITS.index("test")
+    split[order[n_test : n_test + n_val]] = SPLITS.index("val")
     return split
 
 
@@ -228,7 +248,7 @@ class Manifest:
         return len(self.samples["kind"])
 
     def rows(self, split: str = "all") -> np.ndarray:
-        """Sample rows of a split (``"train"``, ``"test"`` or ``"all"``)."""
+        """Sample rows of a split (``"train"``, ``"val"``, ``"test"`` or ``"all"``)."""
         if split == "all":
             return np.arange(len(self))
         if split not in SPLITS:
@@ -271,8 +291,15 @@ def make_samples(cfg: BuildConfig, sources: list[dict[str, Any]]) -> dict[str, n
         for _ in range(cfg.spatial_per_positive):
             q, dist, ratio = sample_moved(p, rng, cfg)
             add(1, i, i, q, 1.0, float(spatial_score(dist, xmax, ratio)), dist, ratio)
+        rng_c = np.random.default_rng([cfg.seed, i, 4])
         for j in partner[i]:
-            add(2, j, i, placements[j], 0.0, 0.0, 0.0, 1.0)
+            if cfg.recipe == "paper":
+                add(2, j, i, placements[j], 0.0, 0.0, 0.0, 1.0)
+            elif rng_c.random() < 1.0 / (1 + cfg.spatial_per_positive):
+                add(2, j, i, p, 0.0, 1.0, 0.0, 1.0)
+            else:
+                q, dist, ratio = sample_moved(p, rng_c, cfg)
+                add(2, j, i, q, 0.0, float(spatial_score(dist, xmax, ratio)), dist, ratio)
     out = {k: np.asarray(v) for k, v in cols.items()}
     for k in ("kind", "fg", "bg", "split"):
         out[k] = out[k].astype(np.int64)
@@ -355,7 +382,7 @@ def build_dataset(
             write_source(root, i, cfg)
             bar.update()
     bar.close()
-    split = split_sources(cfg.n_sources, cfg.test_fraction, cfg.seed)
+    split = split_sources(cfg.n_sources, cfg.test_fraction, cfg.val_fraction, cfg.seed)
     sources = []
     for i in range(cfg.n_sources):
         meta = read_json(source_dir(root, i) / "meta.json")
@@ -382,10 +409,11 @@ def table1(manifest: Manifest) -> pd.DataFrame:
     """Table 1 of the paper for a built dataset: counts per sample type and split."""
     kind, split = manifest.samples["kind"], manifest.samples["split"]
     counts = {s: [int(np.sum((kind == k) & (split == j))) for k in range(3)] for j, s in enumerate(SPLITS)}
+    dc = "0" if manifest.config.recipe == "paper" else "1 or eq. (1) (balanced)"
     return pd.DataFrame(
         {
             "content label": [True, True, False],
-            "spatial score": ["1", "eq. (1) in (0, 1)", "0"],
+            "spatial score": ["1", "eq. (1) in (0, 1)", dc],
             **counts,
             "number of cases": [int(np.sum(kind == k)) for k in range(3)],
         },
@@ -430,7 +458,7 @@ class ARTDataset(torch.utils.data.Dataset):
 
     Args:
         data: a dataset folder or a loaded :class:`Manifest`.
-        split: ``"train"``, ``"test"`` or ``"all"``.
+        split: ``"train"``, ``"val"``, ``"test"`` or ``"all"``.
         cache: keep decoded source images in memory (per worker process).
     """
 

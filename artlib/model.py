@@ -18,21 +18,40 @@ Layers, with the paper's names:
 3. **Prediction** (4.2.3): dropout 0.3 (training only), a 2-way softmax content head and a
    sigmoid spatial head.
 
-Options let the book compare the paper with the authors' code (``reproduction-notes.md``):
+Options let the book compare the paper with the authors' code (the errata chapter):
 ``attention`` = ``"elementwise"`` (paper), ``"outer"`` (code: 30x30 outer product, 900 dims)
 or ``"none"`` (the ablation); ``layout`` = ``"paper"`` or ``"code"`` (the code swaps h_S and
 h_B between the heads); ``loss`` = ``"paper"`` (lambda * CE + (1 - lambda) * MSE) or ``"code"``
 (sigmoid content head, MSE + 1.5 * MSE).
 
+**Spatial fusion** (a departure, measured in chapter 3): in the paper F, B and S meet only as
+pooled vectors, which keep little of where the person stands relative to the ground.
+``spatial_fusion`` chooses what the spatial head sees:
+
+* ``"late"`` (paper): ``U_S`` as above;
+* ``"early"``: one more encoder whose input stacks the composite image, F's alpha, the
+  one-hot parsing map and two coordinate channels, so the person and the ground meet in
+  the first convolution;
+* ``"map"``: B, S and coordinate channels are encoded once into a stride-4 feature map
+  (the first stages of a timm encoder); F's RGBA joins that map through a small strided
+  stem, and a few convolutions judge the pair. The background side is computed once per
+  query, so scoring many placements costs only the stem and the head.
+
+The content head always uses the paper's fusion.
+
+**Encode once, score many** (Sections 4.1 and 4.3): :meth:`Verifier.encode_context` encodes
+B and S into a :class:`Context`; :meth:`Verifier.score` scores any number of foregrounds
+against it. ``forward(fg, bg, parse)`` is exactly ``score(fg, encode_context(bg, parse))``.
+
 Input formats (all tensors in [0, 1]):
 
-* ``fg``: ``(B, 4, H, W)`` premultiplied RGBA as :class:`artlib.dataset.ARTDataset` gives it.
-  With ``fg_input="rgb"`` (default) the encoder sees F composited on a neutral grey canvas
-  (3 channels); with ``"rgba"`` it sees all four channels (``in_chans=4``).
-* ``bg``: ``(B, 3, H, W)`` RGB.
-* ``parse``: ``(B, H, W)`` int64 label ids. With ``parse_input="palette"`` (default, as the
-  authors' code) the encoder sees the label colours of :data:`artlib.synth.PALETTE`; with
-  ``"onehot"`` one channel per label.
+* ``fg``: ``(N, 4, H, W)`` premultiplied RGBA as :class:`artlib.dataset.ARTDataset` gives it.
+  With ``fg_input="rgb"`` (default) the content path sees F composited on a neutral grey
+  canvas (3 channels); with ``"rgba"`` it sees all four channels (``in_chans=4``).
+* ``bg``: ``(N, 3, H, W)`` RGB.
+* ``parse``: ``(N, H, W)`` int64 label ids. With ``parse_input="palette"`` (default, as the
+  authors' code) the S encoder sees the label colours of :data:`artlib.synth.PALETTE`; with
+  ``"onehot"`` one channel per label. The early and map branches always take one-hot labels.
 
 Images are resized to ``image_size`` when they differ, and normalised with ImageNet
 statistics (the authors feed raw 0-255 BGR; we normalise, which pretrained weights expect).
@@ -40,6 +59,7 @@ statistics (the authors feed raw 0-255 BGR; we normalise, which pretrained weigh
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import timm
@@ -50,20 +70,34 @@ import torch.nn.functional as F
 from .config import strict_from_dict
 from .synth import LABELS, PALETTE
 
+__all__ = [
+    "ATTENTIONS", "LAYOUTS", "LOSSES", "SPATIAL_FUSIONS", "BiAttention", "Context", "Verifier",
+    "VerifierConfig", "make_encoder", "shape_table",
+]
+
 ATTENTIONS = ("elementwise", "outer", "none")
 LAYOUTS = ("paper", "code")
 LOSSES = ("paper", "code")
+SPATIAL_FUSIONS = ("late", "early", "map")
+HEADS = ("content", "spatial")
 _MEAN = (0.485, 0.456, 0.406)
 _STD = (0.229, 0.224, 0.225)
 
 
 @dataclass(frozen=True)
 class VerifierConfig:
-    """Architecture and loss of a :class:`Verifier`; stored in every checkpoint."""
+    """Architecture and loss of a :class:`Verifier`; stored in every checkpoint.
 
-    encoder: str = "resnet18"
+    ``spatial_on_content_negatives=False`` leaves the content negatives out of the spatial
+    loss (their spatial target says nothing about placement under the paper's sampling).
+    ``head_hidden > 0`` gives the heads on ``U_C`` / ``U_S`` one hidden layer of that width
+    (the paper's text says "fully connect layers", its equations one linear layer, which can
+    only add up F and B evidence: an outfit that fits a place is an interaction).
+    """
+
+    encoder: str = "resnet50"
     pretrained_path: str | None = None
-    image_size: int = 64
+    image_size: int = 256
     pool: int = 2
     attention: str = "elementwise"
     attn_dim: int = 30
@@ -73,16 +107,21 @@ class VerifierConfig:
     dropout: float = 0.3
     fg_input: str = "rgb"
     parse_input: str = "palette"
+    spatial_fusion: str = "late"
+    spatial_on_content_negatives: bool = True
+    head_hidden: int = 0
 
     def __post_init__(self) -> None:
         for name, allowed in (("attention", ATTENTIONS), ("layout", LAYOUTS), ("loss", LOSSES),
-                              ("fg_input", ("rgb", "rgba")), ("parse_input", ("palette", "onehot"))):
+                              ("fg_input", ("rgb", "rgba")), ("parse_input", ("palette", "onehot")),
+                              ("spatial_fusion", SPATIAL_FUSIONS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
         if not 0 <= self.lam <= 1:
             raise ValueError(f"lam must be in [0, 1], got {self.lam}")
-        if self.pool < 1 or self.attn_dim < 1 or self.image_size < 16:
-            raise ValueError("pool and attn_dim must be >= 1 and image_size >= 16")
+        for name, low in (("pool", 1), ("attn_dim", 1), ("image_size", 16), ("head_hidden", 0)):
+            if int(getattr(self, name)) < low:
+                raise ValueError(f"{name} must be >= {low}, got {getattr(self, name)}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 
@@ -94,16 +133,31 @@ class VerifierConfig:
         return strict_from_dict(cls, d, "verifier options")
 
 
-def make_encoder(name: str, in_chans: int, pretrained_path: str | None = None) -> nn.Module:
-    """A timm backbone without its classifier; weights only from a local file, if given."""
-    kwargs: dict[str, Any] = dict(num_classes=0, global_pool="", in_chans=in_chans)
-    if pretrained_path:
-        from pathlib import Path
+def make_encoder(name: str, in_chans: int, pretrained_path: str | None = None, out_index: int | None = None) -> nn.Module:
+    """A timm backbone without its classifier; weights only from a local file, if given.
 
+    With ``out_index`` the model returns only the feature map of that stage
+    (``features_only=True``), e.g. ``1`` for stride 4 in a ResNet.
+    """
+    if name not in timm.list_models():
+        raise ValueError(f"unknown encoder {name!r}: not a timm model name (see timm.list_models())")
+    kwargs: dict[str, Any] = dict(in_chans=in_chans)
+    if out_index is None:
+        kwargs.update(num_classes=0, global_pool="")
+    else:
+        kwargs.update(features_only=True, out_indices=(out_index,))
+    if pretrained_path:
         if not Path(pretrained_path).is_file():
             raise FileNotFoundError(f"{pretrained_path}: pretrained weights file not found")
         return timm.create_model(name, pretrained=True, pretrained_cfg_overlay=dict(file=str(pretrained_path)), **kwargs)
     return timm.create_model(name, pretrained=False, **kwargs)
+
+
+def coord_channels(n: int, size: int, device: torch.device, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """``(n, 2, size, size)`` pixel-centre coordinates ``x, y`` in [-1, 1] (CoordConv)."""
+    t = (torch.arange(size, device=device, dtype=dtype) + 0.5) / size * 2 - 1
+    yy, xx = torch.meshgrid(t, t, indexing="ij")
+    return torch.stack([xx, yy])[None].expand(n, -1, -1, -1)
 
 
 class BiAttention(nn.Module):
@@ -122,10 +176,90 @@ class BiAttention(nn.Module):
         self.out_dim = dim * dim if mode == "outer" else dim
 
     def forward(self, x: torch.Tensor, shared: torch.Tensor) -> torch.Tensor:
-        """``(B, in_dim)``, ``(B, shared_dim)`` -> ``(B, out_dim)``."""
+        """``(N, in_dim)``, ``(N, shared_dim)`` -> ``(N, out_dim)``."""
         a, b = self.w1(x), self.w2(shared)
         z = torch.einsum("bi,bj->bij", a, b).flatten(1) if self.mode == "outer" else a * b
         return self.act(z)
+
+
+class EarlyFusion(nn.Module):
+    """Spatial branch ``"early"``: one encoder over ``[composite, alpha, one-hot S, x, y]``."""
+
+    def __init__(self, cfg: VerifierConfig, n_labels: int):
+        super().__init__()
+        self.pool = cfg.pool
+        self.enc = make_encoder(cfg.encoder, 3 + 1 + n_labels + 2, cfg.pretrained_path)
+        self.head = nn.Linear(self.enc.num_features * cfg.pool * cfg.pool, 1)
+
+    def forward(self, fg: torch.Tensor, ctx: torch.Tensor, norm, dropout: nn.Module) -> torch.Tensor:
+        """``fg`` ``(N, 4, s, s)`` premultiplied, ``ctx`` ``(N, 3 + L + 2, s, s)`` -> ``(N,)`` logits."""
+        comp = fg[:, :3] + (1 - fg[:, 3:]) * ctx[:, :3]
+        x = torch.cat([norm(comp), fg[:, 3:] * 2 - 1, ctx[:, 3:]], 1)
+        h = F.adaptive_avg_pool2d(self.enc(x), self.pool).flatten(1)
+        return self.head(dropout(h)).squeeze(1)
+
+
+def _head(d_in: int, d_out: int, hidden: int) -> nn.Module:
+    """A prediction head: ``W U + b`` (paper), or one hidden GELU layer of width ``hidden``."""
+    if hidden == 0:
+        return nn.Linear(d_in, d_out)
+    return nn.Sequential(nn.Linear(d_in, hidden), nn.GELU(), nn.Linear(hidden, d_out))
+
+
+def _conv(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
+
+
+class MapFusion(nn.Module):
+    """Spatial branch ``"map"``: F joins a stride-4 map of ``[B, one-hot S, x, y]`` encoded once."""
+
+    def __init__(self, cfg: VerifierConfig, n_labels: int, width: int = 64):
+        super().__init__()
+        self.ctx = make_encoder(cfg.encoder, 3 + n_labels + 2, cfg.pretrained_path, out_index=1)
+        c = self.ctx.feature_info.channels()[0]
+        self.stem = nn.Sequential(_conv(4, 16, 2), _conv(16, 32, 2))
+        self.body = nn.Sequential(_conv(c + 32, width), _conv(width, width, 2), _conv(width, width, 2))
+        self.head = nn.Linear(2 * width, 1)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N, 3 + L + 2, s, s)`` -> the context map ``(N, C, s/4, s/4)``."""
+        return self.ctx(x)[0]
+
+    def forward(self, fg: torch.Tensor, ctx: torch.Tensor, dropout: nn.Module) -> torch.Tensor:
+        """``fg`` ``(N, 4, s, s)`` premultiplied, ``ctx`` ``(N, C, s/4, s/4)`` -> ``(N,)`` logits."""
+        f = self.stem(fg * 2 - 1)
+        if f.shape[-2:] != ctx.shape[-2:]:
+            f = F.interpolate(f, size=ctx.shape[-2:], mode="bilinear", align_corners=False)
+        z = self.body(torch.cat([ctx, f], 1))
+        h = torch.cat([z.mean((2, 3)), z.amax((2, 3))], 1)
+        return self.head(dropout(h)).squeeze(1)
+
+
+@dataclass
+class Context:
+    """The background side of a query, encoded once: ``h_B``, ``h_S`` and the spatial branch's input.
+
+    ``h_b``, ``h_s``: ``(N, D)``; ``spatial``: ``None`` (late fusion), the stacked early-fusion
+    input ``(N, 3 + L + 2, s, s)``, or the map-fusion context map ``(N, C, s/4, s/4)``.
+    """
+
+    h_b: torch.Tensor
+    h_s: torch.Tensor
+    spatial: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return int(self.h_b.shape[0])
+
+    def select(self, index: torch.Tensor) -> "Context":
+        """Rows ``index`` (``(M,)`` int64) of the context, e.g. one background per foreground."""
+        return Context(self.h_b[index], self.h_s[index], None if self.spatial is None else self.spatial[index])
+
+    def expand(self, n: int) -> "Context":
+        """A one-row context repeated ``n`` times (a view, no copy)."""
+        if len(self) != 1:
+            raise ValueError(f"only a one-row context can be expanded, this one has {len(self)} rows")
+        ex = lambda t: t.expand(n, *t.shape[1:])  # noqa: E731
+        return Context(ex(self.h_b), ex(self.h_s), None if self.spatial is None else ex(self.spatial))
 
 
 class Verifier(nn.Module):
@@ -134,8 +268,9 @@ class Verifier(nn.Module):
     def __init__(self, config: VerifierConfig | None = None):
         super().__init__()
         self.config = cfg = config or VerifierConfig()
+        self.n_labels = n_labels = len(LABELS)
         fg_ch = 3 if cfg.fg_input == "rgb" else 4
-        s_ch = 3 if cfg.parse_input == "palette" else len(LABELS)
+        s_ch = 3 if cfg.parse_input == "palette" else n_labels
         self.enc_f = make_encoder(cfg.encoder, fg_ch, cfg.pretrained_path)
         self.enc_b = make_encoder(cfg.encoder, 3, cfg.pretrained_path)
         self.enc_s = make_encoder(cfg.encoder, s_ch, cfg.pretrained_path)
@@ -143,16 +278,18 @@ class Verifier(nn.Module):
         self.register_buffer("palette", torch.tensor(PALETTE, dtype=torch.float32) / 255.0, persistent=False)
         self.register_buffer("mean", torch.tensor(_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(_STD).view(1, 3, 1, 1), persistent=False)
-        if cfg.attention == "none":
-            self.att_c = self.att_s = None
-            att = 0
-        else:
+        late = cfg.spatial_fusion == "late"
+        self.att_c = self.att_s = None
+        att = 0
+        if cfg.attention != "none":
             self.att_c = BiAttention(2 * d, d, cfg.attn_dim, cfg.attention)
-            self.att_s = BiAttention(2 * d, d, cfg.attn_dim, cfg.attention)
+            self.att_s = BiAttention(2 * d, d, cfg.attn_dim, cfg.attention) if late else None
             att = self.att_c.out_dim
         self.dropout = nn.Dropout(cfg.dropout)
-        self.head_c = nn.Linear(3 * d + att, 2 if cfg.loss == "paper" else 1)
-        self.head_s = nn.Linear(3 * d + att, 1)
+        self.head_c = _head(3 * d + att, 2 if cfg.loss == "paper" else 1, cfg.head_hidden)
+        self.head_s = _head(3 * d + att, 1, cfg.head_hidden) if late else None
+        self.early = EarlyFusion(cfg, n_labels) if cfg.spatial_fusion == "early" else None
+        self.map = MapFusion(cfg, n_labels) if cfg.spatial_fusion == "map" else None
 
     # -- inputs -------------------------------------------------------------------------
     def _resize(self, x: torch.Tensor) -> torch.Tensor:
@@ -166,67 +303,113 @@ class Verifier(nn.Module):
         rgb = (x[:, :3] - self.mean) / self.std
         return torch.cat([rgb, (x[:, 3:] - 0.5) / 0.5], dim=1) if x.shape[1] > 3 else rgb
 
-    def prepare(self, fg: torch.Tensor, bg: torch.Tensor, parse: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """Turn dataset tensors into the three encoder inputs (see the module docstring)."""
+    def _onehot(self, parse: torch.Tensor) -> torch.Tensor:
+        return self._resize(F.one_hot(parse, self.n_labels).permute(0, 3, 1, 2).float())
+
+    def prepare_fg(self, fg: torch.Tensor) -> torch.Tensor:
+        """``(N, 4, H, W)`` premultiplied RGBA -> the F encoder's input."""
         if fg.ndim != 4 or fg.shape[1] != 4:
-            raise ValueError(f"fg must be (B, 4, H, W) premultiplied RGBA, got {tuple(fg.shape)}")
+            raise ValueError(f"fg must be (N, 4, H, W) premultiplied RGBA, got {tuple(fg.shape)}")
+        f = fg[:, :3] + (1 - fg[:, 3:]) * 0.5 if self.config.fg_input == "rgb" else fg  # on neutral grey
+        return self._norm(self._resize(f))
+
+    def prepare_bg(self, bg: torch.Tensor) -> torch.Tensor:
+        """``(N, 3, H, W)`` RGB -> the B encoder's input."""
         if bg.ndim != 4 or bg.shape[1] != 3:
-            raise ValueError(f"bg must be (B, 3, H, W), got {tuple(bg.shape)}")
+            raise ValueError(f"bg must be (N, 3, H, W), got {tuple(bg.shape)}")
+        return self._norm(self._resize(bg))
+
+    def prepare_parse(self, parse: torch.Tensor) -> torch.Tensor:
+        """``(N, H, W)`` int64 label ids -> the S encoder's input (palette colours or one-hot)."""
         if parse.ndim != 3 or parse.dtype != torch.int64:
-            raise ValueError(f"parse must be (B, H, W) int64 label ids, got {tuple(parse.shape)} {parse.dtype}")
-        if self.config.fg_input == "rgb":
-            f = fg[:, :3] + (1 - fg[:, 3:]) * 0.5  # on a neutral grey canvas
-        else:
-            f = fg
+            raise ValueError(f"parse must be (N, H, W) int64 label ids, got {tuple(parse.shape)} {parse.dtype}")
         if self.config.parse_input == "palette":
-            s = self._norm(self._resize(self.palette[parse].permute(0, 3, 1, 2)))
-        else:  # one-hot channels stay 0/1
-            s = self._resize(F.one_hot(parse, len(LABELS)).permute(0, 3, 1, 2).float())
-        return self._norm(self._resize(f)), self._norm(self._resize(bg)), s
+            return self._norm(self._resize(self.palette[parse].permute(0, 3, 1, 2)))
+        return self._onehot(parse)  # one-hot channels stay 0/1
 
     # -- layers -------------------------------------------------------------------------
     def encode(self, enc: nn.Module, x: torch.Tensor) -> torch.Tensor:
-        """Encoding layer: ``(B, C_in, H, W)`` -> ``(B, D)`` (feature map pooled to pool x pool)."""
-        fmap = enc.forward_features(x)
+        """Encoding layer: ``(N, C_in, H, W)`` -> ``(N, D)`` (feature map pooled to pool x pool)."""
+        fmap = enc(x)  # timm with num_classes=0, global_pool="": the last feature map
         return F.adaptive_avg_pool2d(fmap, self.config.pool).flatten(1)
 
-    def fuse(self, h_f: torch.Tensor, h_b: torch.Tensor, h_s: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Fusion layer: three ``(B, D)`` features -> ``U_C``, ``U_S`` of ``(B, 3D + att)``."""
+    def fuse(self, h_f: torch.Tensor, h_b: torch.Tensor, h_s: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Fusion layer: three ``(N, D)`` features -> ``U_C``, ``U_S`` of ``(N, 3D + att)``.
+
+        ``U_S`` is ``None`` when the spatial head does not use the paper's fusion.
+        """
         shared = torch.maximum(torch.maximum(h_f, h_b), h_s)
-        parts_c: list[torch.Tensor] = []
-        parts_s: list[torch.Tensor] = []
-        if self.att_c is not None and self.att_s is not None:
-            parts_c = [self.att_c(torch.cat([h_f, h_b], 1), shared)]
-            parts_s = [self.att_s(torch.cat([h_f, h_s], 1), shared)]
+        att_c = [self.att_c(torch.cat([h_f, h_b], 1), shared)] if self.att_c is not None else []
+        att_s = [self.att_s(torch.cat([h_f, h_s], 1), shared)] if self.att_s is not None else []
+        late = self.head_s is not None
         if self.config.layout == "paper":
-            u_c = torch.cat([h_f, h_s, *parts_c, shared], 1)
-            u_s = torch.cat([h_f, h_b, *parts_s, shared], 1)
+            u_c = torch.cat([h_f, h_s, *att_c, shared], 1)
+            u_s = torch.cat([h_f, h_b, *att_s, shared], 1) if late else None
         else:  # the authors' code: [h_B, h_F, h^, attn] and [h_S, h_F, h^, attn]
-            u_c = torch.cat([h_b, h_f, shared, *parts_c], 1)
-            u_s = torch.cat([h_s, h_f, shared, *parts_s], 1)
+            u_c = torch.cat([h_b, h_f, shared, *att_c], 1)
+            u_s = torch.cat([h_s, h_f, shared, *att_s], 1) if late else None
         return u_c, u_s
 
+    def encode_context(self, bg: torch.Tensor, parse: torch.Tensor) -> Context:
+        """Encode the background side once: ``(N, 3, H, W)`` B and ``(N, H, W)`` S -> :class:`Context`."""
+        b = self.prepare_bg(bg)
+        h_b, h_s = self.encode(self.enc_b, b), self.encode(self.enc_s, self.prepare_parse(parse))
+        if self.early is None and self.map is None:
+            return Context(h_b, h_s)
+        coords = coord_channels(b.shape[0], self.config.image_size, b.device, b.dtype)
+        if self.early is not None:
+            return Context(h_b, h_s, torch.cat([self._resize(bg), self._onehot(parse), coords], 1))
+        return Context(h_b, h_s, self.map.encode(torch.cat([b, self._onehot(parse), coords], 1)))
+
+    def score(self, fg: torch.Tensor, ctx: Context, heads: tuple[str, ...] = HEADS) -> dict[str, torch.Tensor]:
+        """Score foregrounds ``(N, 4, H, W)`` against a context of ``N`` rows (or one row, broadcast).
+
+        Returns a dict with, per requested head, ``content_logits`` ``(N, 2)`` or ``(N,)`` and
+        ``content`` ``(N,)`` (probability of consistency); ``spatial`` ``(N,)`` in (0, 1).
+        """
+        if unknown := set(heads) - set(HEADS):
+            raise ValueError(f"heads must be among {HEADS}, got {sorted(unknown)}")
+        n = fg.shape[0]
+        if len(ctx) != n:
+            ctx = ctx.expand(n)
+        out: dict[str, torch.Tensor] = {}
+        need_late = "content" in heads or ("spatial" in heads and self.head_s is not None)
+        if need_late:
+            u_c, u_s = self.fuse(self.encode(self.enc_f, self.prepare_fg(fg)), ctx.h_b, ctx.h_s)
+        if "content" in heads:
+            logits_c = self.head_c(self.dropout(u_c))
+            if self.config.loss == "paper":
+                out.update(content_logits=logits_c, content=torch.softmax(logits_c, dim=1)[:, 1])
+            else:
+                out.update(content_logits=logits_c.squeeze(1), content=torch.sigmoid(logits_c.squeeze(1)))
+        if "spatial" in heads:
+            if self.head_s is not None:
+                logit = self.head_s(self.dropout(u_s)).squeeze(1)
+            elif self.early is not None:
+                logit = self.early(self._resize(fg), ctx.spatial, self._norm, self.dropout)
+            else:
+                logit = self.map(self._resize(fg), ctx.spatial, self.dropout)
+            out["spatial"] = torch.sigmoid(logit)
+        return out
+
     def forward(self, fg: torch.Tensor, bg: torch.Tensor, parse: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Score a batch. Returns ``content_logits`` ``(B, 2)`` or ``(B,)``, ``content`` ``(B,)``
-        (probability of consistency) and ``spatial`` ``(B,)`` in (0, 1)."""
-        f, b, s = self.prepare(fg, bg, parse)
-        u_c, u_s = self.fuse(self.encode(self.enc_f, f), self.encode(self.enc_b, b), self.encode(self.enc_s, s))
-        logits_c = self.head_c(self.dropout(u_c))
-        spatial = torch.sigmoid(self.head_s(self.dropout(u_s))).squeeze(1)
-        if self.config.loss == "paper":
-            content = torch.softmax(logits_c, dim=1)[:, 1]
-        else:
-            logits_c = logits_c.squeeze(1)
-            content = torch.sigmoid(logits_c)
-        return {"content_logits": logits_c, "content": content, "spatial": spatial}
+        """Score a batch of ``(F, B, S)``: ``score(fg, encode_context(bg, parse))``."""
+        return self.score(fg, self.encode_context(bg, parse))
 
     def loss(self, out: dict[str, torch.Tensor], content: torch.Tensor, spatial: torch.Tensor) -> dict[str, torch.Tensor]:
         """The training loss (Section 4.2.3) and its two parts.
 
         ``"paper"``: ``L = lam * CE(softmax) + (1 - lam) * MSE`` (the printed minus sign in
-        front of L_S is an erratum). ``"code"``: ``MSE(content) + 1.5 * MSE(spatial)``.
+        front of L_S is an erratum). ``"code"``: ``MSE(content) + 1.5 * MSE(spatial)``. With
+        ``spatial_on_content_negatives=False`` the MSE averages over content-consistent
+        samples only (``content == 1``).
         """
-        l_s = F.mse_loss(out["spatial"], spatial)
+        sq = (out["spatial"] - spatial) ** 2
+        if self.config.spatial_on_content_negatives:
+            l_s = sq.mean()
+        else:
+            keep = (content >= 0.5).to(sq.dtype)
+            l_s = (sq * keep).sum() / keep.sum().clamp_min(1.0)
         if self.config.loss == "paper":
             l_c = F.cross_entropy(out["content_logits"], content.long())
             total = self.config.lam * l_c + (1 - self.config.lam) * l_s
@@ -237,29 +420,46 @@ class Verifier(nn.Module):
 
 
 def shape_table(model: Verifier, batch: int = 2) -> list[tuple[str, tuple[int, ...]]]:
-    """Tensor shapes at every step of a forward pass (the paper's Figure 2 as a table)."""
-    cfg = model.config
-    s = cfg.image_size
-    fg = torch.zeros(batch, 4, s, s)
-    bg = torch.zeros(batch, 3, s, s)
+    """Tensor shapes at every step of a forward pass (the paper's Figure 2 as a table).
+
+    The shapes are recorded with forward hooks during one real forward pass, so the table
+    follows the model.
+    """
+    s = model.config.image_size
+    fg, bg = torch.zeros(batch, 4, s, s), torch.zeros(batch, 3, s, s)
     parse = torch.zeros(batch, s, s, dtype=torch.int64)
     rows: list[tuple[str, tuple[int, ...]]] = []
+
+    def record(name: str, inputs: bool = False):
+        def hook(_mod, args, output=None):
+            t = args[0] if inputs else output
+            rows.append((name, tuple(t.shape)))
+        return hook
+
+    hooks = [
+        model.enc_f.register_forward_pre_hook(record("input F", True)),
+        model.enc_f.register_forward_hook(record("encoder feature map H^F")),
+        model.head_c.register_forward_pre_hook(record("U_C", True)),
+        model.head_c.register_forward_hook(record("content logits")),
+    ]
+    if model.att_c is not None:
+        hooks.append(model.att_c.register_forward_hook(record(f"bi-attention h~_C ({model.config.attention})")))
+    if model.head_s is not None:
+        hooks.append(model.head_s.register_forward_pre_hook(record("U_S", True)))
     was = model.training
     model.eval()
-    with torch.no_grad():
-        f, b, p = model.prepare(fg, bg, parse)
-        rows += [("input F", tuple(f.shape)), ("input B", tuple(b.shape)), ("input S", tuple(p.shape))]
-        fmap = model.enc_f.forward_features(f)
-        rows.append(("encoder feature map H^F", tuple(fmap.shape)))
-        h = F.adaptive_avg_pool2d(fmap, cfg.pool).flatten(1)
-        rows.append((f"pooled {cfg.pool}x{cfg.pool} and flattened h_F (also h_B, h_S)", tuple(h.shape)))
-        rows.append(("shared h^ = max(h_F, h_B, h_S)", tuple(h.shape)))
-        if model.att_c is not None:
-            rows.append((f"bi-attention h~_C, h~_S ({cfg.attention})", (batch, model.att_c.out_dim)))
-        u_c, u_s = model.fuse(h, h, h)
-        rows += [("U_C", tuple(u_c.shape)), ("U_S", tuple(u_s.shape))]
-        out = model(fg, bg, parse)
-        rows += [("content logits", tuple(out["content_logits"].shape)), ("y^c (content probability)", tuple(out["content"].shape)),
-                 ("y^s (spatial score)", tuple(out["spatial"].shape))]
-    model.train(was)
+    try:
+        with torch.no_grad():
+            b, p = model.prepare_bg(bg), model.prepare_parse(parse)
+            rows += [("input B", tuple(b.shape)), ("input S", tuple(p.shape))]
+            ctx = model.encode_context(bg, parse)
+            rows.append((f"pooled {model.config.pool}x{model.config.pool} and flattened h_B (also h_F, h_S, h^)", tuple(ctx.h_b.shape)))
+            if ctx.spatial is not None:
+                rows.append((f"{model.config.spatial_fusion}-fusion context (computed once per background)", tuple(ctx.spatial.shape)))
+            out = model.score(fg, ctx)
+    finally:
+        for h in hooks:
+            h.remove()
+        model.train(was)
+    rows += [("y^c (content probability)", tuple(out["content"].shape)), ("y^s (spatial score)", tuple(out["spatial"].shape))]
     return rows

@@ -271,3 +271,90 @@ def ablation_bars(df, metric: str, paper: dict[str, float] | None = None) -> Fig
     ax.set_ylim(max(0, lo - 0.1 * (hi - lo + 1e-3)), hi + 0.1 * (hi - lo + 1e-3))
     fig.tight_layout()
     return fig
+
+
+# ----------------------------------------------------------------------------- adjustment
+def score_surface(background: np.ndarray, scores: np.ndarray, plausible: np.ndarray, scales: tuple[float, ...],
+                  title: str = "") -> Figure:
+    """Spatial score over anchors ``(x, y)`` at a few scales, beside the oracle's plausible anchors.
+
+    ``scores`` and ``plausible`` are ``(len(scales), n, n)`` from :func:`artlib.evaluate.score_surface`.
+    """
+    fig, axes = plt.subplots(2, len(scales), figsize=(2.3 * len(scales), 4.6), squeeze=False)
+    size = background.shape[0]
+    ext = (0, background.shape[1], size, 0)
+    for k, s in enumerate(scales):
+        top, bottom = axes[0, k], axes[1, k]
+        top.imshow(background)
+        im = top.imshow(scores[k], extent=ext, alpha=0.75, cmap="viridis", vmin=0, vmax=1)
+        top.set_title(f"scale {s:.2f}: y^s", fontsize=8)
+        bottom.imshow(background)
+        bottom.imshow(np.where(plausible[k], 1.0, np.nan), extent=ext, alpha=0.6, cmap="Greens", vmin=0, vmax=1.2)
+        bottom.set_title("oracle: plausible feet", fontsize=8)
+        for ax in (top, bottom):
+            _off(ax)
+    fig.colorbar(im, ax=axes[0].tolist(), shrink=0.8, label="spatial score")
+    if title:
+        fig.suptitle(title, fontsize=9)
+    return fig
+
+
+def filmstrips(rows: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray, list]], frames: int = 6) -> Figure:
+    """Figure 4 redone: the person moving uphill, one row per query.
+
+    Each row is ``(title, background, sprite, placements (T, 3), scores (T,), verdicts (T,))``;
+    ``frames`` evenly spaced steps are shown, with the spatial score and the oracle's verdict.
+    """
+    from .compose import Placement, paste
+
+    fig, axes = plt.subplots(len(rows), frames, figsize=(1.6 * frames, 1.85 * len(rows)), squeeze=False)
+    for ax_row, (title, bg, sprite, path, scores, verdicts) in zip(axes, rows):
+        picks = np.unique(np.linspace(0, len(path) - 1, frames).round().astype(int))
+        for ax in ax_row:
+            ax.axis("off")
+        for ax, t in zip(ax_row, picks):
+            ax.axis("on")
+            ax.imshow(np.clip(paste(bg, sprite, Placement(*map(float, path[t]))), 0, 1))
+            mark = "" if verdicts is None else (" ✓" if verdicts[t] else " ✗")
+            ax.set_title(f"step {t}: {scores[t]:.2f}{mark}", fontsize=7)
+            _off(ax)
+        ax_row[0].set_ylabel(title, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def restarts_curve(curves: dict[str, "pd.Series"]) -> Figure:
+    """Oracle plausibility of the search result against the number of restarts, per method."""
+    fig, ax = plt.subplots(figsize=(4.2, 2.8))
+    for name, c in curves.items():
+        ax.plot(c.index, c.values, "o-", label=name)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(list(next(iter(curves.values())).index))
+    ax.get_xaxis().set_major_formatter(plt.ScalarFormatter())
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("random restarts")
+    ax.set_ylabel("result plausible (oracle)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def height_bands(bands: dict[str, tuple[np.ndarray, np.ndarray]], below: np.ndarray, scales: np.ndarray) -> Figure:
+    """Mean spatial score over (feet below the horizon, scale) per verifier, beside the oracle's band.
+
+    ``bands`` maps a verifier's name to :func:`artlib.evaluate.height_band`'s ``(score, plausible)``.
+    """
+    names = list(bands)
+    fig, axes = plt.subplots(1, len(names) + 1, figsize=(3.1 * (len(names) + 1), 2.9), squeeze=False)
+    ext = (scales[0], scales[-1], below[-1], below[0])
+    for ax, name in zip(axes[0], names):
+        im = ax.imshow(bands[name][0], extent=ext, aspect="auto", cmap="viridis", vmin=0, vmax=1)
+        ax.set_title(f"{name}: mean y^s", fontsize=8)
+    axes[0, -1].imshow(bands[names[0]][1], extent=ext, aspect="auto", cmap="Greens", vmin=0, vmax=1)
+    axes[0, -1].set_title("oracle: share plausible", fontsize=8)
+    for ax in axes[0]:
+        ax.set_xlabel("scale (height / canvas)", fontsize=8)
+        ax.set_ylabel("feet below horizon", fontsize=8)
+        ax.tick_params(labelsize=7)
+    fig.colorbar(im, ax=axes[0].tolist(), shrink=0.8)
+    return fig

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def small_config():
     from artlib.dataset import BuildConfig
 
-    return BuildConfig(n_sources=24, size=32, seed=3)
+    return BuildConfig(n_sources=30, size=32, seed=3)
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +24,64 @@ def small_manifest(tmp_path_factory, small_config):
     from artlib.dataset import build_dataset
 
     return build_dataset(tmp_path_factory.mktemp("ds"), small_config, progress=False)
+
+
+class ToyVerifier:
+    """A stand-in for a trained verifier with a known optimum, for testing searches.
+
+    Its spatial score is a smooth bump around a target placement, computed from the rendered
+    foreground's alpha (centroid and mass), so it is differentiable through the paste like the
+    real verifier; its content score is the mean alpha. It has the interface
+    :class:`artlib.adjust.PlacementScorer` uses (``encode_context``, ``score``, ``n_labels``).
+    """
+
+    def __new__(cls, target, sprite, canvas_hw, width=0.05):
+        import torch
+
+        from artlib.compose import render_foreground
+        from artlib.model import Context
+
+        class _Toy(torch.nn.Module):
+            n_labels = 16
+
+            def __init__(self):
+                super().__init__()
+                self.dummy = torch.nn.Parameter(torch.zeros(1))
+                a = torch.from_numpy(render_foreground(sprite, target, canvas_hw)[..., 3])
+                self.target = self._stats(a[None])[0]
+                self.width = width
+
+            @staticmethod
+            def _stats(alpha):
+                H, W = alpha.shape[-2:]
+                ys = (torch.arange(H, dtype=alpha.dtype) + 0.5) / H
+                xs = (torch.arange(W, dtype=alpha.dtype) + 0.5) / W
+                m = alpha.sum((1, 2)).clamp_min(1e-6)
+                cx = (alpha.sum(1) * xs).sum(1) / m
+                cy = (alpha.sum(2) * ys).sum(1) / m
+                return torch.stack([cx, cy, torch.log(m)], 1)
+
+            def encode_context(self, bg, parse):
+                n = bg.shape[0]
+                return Context(torch.zeros(n, 1), torch.zeros(n, 1))
+
+            def score(self, fg, ctx, heads=("content", "spatial")):
+                st = self._stats(fg[:, 3])
+                d = ((st[:, :2] - self.target[:2]) ** 2).sum(1) / self.width**2 + (st[:, 2] - self.target[2]) ** 2 / 0.5
+                out = {}
+                if "spatial" in heads:
+                    out["spatial"] = torch.exp(-d) + 0 * self.dummy
+                if "content" in heads:
+                    out["content"] = fg[:, 3].mean((1, 2))
+                return out
+
+        return _Toy()
+
+
+@pytest.fixture(scope="session")
+def toy_query():
+    """A world scene and its person: ``(sprite, background, parse, scene, true placement)``."""
+    from artlib import synth
+
+    ws = synth.make_world_sample(1_000_003, 1, 48)
+    return ws.sprite, ws.scene.background, ws.scene.labels.astype("int64"), ws.scene, ws.placement

@@ -13,16 +13,16 @@ def test_table1_counts(small_manifest, small_config):
     t = D.table1(small_manifest)
     n = small_config.n_sources
     assert t["number of cases"].tolist() == [n, 2 * n, 2 * n]
-    assert (t["train"] + t["test"]).tolist() == t["number of cases"].tolist()
+    assert (t["train"] + t["val"] + t["test"]).tolist() == t["number of cases"].tolist()
     assert t.loc["D+", "test"] == round(n * small_config.test_fraction)
 
 
-def test_split_is_disjoint_in_foregrounds_and_backgrounds(small_manifest):
+def test_split_is_disjoint_in_foregrounds_and_backgrounds(small_manifest, small_config):
     s = small_manifest.samples
-    train, test = s["split"] == 0, s["split"] == 1
-    used_train = set(s["fg"][train]) | set(s["bg"][train])
-    used_test = set(s["fg"][test]) | set(s["bg"][test])
-    assert used_train and used_test and not (used_train & used_test)
+    used = [set(s["fg"][s["split"] == k]) | set(s["bg"][s["split"] == k]) for k in range(len(D.SPLITS))]
+    assert all(used) and not (used[0] & used[1]) and not (used[0] & used[2]) and not (used[1] & used[2])
+    n = small_config.n_sources
+    assert [len(u) for u in used] == list(D.split_sizes(n, small_config.test_fraction, small_config.val_fraction))
 
 
 def test_content_negatives_are_derangements(small_manifest):
@@ -62,7 +62,7 @@ def test_items_and_on_the_fly_render_match_stored_foreground(small_manifest):
     stored = read_image(D.source_dir(small_manifest.root, 0) / "fg.png", "RGBA").astype(np.float32) / 255
     pre = np.concatenate([stored[..., :3] * stored[..., 3:], stored[..., 3:]], 2)
     assert np.abs(it["fg"].numpy().transpose(1, 2, 0) - pre).max() < 3 / 255
-    assert len(D.ARTDataset(small_manifest, "train")) + len(D.ARTDataset(small_manifest, "test")) == len(ds)
+    assert sum(len(D.ARTDataset(small_manifest, sp)) for sp in D.SPLITS) == len(ds)
 
 
 def test_deterministic_build(tmp_path, small_manifest, small_config):
@@ -129,9 +129,9 @@ def test_verify_detects_a_changed_file(tmp_path, small_config):
 
 
 def test_inpaint_mode(tmp_path):
-    cfg = D.BuildConfig(n_sources=16, size=32, seed=1, background_mode="inpaint")
+    cfg = D.BuildConfig(n_sources=30, size=32, seed=1, background_mode="inpaint")
     m = D.build_dataset(tmp_path / "i", cfg, progress=False)
-    clean = D.build_dataset(tmp_path / "c", D.BuildConfig(n_sources=16, size=32, seed=1), progress=False)
+    clean = D.build_dataset(tmp_path / "c", D.BuildConfig(n_sources=30, size=32, seed=1), progress=False)
     assert m.sources[0]["sha256"]["bg.png"] != clean.sources[0]["sha256"]["bg.png"]
     assert m.sources[0]["sha256"]["parse.png"] == clean.sources[0]["sha256"]["parse.png"]
 

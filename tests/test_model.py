@@ -2,7 +2,7 @@ import pytest
 import timm
 import torch
 
-from artlib.model import BiAttention, Verifier, VerifierConfig, shape_table
+from artlib.model import SPATIAL_FUSIONS, BiAttention, Verifier, VerifierConfig, shape_table
 
 TINY = dict(encoder="test_resnet", image_size=32)
 
@@ -96,6 +96,10 @@ def test_bad_config_and_inputs():
         VerifierConfig(lam=1.5)
     with pytest.raises(ValueError, match="unknown verifier options"):
         VerifierConfig.from_dict({"encoder": "resnet18", "depth": 3})
+    with pytest.raises(ValueError, match="spatial_fusion must be one of"):
+        VerifierConfig(spatial_fusion="middle")
+    with pytest.raises(ValueError, match="unknown encoder 'resnet_nope'"):
+        Verifier(VerifierConfig(encoder="resnet_nope"))
     m = Verifier(VerifierConfig(**TINY))
     fg, bg, parse = _batch()
     with pytest.raises(ValueError, match="fg must be"):
@@ -106,5 +110,66 @@ def test_bad_config_and_inputs():
 
 def test_shape_table_lists_every_step():
     rows = dict(shape_table(Verifier(VerifierConfig(**TINY))))
-    assert rows["U_C"][1] == 3 * rows["shared h^ = max(h_F, h_B, h_S)"][1] + 30
-    assert rows["y^s (spatial score)"] == (2,)
+    d = rows["pooled 2x2 and flattened h_B (also h_F, h_S, h^)"][1]
+    assert rows["U_C"][1] == rows["U_S"][1] == 3 * d + 30
+    assert rows["encoder feature map H^F"] == (2, 96, 1, 1) and d == 96 * 4
+    assert rows["y^s (spatial score)"] == (2,) and rows["content logits"] == (2, 2)
+    early = dict(shape_table(Verifier(VerifierConfig(**TINY, spatial_fusion="map"))))
+    assert early["map-fusion context (computed once per background)"] == (2, 32, 8, 8) and "U_S" not in early
+
+
+@pytest.mark.parametrize("fusion", SPATIAL_FUSIONS)
+def test_encode_once_score_many_equals_the_plain_forward(fusion):
+    """Scoring many foregrounds against one encoded background gives the plain forward's scores."""
+    torch.manual_seed(0)
+    m = Verifier(VerifierConfig(**TINY, spatial_fusion=fusion)).eval()
+    fg, bg, parse = _batch(4)
+    with torch.no_grad():
+        plain = m(fg, bg[:1].expand(4, -1, -1, -1), parse[:1].expand(4, -1, -1))
+        ctx = m.encode_context(bg[:1], parse[:1])
+        cached = m.score(fg, ctx)
+        spatial_only = m.score(fg, ctx, ("spatial",))
+        per_row = m.score(fg, m.encode_context(bg, parse).select(torch.tensor([0, 1, 2, 0])), ("content",))
+    for k in ("content", "spatial"):
+        torch.testing.assert_close(cached[k], plain[k], atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(spatial_only["spatial"], plain["spatial"], atol=1e-6, rtol=1e-5)
+    assert set(spatial_only) == {"spatial"}
+    with torch.no_grad():
+        direct = m(fg[[0, 1, 2, 3]], bg[[0, 1, 2, 0]], parse[[0, 1, 2, 0]])
+    torch.testing.assert_close(per_row["content"], direct["content"], atol=1e-6, rtol=1e-5)
+    with pytest.raises(ValueError, match="heads must be among"):
+        m.score(fg, ctx, ("style",))
+
+
+@pytest.mark.parametrize("mode", ["paper", "code"])
+def test_loss_matches_the_formula(mode):
+    """Section 4.2.3: lam * CE + (1 - lam) * MSE (paper) or MSE + 1.5 * MSE (authors' code)."""
+    torch.manual_seed(0)
+    m = Verifier(VerifierConfig(**TINY, loss=mode, lam=0.3))
+    out = m(*_batch())
+    yc, ys = torch.tensor([1.0, 0.0, 1.0]), torch.tensor([1.0, 0.0, 0.4])
+    got = m.loss(out, yc, ys)
+    mse_s = ((out["spatial"] - ys) ** 2).mean()
+    if mode == "paper":
+        p = torch.softmax(out["content_logits"], 1)
+        ce = -(yc * p[:, 1].log() + (1 - yc) * p[:, 0].log()).mean()
+        want = 0.3 * ce + 0.7 * mse_s  # a swapped lambda (0.7 * ce + 0.3 * mse) fails here
+    else:
+        want = ((out["content"] - yc) ** 2).mean() + 1.5 * mse_s  # a wrong 1.5 fails here
+    torch.testing.assert_close(got["loss"], want)
+    torch.testing.assert_close(got["loss_spatial"], mse_s.detach())
+
+
+def test_content_negatives_can_be_left_out_of_the_spatial_loss():
+    torch.manual_seed(0)
+    m = Verifier(VerifierConfig(**TINY, spatial_on_content_negatives=False))
+    out = m(*_batch())
+    yc, ys = torch.tensor([1.0, 0.0, 1.0]), torch.tensor([1.0, 0.0, 0.4])
+    keep = torch.tensor([True, False, True])
+    torch.testing.assert_close(m.loss(out, yc, ys)["loss_spatial"], ((out["spatial"] - ys) ** 2)[keep].mean().detach())
+
+
+def test_hidden_head_option():
+    m = Verifier(VerifierConfig(**TINY, head_hidden=16))
+    assert isinstance(m.head_c, torch.nn.Sequential) and m.head_c[0].out_features == 16
+    assert m(*_batch())["content"].shape == (3,)

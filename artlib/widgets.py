@@ -1,0 +1,195 @@
+"""The interactive gradient-ascent widget of chapter 4 (Section 4.3, Figure 4, made live).
+
+Drag ``x`` / ``y`` / ``scale`` and watch the composite and both verifier scores change;
+press *Step* or *Run ascent* and watch the person move uphill on the verifier's spatial
+score; press *Restart* for a random start. With a scene from the synthetic world, the
+oracle's verdict is shown beside the scores.
+
+All logic lives in :class:`AdjustSession`, plain Python that the tests drive without a browser
+or a kernel; :func:`adjust_app` only wires its methods to ipywidgets controls. The session
+scores with :class:`artlib.adjust.PlacementScorer` (B and S encoded once) and steps with
+:class:`artlib.adjust.Ascent`, the same code as :func:`artlib.adjust.adjust`.
+
+Shown in chapter 4.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from . import synth
+from .adjust import AdjustConfig, Ascent, PlacementScorer, random_placements
+from .compose import Placement, paste, placement_box
+from .model import Verifier
+
+__all__ = ["AdjustSession", "View", "adjust_app", "png_bytes", "trace_png"]
+
+
+@dataclass
+class View:
+    """What the widget shows: the composite ``(H, W, 3)`` uint8, the placement, both scores,
+    the oracle's verdict (``None`` without a scene) and the spatial scores so far."""
+
+    image: np.ndarray
+    placement: Placement
+    spatial: float
+    content: float
+    plausible: bool | None
+    trace: list[float]
+
+    def caption(self) -> str:
+        p = self.placement
+        verdict = "" if self.plausible is None else f", oracle: {'plausible' if self.plausible else 'implausible'}"
+        return (f"x {p.x:.3f}, y {p.y:.3f}, scale {p.scale:.3f}: spatial {self.spatial:.3f}, "
+                f"content {self.content:.3f}{verdict}")
+
+
+class AdjustSession:
+    """One person and one background, moved by hand or by gradient ascent.
+
+    Args:
+        verifier: a trained verifier.
+        sprite, background, parse: the query (see :func:`artlib.adjust.adjust`).
+        scene: the world's scene, for the oracle's verdict (optional).
+        method: ``"numerical"`` (the paper) or ``"autograd"`` for *Step*.
+        config: step size, bounds (:class:`artlib.adjust.AdjustConfig`).
+        seed: seed of *Restart*.
+        start: the first placement (default: a random one).
+    """
+
+    def __init__(self, verifier: Verifier, sprite: np.ndarray, background: np.ndarray, parse: np.ndarray, *,
+                 scene: synth.Scene | None = None, method: str = "numerical", config: AdjustConfig | None = None,
+                 seed: int = 0, start: Placement | None = None):
+        if method not in ("numerical", "autograd"):
+            raise ValueError(f"method must be 'numerical' or 'autograd', got {method!r}")
+        self.cfg = replace(config or AdjustConfig(), method=method)
+        self.scorer = PlacementScorer(verifier, sprite, background, parse)
+        self.sprite, self.background, self.scene = sprite, background, scene
+        self.rng = np.random.default_rng(seed)
+        self.trace: list[float] = []
+        self._ascent: Ascent | None = None
+        self.placement = start or self._random()
+        self.set_placement(*self.placement.as_tuple())
+
+    def _random(self) -> Placement:
+        p = random_placements(1, self.scorer.sprite_hw, self.scorer.canvas_hw, self.cfg, self.rng)[0]
+        return Placement(*map(float, p))
+
+    def view(self) -> View:
+        """The current composite, scores and verdict."""
+        p = self.placement
+        sc = self.scorer.scores(np.array([p.as_tuple()]), ("content", "spatial"))
+        image = np.clip(np.round(paste(self.background, self.sprite, p) * 255), 0, 255).astype(np.uint8)
+        verdict = None if self.scene is None else bool(synth.plausible_mask(
+            self.scene, p.x, p.y, p.scale, aspect=self.sprite.shape[1] / self.sprite.shape[0]))
+        return View(image, p, float(sc["spatial"][0]), float(sc["content"][0]), verdict, list(self.trace))
+
+    def set_placement(self, x: float, y: float, scale: float) -> View:
+        """Move the person by hand (projected onto the feasible set); starts a new trace."""
+        p = self.scorer.project(np.array([[x, y, scale]], np.float64), self.cfg)[0]
+        self.placement = Placement(*map(float, p))
+        self._ascent = None
+        self.trace = [float(self.scorer.spatial(np.array([self.placement.as_tuple()]))[0])]
+        return self.view()
+
+    def step(self) -> View:
+        """One ascent step from the current placement (the step rule of :mod:`artlib.adjust`)."""
+        if self._ascent is None:
+            self._ascent = Ascent(self.scorer, np.array([self.placement.as_tuple()]), self.cfg, self.cfg.method == "autograd")
+        self._ascent.step()
+        self.placement = Placement(*map(float, self._ascent.xyz[0]))
+        self.trace.append(float(self._ascent.score[0]))
+        return self.view()
+
+    def run(self, steps: int | None = None) -> View:
+        """``steps`` ascent steps (default: the config's)."""
+        for _ in range(steps or self.cfg.n_steps):
+            self.step()
+        return self.view()
+
+    def restart(self) -> View:
+        """A random feasible start."""
+        p = self._random()
+        return self.set_placement(p.x, p.y, p.scale)
+
+    def box(self) -> np.ndarray:
+        return placement_box(self.scorer.sprite_hw, self.placement, self.scorer.canvas_hw)
+
+
+def png_bytes(image: np.ndarray, width: int = 256) -> bytes:
+    """An ``(H, W, 3)`` uint8 image, enlarged to ``width`` pixels (nearest neighbour), as PNG bytes."""
+    h, w = image.shape[:2]
+    big = cv2.resize(image, (width, int(round(h * width / w))), interpolation=cv2.INTER_NEAREST)
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(big, cv2.COLOR_RGB2BGR))
+    if not ok:  # pragma: no cover - OpenCV always encodes uint8 RGB
+        raise RuntimeError("PNG encoding failed")
+    return buf.tobytes()
+
+
+def trace_png(trace: list[float], width: float = 3.0, height: float = 1.4) -> bytes:
+    """The spatial score per step as a small line plot, PNG bytes (no pyplot state touched)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=80)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.plot(range(len(trace)), trace, "o-", ms=3)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("step", fontsize=7)
+    ax.set_ylabel("y^s", fontsize=7)
+    ax.tick_params(labelsize=6)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def adjust_app(make_session: Callable[[str], AdjustSession], names: list[str]):
+    """The ipywidgets app: a sample picker, x / y / scale sliders, the composite, both scores,
+    *Step* / *Run ascent* / *Restart*, and the score trace.
+
+    Args:
+        make_session: builds the session of a sample name.
+        names: the samples to pick from.
+
+    Returns:
+        An ``ipywidgets.VBox``; display it in JupyterLab (it needs a live kernel).
+    """
+    import ipywidgets as W
+
+    state = {"session": make_session(names[0]), "busy": False}
+    pick = W.Dropdown(options=names, description="sample")
+    sliders = {k: W.FloatSlider(min=lo, max=1.0, step=0.005, description=k, continuous_update=True, readout_format=".3f")
+               for k, lo in (("x", 0.0), ("y", 0.0), ("scale", 0.05))}
+    image, trace = W.Image(format="png", width=256), W.Image(format="png")
+    caption = W.HTML()
+    buttons = {k: W.Button(description=k) for k in ("Step", "Run ascent", "Restart")}
+
+    def show(view: View) -> None:
+        state["busy"] = True  # moving the sliders programmatically must not trigger set_placement
+        for k, v in zip(("x", "y", "scale"), view.placement.as_tuple()):
+            sliders[k].value = v
+        state["busy"] = False
+        image.value, trace.value, caption.value = png_bytes(view.image), trace_png(view.trace), view.caption()
+
+    def on_slide(_change) -> None:
+        if not state["busy"]:
+            show(state["session"].set_placement(*(sliders[k].value for k in ("x", "y", "scale"))))
+
+    def on_pick(change) -> None:
+        state["session"] = make_session(change["new"])
+        show(state["session"].view())
+
+    for s in sliders.values():
+        s.observe(on_slide, names="value")
+    pick.observe(on_pick, names="value")
+    buttons["Step"].on_click(lambda _b: show(state["session"].step()))
+    buttons["Run ascent"].on_click(lambda _b: show(state["session"].run()))
+    buttons["Restart"].on_click(lambda _b: show(state["session"].restart()))
+    show(state["session"].view())
+    return W.VBox([pick, W.HBox([image, W.VBox([*sliders.values(), W.HBox(list(buttons.values())), caption, trace])])])

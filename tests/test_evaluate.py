@@ -1,0 +1,83 @@
+"""Judging placements by the oracle: grid measures, method comparison, queries."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from artlib import synth
+from artlib.adjust import AdjustConfig, grid_placements
+from artlib.compose import Placement, box_iou, placement_box
+from artlib.evaluate import (
+    BASELINES, FRESH_SEEDS, compare_methods, dataset_queries, fresh_queries, grid_report, height_band, restarts_curve,
+    score_surface, summarize_grid, summarize_methods,
+)
+from conftest import ToyVerifier
+
+CFG = AdjustConfig(grid=(8, 8, 5), restarts=3, steps=4, refine=1)
+
+
+@pytest.fixture(scope="module")
+def queries():
+    return fresh_queries("val", 3, 48)
+
+
+def _toy_for(q):
+    """A toy verifier whose optimum is the person's own (plausible) placement."""
+    return ToyVerifier(q.placement, q.sprite, q.background.shape[:2], width=0.1)
+
+
+def test_fresh_queries_are_deterministic_and_split_by_seed(queries):
+    again = fresh_queries("val", 3, 48)
+    test = fresh_queries("test", 3, 48)
+    assert [q.placement for q in queries] == [q.placement for q in again]
+    assert queries[0].placement != test[0].placement and FRESH_SEEDS["val"] != FRESH_SEEDS["test"]
+    for q in queries:
+        assert synth.is_plausible(q.scene, q.placement) and q.parse.dtype == np.int64
+        assert q.sprite.shape[2] == 4 and q.background.shape == (48, 48, 3)
+    with pytest.raises(ValueError, match="split must be one of"):
+        fresh_queries("train", 1, 48)
+
+
+def test_grid_report_judges_every_cell_with_the_oracle(queries):
+    q = queries[0]
+    df = grid_report(_toy_for(q), [q], CFG)
+    cells = grid_placements(q.sprite.shape[:2], q.background.shape[:2], CFG)
+    ok = synth.plausible_mask(q.scene, cells[:, 0], cells[:, 1], cells[:, 2], aspect=q.sprite.shape[1] / q.sprite.shape[0])
+    row = df.iloc[0]
+    assert row["cells"] == len(cells) and row["plausible_share"] == pytest.approx(ok.mean())
+    # the toy peaks at the person's own placement: it outranks most cells, and its best cell is plausible
+    assert row["true_percentile"] > 0.95 and row["best_plausible"] and row["auc"] > 0.7
+    s = summarize_grid(df)
+    assert s["scenes"] == 1 and s["best cell plausible"] == 1.0
+
+
+def test_compare_methods_rows_baselines_and_gap(queries):
+    q = queries[1]
+    mean = Placement(0.5, 0.8, 0.4)
+    df, results = compare_methods(_toy_for(q), [q], mean, cfg=CFG)
+    assert list(df["method"]) == ["numerical", "greedy", "autograd", "grid", *BASELINES]
+    assert df.set_index("method").loc["oracle", "plausible"] == 1.0
+    expect_iou = box_iou(placement_box(q.sprite.shape[:2], mean, (48, 48)), q.box)
+    assert df.set_index("method").loc["training mean", "iou"] == pytest.approx(expect_iou)
+    assert (df.loc[df["method"] == "grid", "gap"] <= 1e-9).all()  # the grid method starts from the exhaustive grid
+    summary = summarize_methods(df)
+    assert list(summary.index)[:4] == ["numerical", "greedy", "autograd", "grid"]
+    curve = restarts_curve(results, [q], "numerical", counts=(1, 3))
+    first = results[(q.name, "numerical")].best_of(1)[0]
+    assert curve[1] == float(synth.plausible_mask(q.scene, first.x, first.y, first.scale, aspect=q.sprite.shape[1] / q.sprite.shape[0]))
+    with pytest.raises(ValueError, match="ran 3 restarts, fewer than 5"):
+        restarts_curve(results, [q], "numerical", counts=(5,))
+
+
+def test_surfaces(queries):
+    q = queries[2]
+    scores, ok = score_surface(_toy_for(q), q, (0.3, 0.5), n=8)
+    assert scores.shape == ok.shape == (2, 8, 8) and np.isnan(scores[1, 0]).all()  # row y < scale: off the canvas
+    band, plausible = height_band(_toy_for(q), [q], np.linspace(0.05, 0.4, 4), np.array([0.2, 0.4]))
+    assert band.shape == (4, 2) and np.nanmax(plausible) <= 1
+
+
+def test_dataset_queries(small_manifest):
+    qs = dataset_queries(small_manifest, "test", n=2)
+    assert len(qs) == 2 and all(synth.is_plausible(q.scene, q.placement) for q in qs)
+    with pytest.raises(ValueError, match="split must be one of"):
+        dataset_queries(small_manifest, "holdout")
