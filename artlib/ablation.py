@@ -1,7 +1,16 @@
-"""Ablations of the verifier (Table 2 of the paper, and more): variants x seeds, lambda grid.
+"""Ablations of the verifier (Table 2 of the paper, and more), and the study that chooses the book's verifier.
+
+* :func:`run_grid`: Table 2 over seeds (variants of the paper's model and of the authors'
+  code) and the lambda grid; :func:`summarize`, :func:`signal_to_noise`, :func:`findings`.
+* :func:`run_study`: the spatial head's study (sampling recipe x spatial fusion, :data:`STUDY`),
+  every variant measured on *validation* by the oracle; :func:`choose` applies the choice rule;
+  :func:`write_choice` / :func:`read_choice` pass the choice to chapters 4 and 5;
+  :func:`test_report` reads the test split and the fresh test scenes once per reported row.
 
 Every run is an ordinary :func:`artlib.train.train` run in its own folder, so an ablation
 that is stopped resumes where it stopped and a finished one is read back at once.
+
+Shown in chapter 3.
 """
 from __future__ import annotations
 
@@ -46,13 +55,13 @@ def run_grid(
     and writes it to ``out_dir/ablation.json``.
     """
     out_dir = Path(out_dir)
+    seeds = [int(s) for s in seeds]  # a generator must serve every variant, not only the first
     jobs: list[tuple[str, int, VerifierConfig]] = []
     for name in variants:
         if name not in VARIANTS:
             raise ValueError(f"unknown variant {name!r}; choose from {list(VARIANTS)}")
         for seed in seeds:
             jobs.append((name, int(seed), replace(base, **VARIANTS[name])))
-    seeds = list(seeds)
     for lam in lambdas:
         if lam != base.lam:
             jobs.append(("lambda grid", int(min(seeds)), replace(base, lam=float(lam))))
@@ -62,12 +71,57 @@ def run_grid(
         if progress:
             print(f"{name}, lambda {vcfg.lam:g}, seed {seed}", flush=True)
         res = train(vcfg, replace(train_cfg, seed=seed), run, progress=False, verbose=False)
-        fin = res["final"]
+        fin = res["test"]
         rows.append({"variant": name, "seed": seed, "lam": vcfg.lam, **{m: fin[m] for m in METRICS},
                      "train_seconds": sum(h["seconds"] for h in res["history"]), "run": str(run)})
     df = pd.DataFrame(rows)
     atomic_write_json(out_dir / "ablation.json", rows)
     return df
+
+
+def signal_to_noise(df: pd.DataFrame, reference: str = "base (paper)",
+                    metrics: Iterable[str] = ("accuracy", "auc", "rmse")) -> pd.DataFrame:
+    """Each variant's mean minus the reference's, in units of the reference's seed standard deviation."""
+    stats = df.groupby("variant", sort=False)[list(metrics)].agg(["mean", "std"])
+    ref = stats.loc[reference]
+    return pd.DataFrame({m: (stats[(m, "mean")] - ref[(m, "mean")]) / ref[(m, "std")] for m in metrics})
+
+
+def verdict(diff: float, noise: float, higher_is_better: bool = True) -> str:
+    """``"within seed noise"`` when ``|diff| <= 2 noise``, else ``"better"`` or ``"worse"``."""
+    if abs(diff) <= 2 * noise:
+        return "within seed noise"
+    return "better" if (diff > 0) == higher_is_better else "worse"
+
+
+def findings(df: pd.DataFrame, reference: str = "base (paper)") -> list[str]:
+    """One sentence per variant: its accuracy and RMSE against the reference, read against seed noise.
+
+    The noise of a comparison is the larger of the two variants' seed standard deviations.
+    """
+    stats = df.groupby("variant", sort=False)[["accuracy", "rmse"]].agg(["mean", "std"])
+    ref = stats.loc[reference]
+    out = []
+    for name in stats.index:
+        if name == reference:
+            continue
+        parts = []
+        for m, up in (("accuracy", True), ("rmse", False)):
+            d = stats.loc[name, (m, "mean")] - ref[(m, "mean")]
+            noise = max(ref[(m, "std")], stats.loc[name, (m, "std")])
+            parts.append(f"{m} {d:+.3f} ({verdict(d, noise, up)})")
+        out.append(f"{name}: {', '.join(parts)} against the {reference} model")
+    return out
+
+
+def lambda_table(df: pd.DataFrame, base_lam: float = 0.5) -> pd.DataFrame:
+    """The lambda grid's runs and the base model's run of the same seed, indexed by lambda."""
+    grid = df[df["variant"] == "lambda grid"]
+    if grid.empty:
+        return grid.set_index("lam")
+    seed = int(grid["seed"].iloc[0])
+    base = df[(df["variant"] == "base (paper)") & (df["seed"] == seed) & (df["lam"] == base_lam)]
+    return pd.concat([grid, base]).sort_values("lam").set_index("lam")[["accuracy", "auc", "rmse", "spearman_spatial_neg"]]
 
 
 def summarize(df: pd.DataFrame, metrics: Iterable[str] = ("accuracy", "auc", "rmse", "spearman_spatial_neg")) -> pd.DataFrame:
@@ -79,3 +133,131 @@ def summarize(df: pd.DataFrame, metrics: Iterable[str] = ("accuracy", "auc", "rm
         mean, std = g[m].mean(), g[m].std(ddof=1)
         out[m] = [f"{a:.3f} ± {s:.3f}" if pd.notna(s) else f"{a:.3f}" for a, s in zip(mean, std)]
     return out
+
+
+# ----------------------------------------------------------------------------- the recipe study
+#: Chapter 3's study of the spatial head: sampling recipe and spatial fusion, beside the paper.
+#: Each entry is ``(dataset recipe, verifier options changed from the base config)``.
+STUDY: dict[str, tuple[str, dict[str, Any]]] = {
+    "paper (faithful)": ("paper", {}),
+    "paper, D_c- out of L_S": ("paper", {"spatial_on_content_negatives": False}),
+    "balanced": ("balanced", {}),
+    "balanced + early fusion": ("balanced", {"spatial_fusion": "early"}),
+    "balanced + map fusion": ("balanced", {"spatial_fusion": "map"}),
+    "balanced + map fusion + hidden head": ("balanced", {"spatial_fusion": "map", "head_hidden": 256}),
+}
+
+
+def _matching_run(folder: str | os.PathLike | None, vcfg: VerifierConfig, tcfg: TrainConfig) -> Path | None:
+    """``folder`` if it holds a finished run with exactly these settings, else ``None``."""
+    from dataclasses import asdict
+
+    from .files import read_json
+
+    if not folder or not (Path(folder) / "metrics.json").is_file():
+        return None
+    prev = read_json(Path(folder) / "metrics.json")
+    same = prev.get("verifier_config") == vcfg.to_dict() and {k: v for k, v in prev.get("train_config", {}).items()
+                                                              if k != "device"} == {k: v for k, v in asdict(tcfg).items() if k != "device"}
+    return Path(folder) if same else None
+
+
+def run_study(base: VerifierConfig, train_cfg: TrainConfig, data_dirs: dict[str, str], out_dir: str | os.PathLike,
+              variants: Iterable[str], scenes, epoch_scenes: int = 16, reuse: dict[str, str] | None = None,
+              progress: bool = True) -> pd.DataFrame:
+    """Train every study variant on its recipe's dataset and measure it on validation.
+
+    ``data_dirs`` maps a recipe to its dataset folder; ``scenes`` are fresh *validation*
+    scenes (:func:`artlib.evaluate.fresh_queries`). Returns one row per variant with the
+    validation split's metrics, the oracle's placement and content measures, the training
+    minutes and the run folder. Each epoch also records the grid measures on the first
+    ``epoch_scenes`` scenes (the goal-against-minutes table); the epoch itself is chosen by the
+    validation loss. ``reuse`` maps a variant to a finished run of another chapter (chapter 2's
+    paper verifier), used when its settings are exactly the study's.
+    """
+    from .evaluate import epoch_measures, placement_measures
+    from .train import load_verifier
+
+    out_dir = Path(out_dir)
+    rows = []
+    for name in variants:
+        if name not in STUDY:
+            raise ValueError(f"unknown study variant {name!r}; choose from {list(STUDY)}")
+        recipe, opts = STUDY[name]
+        if recipe not in data_dirs:
+            raise ValueError(f"no dataset folder for recipe {recipe!r} (data_dirs has {sorted(data_dirs)})")
+        vcfg, tcfg = replace(base, **opts), replace(train_cfg, data_dir=data_dirs[recipe])
+        run = _matching_run((reuse or {}).get(name), vcfg, tcfg) or out_dir / _slug(name)
+        if progress:
+            print(f"{name}: {run}", flush=True)
+        res = train(vcfg, tcfg, run, progress=False, verbose=False, on_epoch=lambda m: epoch_measures(m, scenes[:epoch_scenes]))
+        val = res["val"]
+        rows.append({"variant": name, "recipe": recipe, "content AUC (split)": val["auc"], "accuracy (split)": val["accuracy"],
+                     "RMSE (split)": val["rmse"], "Spearman D_s- (split)": val["spearman_spatial_neg"],
+                     **placement_measures(load_verifier(run), scenes),
+                     "minutes": sum(h["seconds"] for h in res["history"]) / 60, "run": str(run)})
+    df = pd.DataFrame(rows).set_index("variant")
+    atomic_write_json(out_dir / "study.json", df.reset_index().to_dict("records"))
+    return df
+
+
+def choose(df: pd.DataFrame, reference: str = "paper (faithful)", content_tolerance: float = 0.01) -> str:
+    """The study's choice: the best placement without losing content.
+
+    Among variants whose oracle content AUC is at least the ``reference``'s minus
+    ``content_tolerance``, the one with the most scenes whose best grid cell is plausible,
+    ties broken by the spatial AUC, then by ascent plausibility. All on validation.
+    """
+    floor = df.loc[reference, "content AUC (oracle)"] - content_tolerance
+    ok = df[df["content AUC (oracle)"] >= floor]
+    if ok.empty:
+        raise ValueError(f"no variant keeps the content AUC of {reference!r} ({floor + content_tolerance:.3f})")
+    return str(ok.sort_values(["best cell plausible", "spatial AUC (oracle)", "ascent plausible"], ascending=False).index[0])
+
+
+def write_choice(path: str | os.PathLike, name: str, df: pd.DataFrame) -> None:
+    """Record the chosen variant and its run folder for chapters 4 and 5."""
+    atomic_write_json(path, {"variant": name, "run": df.loc[name, "run"], "recipe": df.loc[name, "recipe"]})
+
+
+def read_choice(path: str | os.PathLike) -> dict[str, str]:
+    """The choice written by :func:`write_choice` (``variant``, ``run``, ``recipe``)."""
+    from .files import read_json
+
+    data = read_json(path)
+    if not isinstance(data, dict) or not {"variant", "run"} <= set(data):
+        raise ValueError(f"{path}: not a verifier choice (expected keys 'variant' and 'run'); run chapter 3 first")
+    return data
+
+
+def test_report(runs: dict[str, str | os.PathLike], scenes, seed: int = 0) -> pd.DataFrame:
+    """The test split (read once, at the end of training) and the oracle's measures on fresh test scenes.
+
+    ``runs`` maps a row name to a run folder; one row per run.
+    """
+    from .evaluate import placement_measures
+    from .train import load_verifier, read_metrics
+
+    rows = {}
+    for name, run in runs.items():
+        t = read_metrics(run)["test"]
+        rows[name] = {"content AUC (split)": t["auc"], "accuracy (split)": t["accuracy"], "RMSE (split)": t["rmse"],
+                      "Spearman D_s- (split)": t["spearman_spatial_neg"],
+                      **placement_measures(load_verifier(run), scenes, seed=seed)}
+    return pd.DataFrame(rows).T
+
+
+#: The goals for the chosen verifier on held-out scenes (issue: a verifier that knows where a person can stand).
+GOALS = {"best cell plausible": 0.95, "spatial AUC (oracle)": 0.97, "ascent plausible": 0.90}
+
+
+def goal_table(run: str | os.PathLike) -> pd.DataFrame:
+    """Per epoch of a study run: cumulative training minutes and the oracle's grid measures (validation scenes)."""
+    from .train import read_metrics
+
+    h = pd.DataFrame(read_metrics(run)["history"])
+    if "oracle_spatial_auc" not in h:
+        raise ValueError(f"{run}: this run recorded no per-epoch oracle measures (train it with run_study)")
+    return pd.DataFrame({"epoch": h["epoch"], "training minutes": h["seconds"].cumsum() / 60,
+                         "spatial AUC (oracle)": h["oracle_spatial_auc"], "best cell plausible": h["oracle_best_plausible"],
+                         "validation loss": h["val_loss"]}).set_index("epoch")

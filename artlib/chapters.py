@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 #: The chapters of the book, in order.
-CHAPTERS: tuple[str, ...] = ("01_dataset", "02_verifier", "03_ablation")
+CHAPTERS: tuple[str, ...] = ("01_dataset", "02_verifier", "03_ablation", "04_adjustment", "05_retouch")
 PROFILES: tuple[str, ...] = ("ci", "book", "paper")
 
 

@@ -1,18 +1,27 @@
-"""Command line of the ART book: ``python -m artlib --help``.
+"""Command line of the ART book: ``python -m artlib --help`` (or ``artlib --help``).
 
 Commands:
 
 * ``build-dataset``: build (or resume) an ART dataset from a profile's parameters;
+* ``train``: train a verifier on a built dataset (also under ``torchrun``);
+* ``retouch``: the whole Auto-Retoucher on a foreground cut-out and a gallery folder;
+* ``export-gallery``: write a gallery folder (and cut-outs to try) from the synthetic world;
 * ``chapter``: execute one chapter with papermill under a profile;
 * ``book``: execute every chapter, then build the HTML book with Jupyter Book.
+
+Every error a user can cause ends in one line ``artlib: error: ...`` and exit status 2;
+``--traceback`` (or ``ARTLIB_TRACEBACK=1``) shows the traceback instead.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 from .chapters import CHAPTERS, PROFILES, load_params, project_root, run_chapter
 
@@ -74,6 +83,119 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The verifier ``artlib retouch`` uses without ``--checkpoint``: the one chapter 3 chose (book profile).
+DEFAULT_CHOICE = "runs/book/choice.json"
+
+
+def _parse_start(text: str | None):
+    from .compose import Placement
+
+    if text is None:
+        return None
+    try:
+        x, y, scale = (float(v) for v in text.split(","))
+        p = Placement(x, y, scale)
+    except ValueError as exc:
+        raise ValueError(f"--start must be three numbers x,y,scale (for example 0.5,0.9,0.5), got {text!r}") from exc
+    if not (0 <= p.x <= 1 and 0 <= p.y <= 1 and 0 < p.scale <= 1):
+        raise ValueError(f"--start {text}: x and y must lie in [0, 1] and scale in (0, 1]")
+    return p
+
+
+def _checkpoint(arg: str | None) -> Path:
+    """The verifier's checkpoint: ``--checkpoint``, or the book profile's chosen run."""
+    if arg:
+        return Path(arg)
+    from .ablation import read_choice
+
+    choice = project_root() / DEFAULT_CHOICE
+    if not choice.is_file():
+        raise FileNotFoundError(f"{choice}: no default verifier yet; build the book (make book), whose chapter 3 "
+                                "chooses one, or pass --checkpoint PATH")
+    return project_root() / read_choice(choice)["run"] / "best.pt"
+
+
+def _out_dir(path: str) -> Path:
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out}: exists and is not a folder")
+    return out
+
+
+def _cmd_retouch(args: argparse.Namespace) -> int:
+    from .adjust import AdjustConfig
+    from .files import atomic_write_json, read_image, write_png
+    from .plots import contact_sheet, figure_png
+    from .retouch import foreground_from_cutout, retouch
+    from .select import GalleryIndex, model_identity, read_gallery
+    from .train import load_verifier
+
+    if args.top_k < 1:
+        raise ValueError(f"--top-k must be >= 1, got {args.top_k}")
+    out = _out_dir(args.out)
+    start = _parse_start(args.start)
+    fg = foreground_from_cutout(read_image(args.foreground, "RGBA"), start)
+    verifier = load_verifier(_checkpoint(args.checkpoint))
+    gallery = read_gallery(args.gallery, progress=not args.quiet)
+    cfg = AdjustConfig(method=args.method, restarts=args.restarts)
+    index_path = Path(args.gallery) / f".index-{model_identity(verifier)[:16]}.pt"
+    try:
+        index = GalleryIndex.load(index_path, verifier, gallery)
+    except (FileNotFoundError, ValueError):
+        index = GalleryIndex.build(verifier, gallery, progress=not args.quiet)
+        index.save(index_path)
+    results = retouch(verifier, fg, gallery, index, top_k=args.top_k, adjust_config=cfg, colour=args.colour,
+                      blend=args.blend, seed=args.seed, progress=not args.quiet)
+    out.mkdir(parents=True, exist_ok=True)
+    for r in results:
+        write_png(out / f"{r.rank:02d}_{r.name}.png", r.image)
+    sheet = contact_sheet(fg.sprite, results, title=Path(args.foreground).name)
+    from .files import atomic_write_bytes
+
+    atomic_write_bytes(out / "contact_sheet.png", figure_png(sheet))
+    atomic_write_json(out / "report.json", {
+        "foreground": str(args.foreground), "full_frame": fg.full_frame,
+        "scored_at": dict(zip(("x", "y", "scale"), fg.placement.as_tuple())),
+        "gallery": str(args.gallery), "gallery_size": len(gallery), "verifier": model_identity(verifier),
+        "method": cfg.method, "colour": args.colour, "blend": args.blend, "results": [r.report() for r in results]})
+    for r in results:
+        print(f"#{r.rank} {r.name}: content {r.content:.3f}, spatial {r.spatial:.3f} at "
+              f"x {r.placement.x:.3f} y {r.placement.y:.3f} scale {r.placement.scale:.3f}")
+    print(f"wrote {len(results)} composites, contact_sheet.png and report.json to {out}")
+    return 0
+
+
+def _cmd_export_gallery(args: argparse.Namespace) -> int:
+    from . import synth
+    from .compose import render_foreground
+    from .files import write_png
+    from .select import write_gallery
+
+    if args.n < 1 or args.cutouts < 0 or args.size < 16:
+        raise ValueError(f"need --n >= 1, --cutouts >= 0 and --size >= 16, got {args.n}, {args.cutouts}, {args.size}")
+    out = _out_dir(args.out)
+    if out.is_dir() and any(out.glob("*.png")):
+        raise ValueError(f"--out {out}: already holds images; choose an empty or new folder")
+    names, bgs, labels = [], [], []
+    from tqdm import tqdm
+
+    for i in tqdm(range(args.n), desc="backgrounds", disable=args.quiet, mininterval=2):
+        ws = synth.make_world_sample(args.seed, i, args.size)
+        names.append(f"{i:05d}_{ws.scene.place}")
+        bgs.append(ws.scene.background)
+        labels.append(ws.scene.labels)
+    write_gallery(out, names, bgs, labels)
+    for k in range(args.cutouts):  # people of other scenes (another seed), full-frame, where they stood
+        ws = synth.make_world_sample(args.seed + 1, k, args.size)
+        pre = render_foreground(ws.sprite, ws.placement, ws.scene.labels.shape)
+        a = pre[..., 3:]
+        straight = np.where(a > 1e-6, pre[..., :3] / np.maximum(a, 1e-6), 0.0)
+        write_png(out / "cutouts" / f"{k:02d}_{ws.person.outfit}_from_{ws.scene.place}.png", np.concatenate([straight, a], 2))
+    print(f"wrote {args.n} backgrounds (NAME.png, NAME.labels.png, labels.json) and {args.cutouts} cut-outs "
+          f"(cutouts/) to {out}")
+    return 0
+
+
 def _add_dataclass_options(parser: argparse.ArgumentParser, cls: type, skip: tuple[str, ...] = ()) -> None:
     """One ``--option`` per field of a config dataclass, typed by its default."""
     from dataclasses import MISSING, fields
@@ -104,7 +226,9 @@ def _copy_mathjax(static: Path) -> None:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="artlib",
-        description="The ART book: build the synthetic ART dataset, execute chapters, build the book.",
+        description="The ART book: build the synthetic ART dataset, train the verifier, retouch photos, "
+                    "execute chapters, build the book.",
+        epilog="Add --traceback to any command to see where an error came from.",
     )
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -134,6 +258,42 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dataclass_options(t, VerifierConfig)
     t.set_defaults(func=_cmd_train)
 
+    r = sub.add_parser(
+        "retouch", help="replace the background of a person and adjust them (the whole Auto-Retoucher)",
+        description="Rank a gallery of backgrounds for a foreground cut-out with the verifier's content head, keep "
+                    "the top k, move and scale the person on each to the placement the spatial head scores "
+                    "highest, and write the composites, a contact sheet and a JSON report.",
+        epilog="A gallery folder holds NAME.png (RGB) and NAME.labels.png (8-bit label ids) per background and "
+               "labels.json; `artlib export-gallery` writes one from the synthetic world, with cut-outs to try.")
+    r.add_argument("--foreground", required=True, help="RGBA cut-out (PNG): full-frame (the person where they stood, "
+                   "transparent elsewhere) or tightly cropped")
+    r.add_argument("--gallery", required=True, help="gallery folder (see below)")
+    r.add_argument("--out", required=True, help="output folder: NN_NAME.png per result, contact_sheet.png, report.json")
+    r.add_argument("--top-k", type=int, default=5, help="backgrounds to keep (default 5)")
+    r.add_argument("--checkpoint", help="verifier checkpoint or run folder (default: the verifier the book chose, "
+                   f"{DEFAULT_CHOICE})")
+    r.add_argument("--start", help="x,y,scale: where a cropped foreground is scored and starts (default 0.5,0.9,0.5); "
+                   "for a full-frame cut-out, overrides the placement read from its alpha")
+    r.add_argument("--method", default="grid", choices=("numerical", "greedy", "autograd", "grid"),
+                   help="placement search (default grid: a coarse grid refined by ascent; numerical: the paper's)")
+    r.add_argument("--restarts", type=int, default=8, help="random restarts of the ascent methods (default 8)")
+    r.add_argument("--colour", default="none", choices=("none", "reinhard"), help="colour transfer (default none)")
+    r.add_argument("--blend", default="alpha", choices=("alpha", "poisson"), help="blending (default alpha)")
+    r.add_argument("--seed", type=int, default=0, help="seed of the search's random starts (default 0)")
+    r.add_argument("--quiet", action="store_true", help="no progress bars")
+    r.set_defaults(func=_cmd_retouch)
+
+    g = sub.add_parser("export-gallery", help="write a gallery folder and a few cut-outs from the synthetic world",
+                       description="Render N empty world scenes as a gallery folder (NAME.png, NAME.labels.png, "
+                                   "labels.json) and a few full-frame cut-outs of people from other scenes (cutouts/).")
+    g.add_argument("--out", required=True, help="a new or empty folder")
+    g.add_argument("--n", type=int, default=200, help="backgrounds (default 200)")
+    g.add_argument("--seed", type=int, default=2026, help="world seed (default 2026; datasets use 0)")
+    g.add_argument("--size", type=int, default=64, help="canvas side in pixels (default 64, the book profile's)")
+    g.add_argument("--cutouts", type=int, default=4, help="cut-outs to write (default 4)")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.set_defaults(func=_cmd_export_gallery)
+
     b = sub.add_parser("book", help="execute all chapters, then build the HTML book")
     b.add_argument("--profile", choices=PROFILES, default="book", help="parameter profile (default: book)")
     b.add_argument("--force", action="store_true", help="re-execute chapters even if up to date")
@@ -143,9 +303,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    show = "--traceback" in argv or os.environ.get("ARTLIB_TRACEBACK", "") not in ("", "0")
+    argv = [a for a in argv if a != "--traceback"]
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"artlib: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("artlib: error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # every error ends in one line; --traceback shows where it came from
+        if show:
+            raise
+        kind = "" if isinstance(exc, (FileNotFoundError, ValueError)) else f"{exc.__class__.__name__}: "
+        print(f"artlib: error: {kind}{exc}", file=sys.stderr)
         return 2

@@ -534,6 +534,16 @@ def scene_of(manifest: Manifest, index: int) -> synth.Scene:
     return synth.Scene(meta["place"], meta["horizon"], meta["camera_k"], src.labels, src.background / 255.0, light)
 
 
+def sample_plausible(manifest: Manifest) -> np.ndarray:
+    """``(len(manifest),)`` bool: is each sample's foreground placement plausible on its background (oracle)?"""
+    s = manifest.samples
+    plaus = np.zeros(len(manifest), bool)
+    for b in np.unique(s["bg"]):
+        rows = np.flatnonzero(s["bg"] == b)
+        plaus[rows] = synth.plausible_mask(scene_of(manifest, int(b)), s["x"][rows], s["y"][rows], s["scale"][rows])
+    return plaus
+
+
 def label_noise(manifest: Manifest) -> pd.DataFrame:
     """How often the paper's labelling assumption is wrong, judged by the world's oracle.
 
@@ -546,16 +556,22 @@ def label_noise(manifest: Manifest) -> pd.DataFrame:
     outfit = np.array([m["outfit"] for m in manifest.sources])
     place = np.array([m["place"] for m in manifest.sources])
     comp = np.array([synth.compatible(o, p) for o, p in zip(outfit[s["fg"]], place[s["bg"]])])
-    plaus = np.zeros(len(manifest), bool)
-    for b in np.unique(s["bg"]):
-        rows = np.flatnonzero(s["bg"] == b)
-        plaus[rows] = synth.plausible_mask(scene_of(manifest, int(b)), s["x"][rows], s["y"][rows], s["scale"][rows])
+    plaus = sample_plausible(manifest)
     out = []
     for k, name in enumerate(KINDS):
         m = s["kind"] == k
         out.append({"kind": name, "samples": int(m.sum()), "compatible": comp[m].mean(), "plausible": plaus[m].mean(),
                     "compatible and plausible": (comp & plaus)[m].mean()})
     return pd.DataFrame(out).set_index("kind")
+
+
+def placement_by_content(manifest: Manifest) -> pd.Series:
+    """The shortcut in a recipe: share of plausibly placed foregrounds among content-consistent
+    samples (``D+`` and ``D_s-``) and among content negatives. Equal shares: placement says
+    nothing about the content label."""
+    plaus, content = sample_plausible(manifest), manifest.samples["content"] >= 0.5
+    return pd.Series({"plausible among content-consistent": plaus[content].mean(),
+                      "plausible among content negatives": plaus[~content].mean()})
 
 
 def leak_study(seed: int, n: int, size: int, shadow: bool = True, hit_iou: float = 0.3) -> tuple[pd.DataFrame, list]:

@@ -14,6 +14,15 @@ TABLE2: dict[str, dict[str, float]] = {
 }
 
 
+#: Tensor shapes of the paper's verifier (Section 4.2: ResNet-50 at 256 px, 2x2 pooling), for
+#: the shape table of chapter 2; the authors' outer-product attention has 900 dimensions.
+SHAPES: list[tuple[str, str]] = [
+    ("encoder feature map H^F", "(B, 2048, 8, 8)"), ("h_F, h_B, h_S, h^", "(B, 8192)"),
+    ("bi-attention h~_C, h~_S (paper: elementwise)", "(B, 30)"), ("bi-attention (authors' code: outer)", "(B, 900)"),
+    ("U_C, U_S", "(B, 24606)"), ("y^c, y^s", "(B,)"),
+]
+
+
 def table1() -> pd.DataFrame:
     """Table 1 as printed, with the spatial-score column corrected (see reproduction notes)."""
     return pd.DataFrame(

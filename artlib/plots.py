@@ -358,3 +358,137 @@ def height_bands(bands: dict[str, tuple[np.ndarray, np.ndarray]], below: np.ndar
         ax.tick_params(labelsize=7)
     fig.colorbar(im, ax=axes[0].tolist(), shrink=0.8)
     return fig
+
+
+def session_frames(session, moves: tuple = ("centre", "step", "step", "step", "run")) -> Figure:
+    """The widget's story as a static figure: a slider move, *Step* presses, *Run ascent*.
+
+    ``session`` is an :class:`artlib.widgets.AdjustSession`; each panel shows its view after
+    one action.
+    """
+    views = [("start", session.view())]
+    for move in moves:
+        if move == "centre":
+            p = session.placement
+            views.append(("slider: centre", session.set_placement(0.5, min(1.0, 0.5 + p.scale / 2), p.scale)))
+        elif move == "step":
+            views.append(("Step", session.step()))
+        else:
+            views.append(("Run ascent", session.run()))
+    fig, axes = plt.subplots(1, len(views) + 1, figsize=(1.8 * (len(views) + 1), 2.3))
+    for ax, (label, v) in zip(axes, views):
+        ax.imshow(v.image)
+        mark = "" if v.plausible is None else (" ✓" if v.plausible else " ✗")
+        ax.set_title(f"{label}\ny^s {v.spatial:.2f}{mark}", fontsize=7)
+        _off(ax)
+    axes[-1].plot(views[-1][1].trace, "o-", ms=3)
+    axes[-1].set_ylim(0, 1)
+    axes[-1].set_title("spatial score per step", fontsize=7)
+    axes[-1].tick_params(labelsize=6)
+    fig.tight_layout()
+    return fig
+
+
+def lambda_grid(table) -> Figure:
+    """Content AUC and spatial RMSE across the lambda grid (one seed per value)."""
+    fig, ax = plt.subplots(1, 2, figsize=(8, 2.8))
+    ax[0].plot(table.index, table["auc"], "o-")
+    ax[0].set_xlabel("lambda")
+    ax[0].set_ylabel("content ROC-AUC")
+    ax[1].plot(table.index, table["rmse"], "o-")
+    ax[1].set_xlabel("lambda")
+    ax[1].set_ylabel("spatial RMSE")
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------- retouching
+def _checker(hw: tuple[int, int], cell: int = 4) -> np.ndarray:
+    return np.where((np.indices(hw).sum(0) // cell) % 2, 0.8, 0.6)[..., None].repeat(3, 2).astype(np.float32)
+
+
+def contact_sheet(sprite: np.ndarray, results: list, title: str = "") -> Figure:
+    """The foreground (on a checkerboard) and each retouched composite with its rank and scores.
+
+    ``results`` are :class:`artlib.retouch.RetouchResult`; ``sprite`` is ``(h, w, 4)`` straight RGBA.
+    """
+    n = len(results) + 1
+    fig, axes = plt.subplots(1, n, figsize=(2.0 * n, 2.5))
+    axes = np.atleast_1d(axes)
+    pre = np.concatenate([sprite[..., :3] * sprite[..., 3:], sprite[..., 3:]], 2)
+    axes[0].imshow(composite(_checker(sprite.shape[:2]), pre))
+    axes[0].set_title("foreground", fontsize=8)
+    for ax, r in zip(axes[1:], results):
+        ax.imshow(np.clip(r.image, 0, 1))
+        ax.set_title(f"#{r.rank} {r.name}\ncontent {r.content:.2f}, spatial {r.spatial:.2f}", fontsize=7)
+    for ax in axes:
+        _off(ax)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def figure_png(fig: Figure, dpi: int = 110) -> bytes:
+    """A figure as PNG bytes (and closed), for writing atomically."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def figure3(rows: list, manifest, top_k: int = 5) -> Figure:
+    """The paper's Figure 3 redone: each held-out person and their ``top_k`` retouched composites.
+
+    ``rows`` are ``(source meta, Foreground, [RetouchResult])`` from
+    :func:`artlib.evaluate.retouch_report`; titles mark the oracle's verdicts on the place
+    (outfit fits: ✓) and the placement (plausible: ✓).
+    """
+    from .dataset import scene_of
+
+    fig, axes = plt.subplots(len(rows), top_k + 1, figsize=(1.7 * (top_k + 1), 1.95 * len(rows)), squeeze=False)
+    for ax_row, (meta, fg, results) in zip(axes, rows):
+        pre = np.concatenate([fg.sprite[..., :3] * fg.sprite[..., 3:], fg.sprite[..., 3:]], 2)
+        ax_row[0].imshow(composite(_checker(fg.sprite.shape[:2]), pre))
+        ax_row[0].set_title(f"{meta['outfit']}\n(from {meta['place']})", fontsize=7)
+        for ax, r in zip(ax_row[1:], results):
+            j = int(r.name.split("_")[0])
+            place = manifest.sources[j]["place"]
+            fits = place in synth.COMPATIBLE[meta["outfit"]]
+            ok = not synth.implausible_reasons(scene_of(manifest, j), r.placement, fg.sprite.shape[1] / fg.sprite.shape[0])
+            ax.imshow(np.clip(r.image, 0, 1))
+            ax.set_title(f"#{r.rank} {place}\nplace {'✓' if fits else '✗'} stand {'✓' if ok else '✗'}", fontsize=6.5)
+        for ax in ax_row:
+            _off(ax)
+    fig.tight_layout()
+    return fig
+
+
+def harmonization(background: np.ndarray, sprite: np.ndarray, placement, settings: list[tuple[str, str]]) -> Figure:
+    """One composite under several ``(colour, blend)`` settings of :func:`artlib.harmonize.harmonize`."""
+    from .harmonize import harmonize
+
+    fig, axes = plt.subplots(1, len(settings), figsize=(2.2 * len(settings), 2.4))
+    for ax, (colour, blend) in zip(np.atleast_1d(axes), settings):
+        ax.imshow(harmonize(background, sprite, placement, colour=colour, blend=blend))
+        ax.set_title(f"colour {colour}\nblend {blend}", fontsize=8)
+        _off(ax)
+    fig.tight_layout()
+    return fig
+
+
+def failures(cases: list[tuple[np.ndarray, str]], cols: int = 4) -> Figure:
+    """Composites with the reason each failed, ``(image, reason)`` per case."""
+    rows = max(1, int(np.ceil(len(cases) / cols)))
+    fig, axes = plt.subplots(rows, cols, figsize=(2.3 * cols, 2.6 * rows), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, (image, reason) in zip(axes.ravel(), cases):
+        ax.axis("on")
+        ax.imshow(np.clip(image, 0, 1))
+        ax.set_title(reason, fontsize=6.5, wrap=True)
+        _off(ax)
+    fig.tight_layout()
+    return fig

@@ -455,6 +455,25 @@ def plausible_mask(
     return on_ground & height_ok & inside
 
 
+def implausible_reasons(scene: Scene, placement: Placement, aspect: float = ASPECT) -> list[str]:
+    """Which of the oracle's rules a placement breaks (an empty list: plausible), in words."""
+    x, y, s = placement.as_tuple()
+    H, W = scene.labels.shape
+    reasons = []
+    label = LABELS[scene.labels[min(H - 1, max(0, int(y * H - 0.5))), min(W - 1, max(0, int(x * W)))]]
+    if y <= scene.horizon:
+        reasons.append("feet above the horizon")
+    elif label not in WALKABLE_LABELS:
+        reasons.append(f"feet on {label}, not walkable")
+    ph = float(perspective_height(scene, y))
+    if ph > 0 and abs(s / ph - 1) > HEIGHT_TOLERANCE:
+        reasons.append(f"{'too tall' if s > ph else 'too small'} for where the feet are ({s / ph:.2f} x the camera rule)")
+    half = s * aspect * H / W / 2
+    if x - half < -CANVAS_MARGIN or x + half > 1 + CANVAS_MARGIN or y - s < -CANVAS_MARGIN or y > 1 + CANVAS_MARGIN:
+        reasons.append("leaves the canvas")
+    return reasons
+
+
 def is_plausible(scene: Scene, placement: Placement) -> bool:
     """The placement oracle for one placement (see :func:`plausible_mask` for the rules)."""
     return bool(plausible_mask(scene, placement.x, placement.y, placement.scale))
@@ -555,7 +574,7 @@ def make_world_sample(
 __all__ = [
     "ASPECT", "CANVAS_MARGIN", "COMPATIBLE", "HEIGHT_TOLERANCE", "LABELS", "OUTFITS", "PALETTE",
     "PLACES", "PLACE_SPECS", "Person", "PlaceSpec", "Scene", "WALKABLE", "WorldSample", "compatible",
-    "draw_person", "is_plausible", "light_sprite", "make_world_sample", "parse_colours",
+    "draw_person", "implausible_reasons", "is_plausible", "light_sprite", "make_world_sample", "parse_colours",
     "perspective_height", "plausible_mask", "render_scene", "sample_person",
     "sample_placement", "shadow_map", "sprite_height_px",
 ]

@@ -28,7 +28,7 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -43,7 +43,7 @@ from .files import atomic_write_bytes, atomic_write_json, read_json
 from .model import Verifier, VerifierConfig
 
 __all__ = [
-    "TrainConfig", "collate", "load_checkpoint", "load_verifier", "metrics", "predict", "read_metrics",
+    "FINE_TUNING_LR", "TrainConfig", "check_recipe", "collate", "load_checkpoint", "load_verifier", "metrics", "predict", "read_metrics",
     "subset_rows", "train", "validation_loss",
 ]
 
@@ -64,6 +64,7 @@ class TrainConfig:
     val_limit: int = 0  # validation samples evaluated per epoch (0 = all)
     test_limit: int = 0  # test samples evaluated at the end (0 = all)
     device: str = "auto"
+    from_scratch: bool = False  # allow a fine-tuning rate without pretrained weights (see check_recipe)
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size"):
@@ -75,6 +76,23 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
         return strict_from_dict(cls, d, "training options")
+
+
+#: Learning rates at or below this are fine-tuning rates (the paper's is 1e-5).
+FINE_TUNING_LR = 1e-4
+
+
+def check_recipe(verifier_cfg: VerifierConfig, train_cfg: TrainConfig) -> None:
+    """Refuse to train from scratch at a fine-tuning rate unless ``from_scratch`` says so.
+
+    The paper fine-tunes ImageNet ResNet-50s with Adam 1e-5; the same rate from random
+    weights learns far too slowly to mean anything, and would do so silently.
+    """
+    if train_cfg.lr <= FINE_TUNING_LR and not verifier_cfg.pretrained_path and not train_cfg.from_scratch:
+        raise ValueError(
+            f"lr {train_cfg.lr:g} is a fine-tuning rate, but pretrained_path is not set: the {verifier_cfg.encoder} "
+            "encoders would train from random weights. Set pretrained_path to a local weights file (timm format), "
+            "or from_scratch: true to train from scratch at this rate anyway")
 
 
 def _device(name: str) -> torch.device:
@@ -328,15 +346,19 @@ def _finish(out_dir: Path, model: Verifier, test_ds: ARTDataset, test_rows: np.n
 
 
 def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | os.PathLike,
-          resume: bool = True, progress: bool = True, verbose: bool = True) -> dict[str, Any]:
+          resume: bool = True, progress: bool = True, verbose: bool = True,
+          on_epoch: Callable[[Verifier], dict[str, float]] | None = None) -> dict[str, Any]:
     """Train a verifier; returns the content of ``metrics.json``.
 
     With ``resume`` and a checkpoint in ``out_dir`` whose configuration matches, training
     continues after its last finished epoch; a finished run is verified and returned at once.
     ``progress`` shows a tqdm bar per epoch with the running loss; ``verbose`` prints one line
     of validation metrics per epoch. The epoch with the lowest validation loss is kept
-    (``best.pt``) and evaluated once on the test split.
+    (``best.pt``) and evaluated once on the test split. ``on_epoch(model)`` (model in eval
+    mode) returns more measures to record in each epoch's history, for example the oracle's
+    placement measures on validation scenes (never used to choose the epoch).
     """
+    check_recipe(verifier_cfg, train_cfg)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if resume and (prev := _finished(out_dir, verifier_cfg, train_cfg)) is not None:
@@ -375,6 +397,9 @@ def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | o
             pred = predict(model, val_ds, val_rows, device=device)
             rec = {"epoch": epoch + 1, "seconds": seconds, "samples_per_s": steps * train_cfg.batch_size * world / max(seconds, 1e-9),
                    **losses, "val_loss": validation_loss(model, pred), **metrics(pred, spatial_mean)}
+            if on_epoch is not None:
+                model.eval()
+                rec.update(on_epoch(model))
             history.append(rec)
             if rec["val_loss"] <= min(h["val_loss"] for h in history):
                 save_checkpoint(out_dir / "best.pt", model, None, epoch + 1, train_cfg, history)

@@ -185,4 +185,5 @@ def test_config_validation():
     with pytest.raises(ValueError, match="unknown adjustment options"):
         AdjustConfig.from_dict({"methd": "grid"})
     assert AdjustConfig.from_dict({"grid": [2, 3, 4]}).grid == (2, 3, 4)
-    assert AdjustConfig(method="greedy").n_steps == 10 and AdjustConfig().n_steps == 20
+    assert AdjustConfig(method="greedy").n_steps == 10 and AdjustConfig(method="numerical").n_steps == 20
+    assert AdjustConfig().method == "grid" and AdjustConfig().n_steps == 5

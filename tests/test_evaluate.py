@@ -53,7 +53,7 @@ def test_grid_report_judges_every_cell_with_the_oracle(queries):
 def test_compare_methods_rows_baselines_and_gap(queries):
     q = queries[1]
     mean = Placement(0.5, 0.8, 0.4)
-    df, results = compare_methods(_toy_for(q), [q], mean, cfg=CFG)
+    df, results = compare_methods(_toy_for(q), [q], mean, cfg=CFG, exhaustive=CFG.grid)
     assert list(df["method"]) == ["numerical", "greedy", "autograd", "grid", *BASELINES]
     assert df.set_index("method").loc["oracle", "plausible"] == 1.0
     expect_iou = box_iou(placement_box(q.sprite.shape[:2], mean, (48, 48)), q.box)

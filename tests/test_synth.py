@@ -87,3 +87,16 @@ def test_bad_arguments():
         synth.compatible("suit", "moon")
     with pytest.raises(ValueError, match="at least 16"):
         synth.render_scene("beach", 8, np.random.default_rng(0))
+
+
+def test_implausible_reasons_agree_with_the_oracle():
+    rng = np.random.default_rng(0)
+    for i in range(8):
+        s = synth.make_world_sample(4, i, 64)
+        assert synth.implausible_reasons(s.scene, s.placement) == []
+        for _ in range(40):
+            p = Placement(float(rng.uniform(0, 1)), float(rng.uniform(0.05, 1)), float(rng.uniform(0.05, 0.9)))
+            assert (synth.implausible_reasons(s.scene, p) == []) == synth.is_plausible(s.scene, p)
+    s = synth.make_world_sample(0, 0, 64)
+    assert synth.implausible_reasons(s.scene, s.placement.moved(0, 0, 1.6))[0].startswith("too tall")
+    assert synth.implausible_reasons(s.scene, Placement(0.5, s.scene.horizon - 0.05, 0.1))[0] == "feet above the horizon"

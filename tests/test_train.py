@@ -150,3 +150,12 @@ def test_torchrun_two_cpu_processes(tmp_path, tiny_data):
     # 32 samples, batch 8 per process, 2 processes: 2 steps of 16 samples
     assert res["history"][0]["samples_per_s"] > 0 and np.isfinite(res["test"]["rmse"])
     load_verifier(tmp_path / "checkpoint.pt")
+
+
+def test_no_silent_from_scratch_training_at_a_fine_tuning_rate(tmp_path, tiny_data):
+    slow = replace(_cfg(tiny_data), lr=1e-5)
+    with pytest.raises(ValueError, match="lr 1e-05 is a fine-tuning rate, but pretrained_path is not set"):
+        train(TINY, slow, tmp_path / "refused", progress=False)
+    assert not (tmp_path / "refused").exists()  # refused before anything was written
+    res = train(TINY, replace(slow, epochs=1, from_scratch=True), tmp_path / "allowed", progress=False)
+    assert res["best_epoch"] == 1

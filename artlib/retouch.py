@@ -1,0 +1,141 @@
+"""The whole Auto-Retoucher (Section 4.1, Figure 3): background selection, then foreground adjustment.
+
+Given a foreground cut-out, :func:`retouch` ranks a gallery of backgrounds with the content
+head (:mod:`artlib.select`), keeps the top ``k``, adjusts the foreground on each
+(:mod:`artlib.adjust`), optionally harmonises the composite (:mod:`artlib.harmonize`), and
+returns the results ranked by content score. It is built only from those three modules.
+
+**The foreground** is an RGBA cut-out (straight alpha), in one of two forms:
+
+* *full-frame*: the photo's canvas, transparent except for the person where they stood. Its
+  alpha gives the starting placement (the box's bottom centre and height) and the tight
+  sprite; background selection scores the person at that placement, as the paper does;
+* *tightly cropped*: the person alone; the placement to score and to start from is ``start``,
+  or :data:`DEFAULT_START` (standing centred, feet at 0.9 of the height, half the canvas tall).
+
+:func:`foreground_from_cutout` tells the two apart: a cut-out whose alpha box touches all four
+edges is taken as cropped, anything else as full-frame.
+
+Shown in chapter 5; the command line is ``artlib retouch`` (``artlib retouch --help``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import torch
+
+from .adjust import AdjustConfig, adjust
+from .compose import Placement, render_foreground
+from .harmonize import harmonize
+from .model import Verifier
+from .select import Gallery, GalleryIndex
+
+__all__ = ["DEFAULT_START", "Foreground", "RetouchResult", "foreground_from_cutout", "retouch"]
+
+#: Where a tightly cropped foreground is scored and starts when no start is given.
+DEFAULT_START = Placement(0.5, 0.9, 0.5)
+
+
+@dataclass
+class Foreground:
+    """A person to retouch: the tight ``sprite`` ``(h, w, 4)`` float and the placement it is scored at."""
+
+    sprite: np.ndarray
+    placement: Placement
+    full_frame: bool
+
+
+def foreground_from_cutout(cutout: np.ndarray, start: Placement | None = None, alpha_threshold: float = 0.05) -> Foreground:
+    """Split an RGBA cut-out into a tight sprite and its placement (module docstring).
+
+    Args:
+        cutout: ``(H, W, 4)`` uint8 or float RGBA, straight alpha.
+        start: the placement of a cropped foreground; for a full-frame one it overrides the
+            placement read from the alpha.
+        alpha_threshold: alpha above which a pixel belongs to the person.
+
+    Raises:
+        ValueError: not RGBA, or an empty alpha.
+    """
+    a = np.asarray(cutout)
+    if a.ndim != 3 or a.shape[2] != 4:
+        raise ValueError(f"the foreground must be an RGBA image (H, W, 4), got shape {a.shape}")
+    img = a.astype(np.float32) / 255.0 if a.dtype == np.uint8 else a.astype(np.float32)
+    ys, xs = np.nonzero(img[..., 3] > alpha_threshold)
+    if not len(ys):
+        raise ValueError("the foreground's alpha channel is empty: nothing to retouch")
+    H, W = img.shape[:2]
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    sprite = np.ascontiguousarray(img[y0:y1, x0:x1])
+    cropped = y0 == 0 and x0 == 0 and y1 == H and x1 == W
+    if cropped:
+        return Foreground(sprite, start or DEFAULT_START, full_frame=False)
+    own = Placement((x0 + x1) / 2 / W, y1 / H, (y1 - y0) / H)
+    return Foreground(sprite, start or own, full_frame=True)
+
+
+@dataclass
+class RetouchResult:
+    """One finished composite: the background's name and rank, both scores, the placement, the image."""
+
+    rank: int
+    name: str
+    content: float
+    placement: Placement
+    spatial: float
+    content_adjusted: float
+    image: np.ndarray = field(repr=False)
+
+    def report(self) -> dict:
+        """The JSON record of this result (``content`` is the selection score, at the foreground's own
+        placement; ``content_adjusted`` the content score at the adjusted placement)."""
+        return {"rank": self.rank, "background": self.name, "content": round(self.content, 6),
+                "placement": {k: round(v, 6) for k, v in zip(("x", "y", "scale"), self.placement.as_tuple())},
+                "spatial": round(self.spatial, 6), "content_adjusted": round(self.content_adjusted, 6)}
+
+
+def _scoring_fg(verifier: Verifier, fg: Foreground) -> torch.Tensor:
+    """F for background selection: the sprite at its placement on the verifier's square canvas."""
+    s = verifier.config.image_size
+    pre = render_foreground(fg.sprite, fg.placement, (s, s))
+    return torch.from_numpy(pre).permute(2, 0, 1)[None]
+
+
+def retouch(verifier: Verifier, foreground: Foreground, gallery: Gallery, index: GalleryIndex | None = None,
+            top_k: int = 5, adjust_config: AdjustConfig | None = None, colour: str = "none", blend: str = "alpha",
+            seed: int = 0, progress: bool = False) -> list[RetouchResult]:
+    """Figure 3: select the ``top_k`` backgrounds for ``foreground``, adjust it on each, composite.
+
+    Args:
+        verifier: a trained verifier (eval mode is set here).
+        foreground: from :func:`foreground_from_cutout`.
+        gallery: the backgrounds (:func:`artlib.select.read_gallery`).
+        index: the gallery's index (built here when ``None``).
+        top_k: how many backgrounds to keep.
+        adjust_config: the placement search (default :class:`artlib.adjust.AdjustConfig`); the
+            foreground's placement is the first start of the ascent methods (the grid method
+            needs none).
+        colour, blend: harmonisation (:func:`artlib.harmonize.harmonize`).
+        seed: seed of the search's random starts.
+
+    Returns:
+        The results, best content score first.
+    """
+    if top_k < 1:
+        raise ValueError(f"top_k must be >= 1, got {top_k}")
+    verifier.eval()
+    index = index or GalleryIndex.build(verifier, gallery, progress=progress)
+    if index.names != gallery.names:
+        raise ValueError("the index does not belong to this gallery (its names differ)")
+    ranked = index.top_k(verifier, _scoring_fg(verifier, foreground), min(top_k, len(gallery)))
+    cfg = adjust_config or AdjustConfig()
+    out = []
+    for rank, (name, content) in enumerate(ranked, 1):
+        i = gallery.names.index(name)
+        bg = gallery.backgrounds[i].astype(np.float32) / 255.0
+        res = adjust(verifier, foreground.sprite, bg, gallery.labels[i].astype(np.int64), start=foreground.placement,
+                     seed=seed + rank, config=replace(cfg))
+        image = harmonize(bg, foreground.sprite, res.placement, colour=colour, blend=blend)
+        out.append(RetouchResult(rank, name, content, res.placement, res.spatial, res.content, image))
+    return out

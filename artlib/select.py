@@ -1,0 +1,201 @@
+"""Background selection (Section 4.1): rank a gallery of backgrounds with the content head.
+
+"Several background images will be sampled from gallery. A global consistency score is given
+by our pre-trained multitask model. Top-k backgrounds with high global consistency scores will
+be sent into the next stage." The authors' code scores 100 random backgrounds and re-encodes
+F, B and S for every pair. Here a :class:`GalleryIndex` encodes every background B and its
+parsing map S **once** with the verifier's encoders (:meth:`artlib.model.Verifier.encode_context`)
+and stores the features on disk with the identity of the verifier's weights; scoring one
+foreground against the whole gallery is then one F encoding plus the fusion layer and the
+content head, in batches.
+
+**The foreground is scored at its own placement**, as the paper does: F is the person where
+they stood in their photo. The content score therefore sees that placement on every
+background; a person who stood low in the frame is judged standing low everywhere. Under the
+paper's sampling this couples placement and content (chapter 2's shortcut); the verifier
+chosen in chapter 3 is trained so that placement carries no content information.
+
+**Gallery folder format** (``artlib export-gallery`` writes one): for each background
+``NAME.png`` (8-bit RGB) and ``NAME.labels.png`` (8-bit grayscale, one label id per pixel,
+the same size), and ``labels.json`` with the label names (``{"labels": [...], "palette":
+[[r, g, b], ...]}``). The label set is data of the gallery: its names must be the verifier's.
+The book's label set is :data:`artlib.synth.LABELS` (ids 0-15: sky, water, sand, grass, snow,
+road, floor, wall, building, tree, furniture, mountain, rock, ceiling, window, path).
+
+Shown in chapter 5.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from . import synth
+from .files import ImageFileError, atomic_write_bytes, read_image, read_json, sha256_file
+from .model import Context, Verifier
+
+__all__ = ["Gallery", "GalleryIndex", "INDEX_VERSION", "model_identity", "read_gallery", "write_gallery"]
+
+INDEX_VERSION = 1
+_LABEL_SUFFIX = ".labels.png"
+
+
+def model_identity(verifier: Verifier) -> str:
+    """SHA-256 of a verifier's configuration and weights: the same weights give the same identity."""
+    h = hashlib.sha256(repr(sorted(verifier.config.to_dict().items())).encode())
+    for name, t in sorted(verifier.state_dict().items()):
+        h.update(name.encode())
+        h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+@dataclass
+class Gallery:
+    """A gallery folder, read and validated: names, backgrounds ``(N, H, W, 3)`` uint8, labels ``(N, H, W)`` uint8."""
+
+    root: Path
+    names: list[str]
+    backgrounds: np.ndarray
+    labels: np.ndarray
+    hashes: list[str]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def write_gallery(root: str | os.PathLike, names: list[str], backgrounds: list[np.ndarray], labels: list[np.ndarray]) -> None:
+    """Write a gallery folder (format in the module docstring); each file atomically."""
+    from .files import atomic_write_json, write_png
+
+    root = Path(root)
+    for name, bg, lab in zip(names, backgrounds, labels, strict=True):
+        write_png(root / f"{name}.png", bg)
+        write_png(root / f"{name}{_LABEL_SUFFIX}", np.asarray(lab, np.uint8))
+    atomic_write_json(root / "labels.json", {"labels": list(synth.LABELS), "palette": synth.PALETTE.tolist()})
+
+
+def read_gallery(root: str | os.PathLike, labels: tuple[str, ...] = synth.LABELS, progress: bool = False) -> Gallery:
+    """Read and validate a gallery folder.
+
+    Raises:
+        FileNotFoundError: no such folder, no ``labels.json``, a background without its label map.
+        ValueError: bad ``labels.json``, a label set other than ``labels``, an empty gallery, an
+            unreadable image, sizes that differ, label ids outside the label set.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such gallery folder")
+    meta_path = root / "labels.json"
+    if not meta_path.is_file():
+        raise FileNotFoundError(f"{meta_path}: missing; a gallery names its label set there (see artlib.select)")
+    meta = read_json(meta_path)
+    if not isinstance(meta, dict) or not isinstance(meta.get("labels"), list):
+        raise ValueError(f"{meta_path}: expected {{\"labels\": [names...], ...}}")
+    if tuple(meta["labels"]) != tuple(labels):
+        raise ValueError(f"{meta_path}: the gallery's label set {meta['labels']} is not the verifier's {list(labels)}")
+    images = sorted(p for p in root.glob("*.png") if not p.name.endswith(_LABEL_SUFFIX))
+    if not images:
+        raise ValueError(f"{root}: no backgrounds (NAME.png with NAME.labels.png) in the gallery")
+    names, bgs, labs, hashes = [], [], [], []
+    for p in tqdm(images, desc="gallery", disable=not progress, mininterval=2):
+        lab_path = p.with_name(p.stem + _LABEL_SUFFIX)
+        if not lab_path.is_file():
+            raise FileNotFoundError(f"{lab_path}: missing label map of background {p.name}")
+        bg = read_image(p, "RGB")
+        lab = read_image(lab_path, "L", bg.shape[:2])
+        if int(lab.max()) >= len(labels):
+            raise ValueError(f"{lab_path}: label id {int(lab.max())} outside the {len(labels)} labels of labels.json")
+        if bgs and bg.shape != bgs[0].shape:
+            raise ImageFileError(f"{p}: size {bg.shape[:2]} differs from the gallery's {bgs[0].shape[:2]} ({images[0].name})")
+        names.append(p.stem)
+        bgs.append(bg)
+        labs.append(lab)
+        hashes.append(sha256_file(p) + sha256_file(lab_path))
+    return Gallery(root, names, np.stack(bgs), np.stack(labs), hashes)
+
+
+class GalleryIndex:
+    """The backgrounds of a gallery encoded once: ``h_B``, ``h_S`` per background, with their names.
+
+    Build it with :meth:`build`, keep it with :meth:`save`, reload it with :meth:`load` (which
+    refuses an index made by another verifier or from other files), and rank a foreground with
+    :meth:`scores` / :meth:`top_k`.
+    """
+
+    def __init__(self, names: list[str], context: Context, identity: str, hashes: list[str]):
+        self.names, self.context, self.identity, self.hashes = names, context, identity, hashes
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @classmethod
+    @torch.no_grad()
+    def build(cls, verifier: Verifier, gallery: Gallery, batch_size: int = 256, progress: bool = False) -> "GalleryIndex":
+        """Encode every background and its parsing map once (content features only)."""
+        verifier.eval()
+        device = next(verifier.parameters()).device
+        h_b, h_s = [], []
+        for i in tqdm(range(0, len(gallery), batch_size), desc="index", disable=not progress, mininterval=2):
+            bg = torch.from_numpy(gallery.backgrounds[i : i + batch_size]).permute(0, 3, 1, 2).float().div(255).to(device)
+            lab = torch.from_numpy(gallery.labels[i : i + batch_size].astype(np.int64)).to(device)
+            b = verifier.prepare_bg(bg)
+            h_b.append(verifier.encode(verifier.enc_b, b).cpu())
+            h_s.append(verifier.encode(verifier.enc_s, verifier.prepare_parse(lab)).cpu())
+        return cls(list(gallery.names), Context(torch.cat(h_b), torch.cat(h_s)), model_identity(verifier), list(gallery.hashes))
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the index atomically (tensors and plain values: loads with ``weights_only=True``)."""
+        buf = io.BytesIO()
+        torch.save({"version": INDEX_VERSION, "identity": self.identity, "names": self.names, "hashes": self.hashes,
+                    "h_b": self.context.h_b, "h_s": self.context.h_s}, buf)
+        atomic_write_bytes(path, buf.getvalue())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, verifier: Verifier, gallery: Gallery | None = None) -> "GalleryIndex":
+        """Read an index; refuse it if another verifier made it, or (given ``gallery``) if the files changed."""
+        path = Path(path)
+        try:
+            d = torch.load(path, map_location="cpu", weights_only=True)
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{path}: no such gallery index") from None
+        except Exception as exc:  # torch raises several types for bad files
+            raise ValueError(f"{path}: not a readable gallery index ({exc.__class__.__name__}: {exc})") from exc
+        if not isinstance(d, dict) or d.get("version") != INDEX_VERSION:
+            raise ValueError(f"{path}: not a gallery index of version {INDEX_VERSION}")
+        if d["identity"] != model_identity(verifier):
+            raise ValueError(f"{path}: the index was built with another verifier (checkpoint); build it again")
+        if gallery is not None and (d["names"] != gallery.names or d["hashes"] != gallery.hashes):
+            raise ValueError(f"{path}: the gallery's files changed since the index was built; build it again")
+        return cls(d["names"], Context(d["h_b"], d["h_s"]), d["identity"], d["hashes"])
+
+    @torch.no_grad()
+    def scores(self, verifier: Verifier, fg: torch.Tensor, batch_size: int = 4096) -> np.ndarray:
+        """Content scores ``(N,)`` of one foreground ``(1, 4, H, W)`` (premultiplied, at its own
+        placement) against every background: F is encoded once, then fusion and head in batches."""
+        if fg.ndim != 4 or fg.shape[:2] != (1, 4):
+            raise ValueError(f"fg must be one premultiplied RGBA foreground (1, 4, H, W), got {tuple(fg.shape)}")
+        verifier.eval()
+        device = next(verifier.parameters()).device
+        h_f = verifier.encode(verifier.enc_f, verifier.prepare_fg(fg.to(device)))
+        out = []
+        for i in range(0, len(self), batch_size):
+            h_b, h_s = self.context.h_b[i : i + batch_size].to(device), self.context.h_s[i : i + batch_size].to(device)
+            u_c, _ = verifier.fuse(h_f.expand(len(h_b), -1), h_b, h_s)
+            logits = verifier.head_c(u_c)
+            p = torch.softmax(logits, 1)[:, 1] if verifier.config.loss == "paper" else torch.sigmoid(logits.squeeze(1))
+            out.append(p.double().cpu())
+        return torch.cat(out).numpy()
+
+    def top_k(self, verifier: Verifier, fg: torch.Tensor, k: int) -> list[tuple[str, float]]:
+        """The ``k`` best backgrounds for a foreground: ``[(name, content score), ...]``, best first."""
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        s = self.scores(verifier, fg)
+        order = np.argsort(-s, kind="stable")[:k]
+        return [(self.names[i], float(s[i])) for i in order]

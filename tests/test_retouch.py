@@ -1,0 +1,114 @@
+"""The whole retoucher (Figure 3), in Python and from the shell."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from artlib import synth
+from artlib.compose import Placement, render_foreground
+from artlib.files import read_image
+from artlib.model import Verifier, VerifierConfig
+from artlib.retouch import DEFAULT_START, foreground_from_cutout, retouch
+from artlib.select import read_gallery
+from conftest import ROOT
+
+
+def _full_frame(size=48):
+    ws = synth.make_world_sample(11, 3, size)
+    pre = render_foreground(ws.sprite, ws.placement, (size, size))
+    a = pre[..., 3:]
+    return np.concatenate([np.where(a > 1e-6, pre[..., :3] / np.maximum(a, 1e-6), 0), a], 2), ws
+
+
+def test_full_frame_and_cropped_cutouts():
+    cut, ws = _full_frame()
+    fg = foreground_from_cutout(cut)
+    assert fg.full_frame
+    assert fg.placement.x == pytest.approx(ws.placement.x, abs=1.5 / 48) and fg.placement.y == pytest.approx(ws.placement.y, abs=1.5 / 48)
+    assert fg.placement.scale == pytest.approx(ws.placement.scale, abs=2 / 48)
+    cropped = foreground_from_cutout(fg.sprite)
+    assert not cropped.full_frame and cropped.placement == DEFAULT_START
+    assert foreground_from_cutout(fg.sprite, Placement(0.3, 0.8, 0.4)).placement == Placement(0.3, 0.8, 0.4)
+    with pytest.raises(ValueError, match="alpha channel is empty"):
+        foreground_from_cutout(np.zeros((8, 8, 4), np.float32))
+    with pytest.raises(ValueError, match="must be an RGBA image"):
+        foreground_from_cutout(np.zeros((8, 8, 3), np.float32))
+
+
+def test_retouch_in_python(tmp_path):
+    from artlib.select import write_gallery
+
+    scenes = [synth.make_world_sample(12, i, 48) for i in range(6)]
+    write_gallery(tmp_path, [f"g{i}" for i in range(6)], [s.scene.background for s in scenes], [s.scene.labels for s in scenes])
+    gallery = read_gallery(tmp_path)
+    torch.manual_seed(0)
+    model = Verifier(VerifierConfig(encoder="test_resnet", image_size=48)).eval()
+    res = retouch(model, foreground_from_cutout(_full_frame()[0]), gallery, top_k=3)
+    assert [r.rank for r in res] == [1, 2, 3] and len({r.name for r in res}) == 3
+    assert all(a.content >= b.content for a, b in zip(res, res[1:]))
+    assert all(r.image.shape == (48, 48, 3) and 0 < r.spatial < 1 for r in res)
+    with pytest.raises(ValueError, match="top_k must be >= 1"):
+        retouch(model, foreground_from_cutout(_full_frame()[0]), gallery, top_k=0)
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "artlib", *args], capture_output=True, text=True, cwd=ROOT, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def cli_setup(tmp_path_factory):
+    """An exported gallery and a saved (untrained) checkpoint."""
+    from artlib.train import TrainConfig, save_checkpoint
+
+    root = tmp_path_factory.mktemp("cli")
+    out = _run("export-gallery", "--out", str(root / "gallery"), "--n", "8", "--size", "32", "--cutouts", "2", "--quiet")
+    assert out.returncode == 0, out.stderr
+    torch.manual_seed(0)
+    model = Verifier(VerifierConfig(encoder="test_resnet", image_size=32))
+    opt = torch.optim.Adam(model.parameters())
+    save_checkpoint(root / "ckpt.pt", model, opt, 1, TrainConfig(data_dir="x", lr=1e-3), [])
+    return root
+
+
+def test_export_gallery_then_retouch_from_the_shell(cli_setup):
+    root = cli_setup
+    gallery = read_gallery(root / "gallery")
+    assert len(gallery) == 8 and gallery.backgrounds.shape[1:] == (32, 32, 3)
+    cutout = sorted((root / "gallery" / "cutouts").glob("*.png"))[0]
+    out = _run("retouch", "--foreground", str(cutout), "--gallery", str(root / "gallery"), "--top-k", "3",
+               "--out", str(root / "out"), "--checkpoint", str(root / "ckpt.pt"), "--quiet")
+    assert out.returncode == 0, out.stderr
+    report = json.loads((root / "out" / "report.json").read_text())
+    assert report["gallery_size"] == 8 and report["full_frame"] and len(report["results"]) == 3
+    for r in report["results"]:
+        img = read_image(root / "out" / f"{r['rank']:02d}_{r['background']}.png", "RGB", (32, 32))
+        assert img.dtype == np.uint8 and 0 < r["spatial"] < 1 and set(r["placement"]) == {"x", "y", "scale"}
+    assert read_image(root / "out" / "contact_sheet.png", "RGBA").shape[1] > 200
+    assert list((root / "gallery").glob(".index-*.pt"))  # the index is kept for the next run
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--top-k", "0"], "--top-k must be >= 1"),
+    (["--start", "0.5,0.9"], "--start must be three numbers"),
+    (["--start", "0.5,1.9,0.5"], "x and y must lie in"),
+    (["--foreground", "missing.png"], "missing.png: no such image file"),
+    (["--gallery", "nowhere"], "nowhere: no such gallery folder"),
+    (["--checkpoint", "nope.pt"], "nope.pt: no such checkpoint"),
+])
+def test_retouch_bad_input_is_one_line_and_status_2(cli_setup, args, message, capsys):
+    from artlib.cli import main
+
+    root = cli_setup
+    cutout = sorted((root / "gallery" / "cutouts").glob("*.png"))[0]
+    base = {"--foreground": str(cutout), "--gallery": str(root / "gallery"), "--out": str(root / "bad"),
+            "--checkpoint": str(root / "ckpt.pt")}
+    for k, v in zip(args[::2], args[1::2]):
+        base[k] = v
+    status = main(["retouch", *[x for kv in base.items() for x in kv], "--quiet"])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and err.startswith("artlib: error: ")
+    assert message in err and "Traceback" not in err
+    assert not (root / "bad").exists()  # nothing written before the input was checked

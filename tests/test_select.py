@@ -1,0 +1,94 @@
+"""Background selection: the gallery format, the index, and its ranking against the plain forward pass."""
+import numpy as np
+import pytest
+import torch
+
+from artlib import synth
+from artlib.compose import Placement, render_foreground
+from artlib.model import Verifier, VerifierConfig
+from artlib.select import GalleryIndex, model_identity, read_gallery, write_gallery
+
+TINY = VerifierConfig(encoder="test_resnet", image_size=32)
+
+
+@pytest.fixture(scope="module")
+def gallery_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("gallery")
+    scenes = [synth.make_world_sample(7, i, 32) for i in range(12)]
+    write_gallery(root, [f"{i:02d}_{s.scene.place}" for i, s in enumerate(scenes)],
+                  [s.scene.background for s in scenes], [s.scene.labels for s in scenes])
+    return root
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return Verifier(TINY).eval()
+
+
+def _fg(size=32):
+    ws = synth.make_world_sample(8, 0, size)
+    return torch.from_numpy(render_foreground(ws.sprite, ws.placement, (size, size))).permute(2, 0, 1)[None]
+
+
+def test_top_k_ranks_as_the_plain_forward_pass(gallery_dir, model):
+    gallery = read_gallery(gallery_dir)
+    index = GalleryIndex.build(model, gallery, batch_size=5)
+    fg = _fg()
+    with torch.no_grad():
+        bg = torch.from_numpy(gallery.backgrounds).permute(0, 3, 1, 2).float() / 255
+        plain = model(fg.expand(len(gallery), -1, -1, -1), bg, torch.from_numpy(gallery.labels.astype(np.int64)))["content"]
+    np.testing.assert_allclose(index.scores(model, fg, batch_size=7), plain.numpy(), atol=1e-6)
+    top = index.top_k(model, fg, 4)
+    assert [n for n, _ in top] == [gallery.names[i] for i in np.argsort(-plain.numpy(), kind="stable")[:4]]
+    assert all(a[1] >= b[1] for a, b in zip(top, top[1:]))
+
+
+def test_index_round_trip_and_refusals(gallery_dir, model, tmp_path):
+    gallery = read_gallery(gallery_dir)
+    index = GalleryIndex.build(model, gallery)
+    index.save(tmp_path / "index.pt")
+    again = GalleryIndex.load(tmp_path / "index.pt", model, gallery)
+    assert again.names == index.names and torch.equal(again.context.h_b, index.context.h_b)
+    torch.manual_seed(1)
+    other = Verifier(TINY).eval()
+    assert model_identity(other) != model_identity(model) == model_identity(model)
+    with pytest.raises(ValueError, match="built with another verifier"):
+        GalleryIndex.load(tmp_path / "index.pt", other, gallery)
+    changed = read_gallery(gallery_dir)
+    changed.hashes[0] = "0" * 64
+    with pytest.raises(ValueError, match="files changed since the index was built"):
+        GalleryIndex.load(tmp_path / "index.pt", model, changed)
+    (tmp_path / "bad.pt").write_bytes(b"nope")
+    with pytest.raises(ValueError, match="not a readable gallery index"):
+        GalleryIndex.load(tmp_path / "bad.pt", model)
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        index.top_k(model, _fg(), 0)
+
+
+def test_bad_galleries(tmp_path, gallery_dir):
+    with pytest.raises(FileNotFoundError, match="no such gallery folder"):
+        read_gallery(tmp_path / "none")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(FileNotFoundError, match="labels.json: missing"):
+        read_gallery(empty)
+    (empty / "labels.json").write_text('{"labels": ["sky", "sea"]}')
+    with pytest.raises(ValueError, match="is not the verifier's"):
+        read_gallery(empty)
+    (empty / "labels.json").write_text((gallery_dir / "labels.json").read_text())
+    with pytest.raises(ValueError, match="no backgrounds"):
+        read_gallery(empty)
+    import shutil
+
+    shutil.copy(gallery_dir / "00_beach.png", empty / "a.png")
+    with pytest.raises(FileNotFoundError, match="a.labels.png: missing label map"):
+        read_gallery(empty)
+    from artlib.files import write_png
+
+    write_png(empty / "a.labels.png", np.full((32, 32), 40, np.uint8))
+    with pytest.raises(ValueError, match="label id 40 outside the 16 labels"):
+        read_gallery(empty)
+    write_png(empty / "a.labels.png", np.zeros((16, 16), np.uint8))
+    with pytest.raises(ValueError, match=r"expected size \(32, 32\)"):
+        read_gallery(empty)
