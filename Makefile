@@ -40,6 +40,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_synth.py
 	$(PY) benchmarks/bench_train.py
+	$(PY) benchmarks/bench_adjust.py
+	$(PY) benchmarks/bench_select.py
 
 clean:
 	rm -rf _build build book/executed

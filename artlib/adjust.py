@@ -57,7 +57,7 @@ import numpy as np
 import torch
 
 from .compose import Placement, render_foreground_torch, sprite_width
-from .config import strict_from_dict
+from .config import check_types, strict_from_dict
 from .model import Verifier
 
 __all__ = ["DEFAULT_STEPS", "METHODS", "AdjustConfig", "Ascent", "AdjustResult", "PlacementScorer", "Trajectory", "adjust",
@@ -95,6 +95,7 @@ class AdjustConfig:
     reuse_context: bool = True
 
     def __post_init__(self) -> None:
+        check_types(self)
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
         for name in ("restarts", "steps", "batch_size"):

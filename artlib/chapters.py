@@ -4,17 +4,22 @@ A chapter's source is the jupytext percent file ``notebooks/NAME.py``; its param
 profile are ``params/PROFILE/NAME.yaml``. :func:`run_chapter` converts the source to a
 notebook under ``build/notebooks/`` (never into a paired ``.ipynb`` beside the source),
 executes it with papermill and moves the result atomically to ``OUT/NAME.ipynb``. A chapter
-whose source and parameters have not changed since its last successful run is skipped, so an
-interrupted book build resumes with the first unfinished chapter.
+whose source, parameters and library code (a hash of ``artlib/``) have not changed since its
+last successful run is skipped, so an interrupted book build resumes with the first
+unfinished chapter, and a stale chapter is never served.
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .config import closest
 
 #: The chapters of the book, in order.
 CHAPTERS: tuple[str, ...] = ("01_dataset", "02_verifier", "03_ablation", "04_adjustment", "05_retouch")
@@ -30,22 +35,87 @@ def project_root(start: str | os.PathLike | None = None) -> Path:
     raise FileNotFoundError(f"no project root (a folder with notebooks/ and params/) above {here}")
 
 
+def chapter_parameters(root: Path, chapter: str) -> dict[str, Any]:
+    """The defaults of a chapter's ``parameters`` cell (plain values only), by name."""
+    source = root / "notebooks" / f"{chapter}.py"
+    if not source.is_file():
+        raise FileNotFoundError(f"{source}: no such chapter")
+    cells = re.split(r"^# %%", source.read_text(), flags=re.M)
+    params = [c for c in cells if c.startswith(' tags=["parameters"]')]
+    if len(params) != 1:
+        raise ValueError(f"{source}: expected exactly one parameters cell, found {len(params)}")
+    out = {}
+    for node in ast.parse(params[0].split("\n", 1)[1]).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            out[node.targets[0].id] = ast.literal_eval(node.value)
+    return out
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
+
+
+def check_params(params: dict[str, Any], defaults: dict[str, Any], where: str) -> None:
+    """Refuse parameters a chapter does not have (with the closest name) or of another type than its default."""
+    for key, value in params.items():
+        if key not in defaults:
+            raise ValueError(f"{where}: unknown parameter {key!r}{closest(key, defaults)}")
+        if not _same_kind(value, defaults[key]):
+            raise ValueError(f"{where}: {key} must be a {type(defaults[key]).__name__} like its default "
+                             f"{defaults[key]!r}, got {value!r} ({type(value).__name__})")
+
+
 def load_params(root: Path, profile: str, chapter: str) -> dict[str, Any]:
-    """The parameters of ``chapter`` under ``profile`` (``params/PROFILE/CHAPTER.yaml``)."""
+    """The parameters of ``chapter`` under ``profile`` (``params/PROFILE/CHAPTER.yaml``), checked
+    against the chapter's parameters cell."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose from {', '.join(PROFILES)}")
     path = root / "params" / profile / f"{chapter}.yaml"
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no parameters for chapter {chapter!r} in profile {profile!r}")
-    data = yaml.safe_load(path.read_text()) or {}
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping of parameter names to values")
+    check_params(data, chapter_parameters(root, chapter), str(path))
     return data
 
 
-def _fingerprint(source: Path, params: dict[str, Any]) -> str:
+def profile_params(root: Path, profile: str, chapter: str) -> dict[str, Any]:
+    """The parameters a chapter runs with under a profile: its cell's defaults, then the profile's values."""
+    return {**chapter_parameters(root, chapter), **load_params(root, profile, chapter)}
+
+
+def config_from_params(cls: type, params: dict[str, Any], what: str):
+    """A config dataclass from the chapter parameters that are its fields (the others belong to the chapter)."""
+    from dataclasses import fields
+
+    from .config import strict_from_dict
+
+    names = {f.name for f in fields(cls)}
+    return strict_from_dict(cls, {k: v for k, v in params.items() if k in names}, what)
+
+
+def library_hash(root: Path) -> str:
+    """SHA-256 over the library's source files (``artlib/**/*.py``), in path order."""
+    h = hashlib.sha256()
+    for f in sorted((root / "artlib").rglob("*.py")):
+        h.update(str(f.relative_to(root)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _fingerprint(root: Path, source: Path, params: dict[str, Any]) -> str:
+    """What an executed chapter depends on: its source, its parameters and the library code it runs."""
     h = hashlib.sha256(source.read_bytes())
     h.update(yaml.safe_dump(params, sort_keys=True).encode())
+    h.update(library_hash(root).encode())
     return h.hexdigest()
 
 
@@ -67,10 +137,11 @@ def run_chapter(
     if not source.is_file():
         raise FileNotFoundError(f"{source}: no such chapter")
     params = {**load_params(root, profile, chapter), **(overrides or {})}
+    check_params(overrides or {}, chapter_parameters(root, chapter), f"overrides of {chapter}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"{chapter}.ipynb"
-    fp = _fingerprint(source, params)
+    fp = _fingerprint(root, source, params)
     if out.exists() and not force:
         try:
             if nbformat.read(out, as_version=4).metadata.get("artbook", {}).get("fingerprint") == fp:

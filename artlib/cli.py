@@ -29,14 +29,16 @@ from .chapters import CHAPTERS, PROFILES, load_params, project_root, run_chapter
 def _cmd_build_dataset(args: argparse.Namespace) -> int:
     from .dataset import BuildConfig, build_dataset, table1
 
+    from .chapters import config_from_params, profile_params
+
     root = project_root()
-    params = load_params(root, args.profile, "01_dataset")
-    keys = set(BuildConfig.__dataclass_fields__)
-    cfg = BuildConfig.from_dict({k: v for k, v in params.items() if k in keys})
+    params = profile_params(root, args.profile, "01_dataset")
+    cfg = config_from_params(BuildConfig, params, "dataset parameters")
     out = Path(args.out or params["data_dir"])
     t0 = time.perf_counter()
-    manifest = build_dataset(out, cfg, workers=args.workers or int(params.get("workers", 1)))
-    print(f"built {cfg.n_sources} sources at {cfg.size} px in {time.perf_counter() - t0:.1f} s -> {out}")
+    manifest = build_dataset(out, cfg, workers=args.workers or int(params.get("workers", 1)), verify=not args.no_verify)
+    done = f"re-rendered {len(manifest.repaired)} sources whose files were missing or changed; " if manifest.repaired else ""
+    print(f"{done}{cfg.n_sources} sources at {cfg.size} px ready in {time.perf_counter() - t0:.1f} s -> {out}")
     print(table1(manifest).to_string())
     return 0
 
@@ -236,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--profile", choices=PROFILES, default="book", help="parameter profile (default: book)")
     d.add_argument("--out", help="output folder (default: the profile's data_dir)")
     d.add_argument("--workers", type=int, default=0, help="rendering processes (default: the profile's)")
+    d.add_argument("--no-verify", action="store_true", help="on a re-run, check the files' sizes only, not their hashes")
     d.set_defaults(func=_cmd_build_dataset)
 
     c = sub.add_parser("chapter", help="execute one chapter with papermill")

@@ -57,13 +57,19 @@ class Placement:
 
 
 def _as_float_image(img: np.ndarray, channels: int, what: str) -> np.ndarray:
+    """``img`` as float32 in [0, 1]: uint8 is scaled; a float image must already lie in [0, 1]."""
     img = np.asarray(img)
     if img.ndim != 3 or img.shape[2] != channels:
         raise ValueError(f"{what} must have shape (H, W, {channels}), got {img.shape}")
+    if img.shape[0] == 0 or img.shape[1] == 0:
+        raise ValueError(f"{what} is empty: {img.shape[0]} x {img.shape[1]} pixels")
     if img.dtype == np.uint8:
         return img.astype(np.float32) / 255.0
     if not np.issubdtype(img.dtype, np.floating):
         raise ValueError(f"{what} must be uint8 or float in [0, 1], got dtype {img.dtype}")
+    lo, hi = float(np.min(img)), float(np.max(img))
+    if not (lo >= -1e-6 and hi <= 1 + 1e-6):  # also false for NaN
+        raise ValueError(f"{what} must be uint8 or float in [0, 1], got float values in [{lo:g}, {hi:g}]")
     return img.astype(np.float32, copy=False)
 
 
@@ -206,6 +212,15 @@ def placement_theta(
     return torch.stack([row0, row1], dim=-2)
 
 
+def _check_placement_tensors(x: torch.Tensor, y: torch.Tensor, scale: torch.Tensor) -> None:
+    """Refuse non-finite placements and non-positive scales (they give NaN or mirrored images)."""
+    with torch.no_grad():
+        if not (torch.isfinite(x).all() and torch.isfinite(y).all() and torch.isfinite(scale).all()):
+            raise ValueError("placement x, y and scale must be finite")
+        if not (scale > 0).all():
+            raise ValueError(f"placement scale must be > 0, got {float(scale.min()):g}")
+
+
 def render_foreground_torch(
     sprite: torch.Tensor,
     x: torch.Tensor,
@@ -220,6 +235,7 @@ def render_foreground_torch(
     """
     if sprite.ndim != 4 or sprite.shape[1] != 4:
         raise ValueError(f"sprite must have shape (B, 4, h, w), got {tuple(sprite.shape)}")
+    _check_placement_tensors(x, y, scale)
     pre = torch.cat([sprite[:, :3] * sprite[:, 3:], sprite[:, 3:]], dim=1)
     theta = placement_theta(x, y, scale, tuple(sprite.shape[-2:]), canvas_hw).to(sprite.dtype)
     grid = F.affine_grid(theta, [sprite.shape[0], 4, *canvas_hw], align_corners=False)

@@ -1,15 +1,74 @@
-"""Strict construction of the book's config dataclasses from plain dictionaries."""
+"""Strict construction of the book's config dataclasses from plain dictionaries (YAML, JSON, CLI).
+
+Every config dataclass calls :func:`check_types` first thing in ``__post_init__``, so a value
+of the wrong type (``n_sources: 1e3``, ``size: '64'``) is refused with the key, the value and
+the type expected, before anything is written; :func:`strict_from_dict` refuses unknown keys
+and suggests the closest valid name.
+"""
 from __future__ import annotations
 
+import difflib
+import math
+import numbers
+import types
+import typing
 from dataclasses import fields
 from typing import Any, TypeVar
+
+__all__ = ["check_types", "closest", "strict_from_dict"]
 
 T = TypeVar("T")
 
 
+def closest(name: str, options: typing.Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` for the closest option to ``name``, or ``""``."""
+    match = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
 def strict_from_dict(cls: type[T], data: dict[str, Any], what: str) -> T:
     """``cls(**data)``, refusing keys that are not fields of ``cls`` with a clear message."""
-    unknown = set(data) - {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    if not isinstance(data, dict):
+        raise ValueError(f"{what} must be a mapping of names to values, got {type(data).__name__}")
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    unknown = sorted(set(data) - set(names))
     if unknown:
-        raise ValueError(f"unknown {what}: {sorted(unknown)}")
+        hints = "; ".join(f"{k!r}{closest(k, names)}" for k in unknown)
+        raise ValueError(f"unknown {what}: {hints}")
     return cls(**data)
+
+
+def _accepts(value: Any, hint: Any) -> bool:
+    """Whether ``value`` fits the annotation ``hint`` (plain types, ``X | None``, tuples of ints)."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_accepts(value, h) for h in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    if hint is str:
+        return isinstance(value, str)
+    if origin is tuple:
+        args = typing.get_args(hint)
+        return isinstance(value, tuple) and all(_accepts(v, args[0]) for v in value)
+    return True
+
+
+def _type_name(hint: Any) -> str:
+    if typing.get_origin(hint) is not None:
+        return str(hint).replace("typing.", "")
+    return "finite number" if hint is float else getattr(hint, "__name__", str(hint))
+
+
+def check_types(obj: Any) -> None:
+    """Refuse a dataclass field whose value does not fit its annotation, naming key, value and type."""
+    hints = typing.get_type_hints(type(obj))
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if not _accepts(value, hints[f.name]):
+            raise ValueError(f"{f.name} must be {_type_name(hints[f.name])}, got {value!r} ({type(value).__name__})")

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,7 @@ from tqdm import tqdm
 
 from . import synth
 from .compose import Placement, placement_box, render_foreground
-from .config import strict_from_dict
+from .config import check_types, strict_from_dict
 from .files import atomic_write_json, read_image, read_json, sha256_file, write_png
 from .inpaint import inpaint_background
 from .score import max_displacement, spatial_score
@@ -98,10 +98,20 @@ class BuildConfig:
     min_visible: float = 0.5
 
     def __post_init__(self) -> None:
+        check_types(self)
         if self.n_sources < 2:
             raise ValueError(f"n_sources must be at least 2, got {self.n_sources}")
         if self.size < 16:
             raise ValueError(f"size must be at least 16 px, got {self.size}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, got {self.seed}")
+        for name in ("spatial_per_positive", "content_per_positive"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1 (the paper makes 2 per positive), got {getattr(self, name)}")
+        if not 0 < self.shift_max_fraction <= 1:
+            raise ValueError(f"shift_max_fraction must be in (0, 1], got {self.shift_max_fraction}")
+        if not 0 < self.min_visible <= 1:
+            raise ValueError(f"min_visible must be in (0, 1] (a share of the box on the canvas), got {self.min_visible}")
         if self.background_mode not in BACKGROUND_MODES:
             raise ValueError(f"background_mode must be one of {BACKGROUND_MODES}, got {self.background_mode!r}")
         if self.recipe not in RECIPES:
@@ -210,6 +220,7 @@ def write_source(root: str | os.PathLike, index: int, cfg: BuildConfig) -> dict[
     }
     hashes = {name: write_png(d / name, arr) for name, arr in arrays.items()}
     meta = {
+        "bytes": {name: (d / name).stat().st_size for name in arrays},
         "index": index,
         "place": ws.scene.place,
         "outfit": ws.person.outfit,
@@ -243,6 +254,7 @@ class Manifest:
     config: BuildConfig
     sources: list[dict[str, Any]]
     samples: dict[str, np.ndarray]
+    repaired: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.samples["kind"])
@@ -318,8 +330,40 @@ def _manifest_json(cfg: BuildConfig, sources: list[dict[str, Any]], samples: dic
     }
 
 
+_INT_COLUMNS = ("kind", "fg", "bg", "split")
+_FLOAT_COLUMNS = ("x", "y", "scale", "content", "spatial", "distance", "ratio")
+
+
+def _check_samples(path: Path, samples: Any, n_sources: int) -> dict[str, np.ndarray]:
+    """The sample table as arrays, every column present and every value in its range."""
+    if not isinstance(samples, dict):
+        raise ValueError(f"{path}: 'samples' must map column names to lists, got {type(samples).__name__}")
+    missing = [c for c in (*_INT_COLUMNS, *_FLOAT_COLUMNS) if c not in samples]
+    if missing:
+        raise ValueError(f"{path}: the sample table lacks the columns {missing}")
+    try:
+        out = {c: np.asarray(samples[c], np.int64) for c in _INT_COLUMNS}
+        out.update({c: np.asarray(samples[c], np.float64) for c in _FLOAT_COLUMNS})
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: a sample column holds values of the wrong type ({exc})") from exc
+    if len({len(v) for v in out.values()}) != 1 or any(v.ndim != 1 for v in out.values()):
+        raise ValueError(f"{path}: the sample columns differ in length")
+    checks = {
+        "kind": (out["kind"] >= 0) & (out["kind"] < len(KINDS)), "split": (out["split"] >= 0) & (out["split"] < len(SPLITS)),
+        "fg": (out["fg"] >= 0) & (out["fg"] < n_sources), "bg": (out["bg"] >= 0) & (out["bg"] < n_sources),
+        "content": np.isin(out["content"], (0.0, 1.0)), "spatial": (out["spatial"] >= 0) & (out["spatial"] <= 1),
+        "x": (out["x"] >= 0) & (out["x"] <= 1), "y": (out["y"] >= 0) & (out["y"] <= 1),
+        "scale": (out["scale"] > 0) & (out["scale"] <= 1), "distance": out["distance"] >= 0, "ratio": out["ratio"] > 0,
+    }
+    for col, ok in checks.items():
+        if not ok.all():  # NaN fails every comparison
+            r = int(np.flatnonzero(~ok)[0])
+            raise ValueError(f"{path}: sample {r} has {col} = {samples[col][r]!r}, outside its range")
+    return out
+
+
 def load_manifest(root: str | os.PathLike) -> Manifest:
-    """Load ``root/manifest.json``, checking its schema version and columns."""
+    """Load ``root/manifest.json``, checking its schema version, config, columns and values."""
     root = Path(root)
     path = root / "manifest.json"
     data = read_json(path)
@@ -329,53 +373,92 @@ def load_manifest(root: str | os.PathLike) -> Manifest:
             f"{path}: manifest schema version {version!r} is not supported; this artlib reads "
             f"version {SCHEMA_VERSION}. Rebuild the dataset with this version."
         )
+    for key in ("config", "samples", "sources"):
+        if key not in data:
+            raise ValueError(f"{path}: malformed manifest (no {key!r})")
     try:
         cfg = BuildConfig.from_dict(data["config"])
-        samples = {k: np.asarray(v) for k, v in data["samples"].items()}
-        sources = data["sources"]
-    except (KeyError, TypeError) as exc:
-        raise ValueError(f"{path}: malformed manifest ({exc!r})") from exc
-    lengths = {len(v) for v in samples.values()}
-    if len(lengths) != 1 or len(sources) != cfg.n_sources:
-        raise ValueError(f"{path}: malformed manifest (column lengths {sorted(lengths)}, {len(sources)} sources)")
-    return Manifest(root, cfg, sources, samples)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: bad dataset parameters in the manifest: {exc}") from exc
+    sources = data["sources"]
+    if not isinstance(sources, list) or len(sources) != cfg.n_sources:
+        raise ValueError(f"{path}: malformed manifest ({len(sources) if isinstance(sources, list) else 'no list of'} "
+                         f"sources for n_sources={cfg.n_sources})")
+    return Manifest(root, cfg, sources, _check_samples(path, data["samples"], cfg.n_sources))
 
 
-def build_dataset(
-    root: str | os.PathLike, cfg: BuildConfig, workers: int = 1, progress: bool = True
-) -> Manifest:
-    """Build (or resume building) the ART dataset under ``root``.
+def _bad_sources(root: Path, n: int, hashes: bool) -> dict[int, str]:
+    """Finished sources whose files are missing, of another size, or (with ``hashes``) changed."""
+    bad = {}
+    for i in range(n):
+        d = source_dir(root, i)
+        try:
+            meta = read_json(d / "meta.json")
+        except (FileNotFoundError, ValueError):
+            continue  # not finished: rendered anyway
+        for name, want in meta.get("sha256", {}).items():
+            f = d / name
+            if not f.is_file():
+                bad[i] = f"{f}: missing"
+            elif "bytes" in meta and f.stat().st_size != meta["bytes"].get(name):
+                bad[i] = f"{f}: size differs from its record"
+            elif hashes and sha256_file(f) != want:
+                bad[i] = f"{f}: content differs from its hash"
+            if i in bad:
+                break
+    return bad
 
-    Safe to kill and re-run: finished sources (those with ``meta.json``) are kept, and the
-    manifest is written atomically at the end. A folder built with other parameters is
-    refused rather than mixed.
 
-    Args:
-        root: output folder.
-        cfg: the dataset's parameters.
-        workers: processes rendering sources (1 = in this process). With more than one, a
-            script must guard its entry point with ``if __name__ == "__main__":`` (Python's
-            spawn start method re-imports it); notebooks need nothing.
-        progress: show a tqdm progress bar.
-    """
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
+def _check_root(root: Path, cfg: BuildConfig) -> None:
+    """Refuse a folder that is a file or holds a dataset of other parameters; write build.json."""
+    if root.exists() and not root.is_dir():
+        raise ValueError(f"{root}: exists and is not a folder")
     cfg_path = root / "build.json"
     want = asdict(cfg)
     if cfg_path.exists():
         have = read_json(cfg_path)
-        if have != want:
+        started = (root / "manifest.json").exists() or any((root / "sources").glob("*/meta.json"))
+        if have != want and started:
             diff = {k: (have.get(k), v) for k, v in want.items() if have.get(k) != v}
             raise ValueError(f"{cfg_path}: {root} holds a dataset built with other parameters {diff}; use another folder")
-    else:
-        atomic_write_json(cfg_path, want)
+    root.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(cfg_path, want)
+
+
+def build_dataset(
+    root: str | os.PathLike, cfg: BuildConfig, workers: int = 1, progress: bool = True, verify: bool = True
+) -> Manifest:
+    """Build (or resume building, or verify and repair) the ART dataset under ``root``.
+
+    Safe to kill and re-run: finished sources (those with ``meta.json``) are kept, and the
+    manifest is written atomically at the end. A folder built with other parameters is
+    refused rather than mixed. A re-run checks every finished source's files against their
+    record (sizes always, SHA-256 hashes unless ``verify=False``) and renders again the
+    sources whose files are missing or changed; :attr:`Manifest.repaired` lists them.
+
+    Args:
+        root: output folder.
+        cfg: the dataset's parameters (validated when constructed, before anything is written).
+        workers: processes rendering sources (1 = in this process). With more than one, a
+            script must guard its entry point with ``if __name__ == "__main__":`` (Python's
+            spawn start method re-imports it); notebooks need nothing.
+        progress: show a tqdm progress bar.
+        verify: check the hashes of finished sources on a re-run (sizes are always checked).
+    """
+    root = Path(root)
+    _check_root(root, cfg)
+    bad = _bad_sources(root, cfg.n_sources, verify)
+    for i in bad:
+        (source_dir(root, i) / "meta.json").unlink()
+    if bad:
+        (root / "manifest.json").unlink(missing_ok=True)
     if (root / "manifest.json").exists():
         return load_manifest(root)
     todo = [i for i in range(cfg.n_sources) if not (source_dir(root, i) / "meta.json").exists()]
     bar = tqdm(total=cfg.n_sources, initial=cfg.n_sources - len(todo), desc="sources", disable=not progress, mininterval=2)
     if workers > 1 and len(todo) > 1:
         with get_context("spawn").Pool(workers) as pool:
-            for _ in pool.imap_unordered(_write_source_job, [(str(root), i, want) for i in todo], chunksize=8):
+            for _ in pool.imap_unordered(_write_source_job, [(str(root), i, asdict(cfg)) for i in todo], chunksize=8):
                 bar.update()
     else:
         for i in todo:
@@ -390,7 +473,9 @@ def build_dataset(
         sources.append(meta)
     samples = make_samples(cfg, sources)
     atomic_write_json(root / "manifest.json", _manifest_json(cfg, sources, samples))
-    return load_manifest(root)
+    manifest = load_manifest(root)
+    manifest.repaired = sorted(bad)
+    return manifest
 
 
 def verify_dataset(manifest: Manifest) -> None:
@@ -431,15 +516,20 @@ class SourceImages:
     labels: np.ndarray
 
 
-def read_source(root: str | os.PathLike, index: int, size: int) -> SourceImages:
-    """Read and validate the files of one source that training needs."""
+def read_source(root: str | os.PathLike, index: int, size: int, hashes: dict[str, str] | None = None) -> SourceImages:
+    """Read and validate the files of one source that training needs.
+
+    With ``hashes`` (a source's ``sha256`` record in the manifest) every file must match its
+    hash: a background swapped for another valid image is refused, not trained on.
+    """
     d = source_dir(root, index)
-    labels = read_image(d / "parse.png", "L", (size, size))
+    h = hashes or {}
+    labels = read_image(d / "parse.png", "L", (size, size), h.get("parse.png"))
     if int(labels.max()) >= len(synth.LABELS):
         raise ValueError(f"{d / 'parse.png'}: label id {int(labels.max())} outside the {len(synth.LABELS)} labels")
     return SourceImages(
-        sprite=read_image(d / "person.png", "RGBA"),
-        background=read_image(d / "bg.png", "RGB", (size, size)),
+        sprite=read_image(d / "person.png", "RGBA", sha256=h.get("person.png")),
+        background=read_image(d / "bg.png", "RGB", (size, size), h.get("bg.png")),
         labels=labels,
     )
 
@@ -483,7 +573,7 @@ class ARTDataset(torch.utils.data.Dataset):
     def source(self, index: int) -> SourceImages:
         if index in self._cache:
             return self._cache[index]
-        src = read_source(self.manifest.root, index, self.size)
+        src = read_source(self.manifest.root, index, self.size, self.manifest.sources[index].get("sha256"))
         if self.cache:
             self._cache[index] = src
         return src
@@ -529,7 +619,7 @@ class ARTDataset(torch.utils.data.Dataset):
 def scene_of(manifest: Manifest, index: int) -> synth.Scene:
     """The oracle's view of source ``index``: its place, horizon, camera rule and labels."""
     meta = manifest.sources[index]
-    src = read_source(manifest.root, index, manifest.config.size)
+    src = read_source(manifest.root, index, manifest.config.size, meta.get("sha256"))
     light = np.asarray(synth.PLACE_SPECS[meta["place"]].light, np.float32)
     return synth.Scene(meta["place"], meta["horizon"], meta["camera_k"], src.labels, src.background / 255.0, light)
 

@@ -100,7 +100,7 @@ def dataset_queries(manifest, split: str = "test", n: int | None = None) -> list
     ids = [s["index"] for s in manifest.sources if s["split"] == split_id][:n]
     out = []
     for i in ids:
-        src = read_source(manifest.root, i, manifest.config.size)
+        src = read_source(manifest.root, i, manifest.config.size, manifest.sources[i].get("sha256"))
         meta = manifest.sources[i]
         out.append(Query(f"{split}-{i}", src.sprite.astype(np.float32) / 255, src.background.astype(np.float32) / 255,
                          src.labels.astype(np.int64), scene_of(manifest, i), Placement(*meta["placement"]), meta["outfit"]))
@@ -420,7 +420,7 @@ def gallery_from_manifest(manifest, split: str = "test"):
     from .select import Gallery
 
     ids = [s["index"] for s in manifest.sources if s["split"] == SPLITS.index(split)]
-    srcs = [read_source(manifest.root, i, manifest.config.size) for i in ids]
+    srcs = [read_source(manifest.root, i, manifest.config.size, manifest.sources[i].get("sha256")) for i in ids]
     names = [f"{i:06d}_{manifest.sources[i]['place']}" for i in ids]
     return Gallery(Path(manifest.root), names, np.stack([s.background for s in srcs]), np.stack([s.labels for s in srcs]),
                    [manifest.sources[i]["sha256"]["bg.png"] for i in ids])
@@ -471,7 +471,8 @@ def read_sprite(manifest, index: int) -> np.ndarray:
     """The person sprite of a source, ``(h, w, 4)`` float in [0, 1]."""
     from .dataset import read_source
 
-    return read_source(manifest.root, index, manifest.config.size).sprite.astype(np.float32) / 255
+    hashes = manifest.sources[index].get("sha256")
+    return read_source(manifest.root, index, manifest.config.size, hashes).sprite.astype(np.float32) / 255
 
 
 def retouch_report(verifier: Verifier, manifest, split: str = "test", n_queries: int = 20, top_k: int = 5,

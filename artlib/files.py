@@ -23,12 +23,25 @@ class ImageFileError(ValueError):
     """An image file that cannot be used, with the file and the reason in the message."""
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file + rename in the same folder)."""
+    """Write ``data`` to ``path`` atomically (temporary file + rename in the same folder).
+
+    The file gets the mode a plain ``open(path, "w")`` would give it (``0o666`` less the umask),
+    not the private mode of the temporary file.
+    """
     path = Path(path)
+    if path.parent.exists() and not path.parent.is_dir():
+        raise ValueError(f"{path.parent}: exists and is not a folder; cannot write {path.name} there")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -78,10 +91,23 @@ def write_png(path: str | os.PathLike, array: np.ndarray) -> str:
 
 
 _EXPECT = {"RGB": 3, "RGBA": 4, "L": 1}
+#: The largest image read (pixels); larger files are refused from their header, before decoding.
+MAX_PIXELS = 25_000_000
 
 
-def read_image(path: str | os.PathLike, mode: str, size: tuple[int, int] | None = None) -> np.ndarray:
+def _png_bit_depth(data: bytes) -> int | None:
+    """Bits per channel from a PNG's IHDR chunk (PIL silently reduces 16-bit colour to 8 bits)."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 24 and data[12:16] == b"IHDR":
+        return data[24]
+    return None
+
+
+def read_image(path: str | os.PathLike, mode: str, size: tuple[int, int] | None = None,
+               sha256: str | None = None) -> np.ndarray:
     """Read an 8-bit image and check it, returning uint8 ``(H, W)`` for ``L``, else ``(H, W, C)``.
+
+    The header is checked before the pixels are decoded: a file larger than :data:`MAX_PIXELS`
+    or of another size than ``size`` is refused without decoding it.
 
     Args:
         path: the file.
@@ -89,29 +115,41 @@ def read_image(path: str | os.PathLike, mode: str, size: tuple[int, int] | None 
             between them, because a grayscale file where a colour one was expected is a
             sign of a wrong file.
         size: expected ``(H, W)``, if any.
+        sha256: expected SHA-256 of the file's bytes, if any (a manifest's record).
 
     Raises:
-        ImageFileError: missing, corrupt or truncated file, wrong mode or bit depth,
-            wrong size, or an RGBA image whose alpha is empty.
+        ImageFileError: missing, corrupt or truncated file, content other than the expected
+            hash, wrong mode or bit depth, wrong or too large size, or an RGBA image whose
+            alpha is empty.
     """
     path = Path(path)
     if mode not in _EXPECT:
         raise ValueError(f"mode must be one of {sorted(_EXPECT)}, got {mode!r}")
     if not path.is_file():
         raise ImageFileError(f"{path}: no such image file")
+    data = path.read_bytes()
+    if sha256 is not None and sha256_bytes(data) != sha256:
+        raise ImageFileError(f"{path}: content does not match the manifest's hash (changed or corrupt)")
+    if (bits := _png_bit_depth(data)) not in (None, 8):
+        raise ImageFileError(f"{path}: expected an 8-bit {mode} image, got a {bits}-bit PNG")
     try:
-        with Image.open(path) as im:
+        with Image.open(io.BytesIO(data)) as im:
+            w, h = im.size
+            if w * h > MAX_PIXELS:
+                raise ImageFileError(f"{path}: {w} x {h} pixels is larger than the {MAX_PIXELS:,} this book reads")
+            if size is not None and (h, w) != tuple(size):
+                raise ImageFileError(f"{path}: expected size {tuple(size)}, got {(h, w)}")
             im.load()
             got = im.mode
             arr = np.asarray(im)
+    except Image.DecompressionBombError as exc:
+        raise ImageFileError(f"{path}: larger than the {MAX_PIXELS:,} pixels this book reads ({exc})") from exc
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ImageFileError(f"{path}: not a readable image (corrupt or truncated): {exc}") from exc
     if arr.dtype != np.uint8 or got in ("I;16", "I;16B", "I;16L", "I", "F"):
         raise ImageFileError(f"{path}: expected an 8-bit {mode} image, got mode {got} ({arr.dtype})")
     if got != mode:
         raise ImageFileError(f"{path}: expected an 8-bit {mode} image, got mode {got}")
-    if size is not None and arr.shape[:2] != tuple(size):
-        raise ImageFileError(f"{path}: expected size {tuple(size)}, got {arr.shape[:2]}")
     if mode == "RGBA" and int(arr[..., 3].max(initial=0)) == 0:
         raise ImageFileError(f"{path}: the alpha channel is empty (fully transparent image)")
     return arr

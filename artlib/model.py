@@ -67,7 +67,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .config import strict_from_dict
+from .config import check_types, strict_from_dict
 from .synth import LABELS, PALETTE
 
 __all__ = [
@@ -112,6 +112,7 @@ class VerifierConfig:
     head_hidden: int = 0
 
     def __post_init__(self) -> None:
+        check_types(self)
         for name, allowed in (("attention", ATTENTIONS), ("layout", LAYOUTS), ("loss", LOSSES),
                               ("fg_input", ("rgb", "rgba")), ("parse_input", ("palette", "onehot")),
                               ("spatial_fusion", SPATIAL_FUSIONS)):

@@ -64,6 +64,8 @@ def spatial_score(
     _check_positive("distance", distance, strict=False)
     _check_positive("max_distance", max_distance, strict=True)
     _check_positive("ratio", ratio, strict=True)
+    if not (np.isfinite(a) and np.isfinite(b)):
+        raise ValueError(f"a and b must be finite, got a={a!r}, b={b!r}")
     if any(isinstance(v, torch.Tensor) for v in (distance, max_distance, ratio)):
         ref = next(v for v in (distance, max_distance, ratio) if isinstance(v, torch.Tensor))
         dtype = ref.dtype if ref.is_floating_point() else torch.get_default_dtype()
@@ -82,7 +84,7 @@ def max_displacement(anchor_x: ArrayLike, anchor_y: ArrayLike) -> ArrayLike:
     """
     x = np.asarray(anchor_x, dtype=np.float64)
     y = np.asarray(anchor_y, dtype=np.float64)
-    if np.any((x < 0) | (x > 1) | (y < 0) | (y > 1)):
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))) or np.any((x < 0) | (x > 1) | (y < 0) | (y > 1)):
         raise ValueError(f"anchor must lie on the unit canvas, got ({anchor_x}, {anchor_y})")
     out = np.hypot(np.maximum(x, 1 - x), np.maximum(y, 1 - y))
     return float(out) if out.ndim == 0 else out

@@ -37,13 +37,13 @@ from scipy.stats import spearmanr
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 from tqdm import tqdm
 
-from .config import strict_from_dict
+from .config import check_types, strict_from_dict
 from .dataset import KINDS, ARTDataset
 from .files import atomic_write_bytes, atomic_write_json, read_json
 from .model import Verifier, VerifierConfig
 
 __all__ = [
-    "FINE_TUNING_LR", "TrainConfig", "check_recipe", "collate", "load_checkpoint", "load_verifier", "metrics", "predict", "read_metrics",
+    "FINE_TUNING_LR", "TrainConfig", "check_recipe", "collate", "dataset_identity", "load_checkpoint", "load_verifier", "metrics", "predict", "read_metrics",
     "subset_rows", "train", "validation_loss",
 ]
 
@@ -67,6 +67,7 @@ class TrainConfig:
     from_scratch: bool = False  # allow a fine-tuning rate without pretrained weights (see check_recipe)
 
     def __post_init__(self) -> None:
+        check_types(self)
         for name in ("epochs", "batch_size"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -96,9 +97,18 @@ def check_recipe(verifier_cfg: VerifierConfig, train_cfg: TrainConfig) -> None:
 
 
 def _device(name: str) -> torch.device:
+    """``auto`` (CUDA when present), ``cpu``, ``cuda`` or ``cuda:N``; refused when not usable here."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    try:
+        device = torch.device(name)
+    except RuntimeError as exc:
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {name!r}") from exc
+    if device.type == "cuda" and (not torch.cuda.is_available() or (device.index or 0) >= torch.cuda.device_count()):
+        raise ValueError(f"device {name!r} requested, but this machine has no such CUDA device; use 'cpu' or 'auto'")
+    if device.type not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {name!r}")
+    return device
 
 
 def collate(items: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
@@ -183,8 +193,11 @@ def _rng_state() -> dict[str, Any]:
 
 
 def save_checkpoint(path: str | os.PathLike, model: Verifier, optimizer: torch.optim.Optimizer | None, epoch: int,
-                    train_cfg: TrainConfig, history: list[dict[str, float]]) -> None:
-    """Write a checkpoint atomically (tensors and plain values only: loadable with weights_only)."""
+                    train_cfg: TrainConfig, history: list[dict[str, float]], dataset: str | None = None) -> None:
+    """Write a checkpoint atomically (tensors and plain values only: loadable with weights_only).
+
+    ``dataset`` is the training data's :func:`dataset_identity`, checked when the run resumes.
+    """
     buf = io.BytesIO()
     torch.save(
         {
@@ -194,6 +207,7 @@ def save_checkpoint(path: str | os.PathLike, model: Verifier, optimizer: torch.o
             "rng": _rng_state(),
             "verifier_config": model.config.to_dict(),
             "train_config": asdict(train_cfg),
+            "dataset": dataset,
             "history": history,
         },
         buf,
@@ -202,8 +216,19 @@ def save_checkpoint(path: str | os.PathLike, model: Verifier, optimizer: torch.o
 
 
 def _comparable(train_cfg: dict[str, Any]) -> dict[str, Any]:
-    """Training settings that must match to resume (the number of epochs may grow)."""
-    return {k: v for k, v in train_cfg.items() if k not in ("epochs", "device")}
+    """Training settings that must match to resume (the number of epochs may grow; the dataset
+    is compared by its identity, not by how its folder was spelled)."""
+    return {k: v for k, v in train_cfg.items() if k not in ("epochs", "device", "data_dir")}
+
+
+def dataset_identity(data_dir: str | os.PathLike) -> str:
+    """SHA-256 of a dataset's ``manifest.json``: the same for a relative and an absolute path."""
+    from .files import sha256_file
+
+    path = Path(data_dir) / "manifest.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file (is {data_dir} a built dataset?)")
+    return sha256_file(path)
 
 
 def _config_diffs(have: dict[str, Any], want: dict[str, Any]) -> list[str]:
@@ -234,6 +259,8 @@ def load_checkpoint(path: str | os.PathLike, verifier_cfg: VerifierConfig | None
         diffs += _config_diffs(ckpt["verifier_config"], verifier_cfg.to_dict())
     if train_cfg is not None:
         diffs += _config_diffs(_comparable(ckpt["train_config"]), _comparable(asdict(train_cfg)))
+        if ckpt.get("dataset") is not None and ckpt["dataset"] != dataset_identity(train_cfg.data_dir):
+            diffs.append(f"dataset: checkpoint trained on another dataset than {train_cfg.data_dir}")
     if diffs:
         raise ValueError(f"{path}: checkpoint configuration does not match: " + "; ".join(diffs))
     return ckpt
@@ -271,7 +298,8 @@ def _finished(out_dir: Path, verifier_cfg: VerifierConfig, train_cfg: TrainConfi
     prev = read_json(done)
     same = (isinstance(prev, dict) and prev.get("verifier_config") == verifier_cfg.to_dict()
             and _comparable(prev.get("train_config", {})) == _comparable(asdict(train_cfg))
-            and prev.get("train_config", {}).get("epochs") == train_cfg.epochs)
+            and prev.get("train_config", {}).get("epochs") == train_cfg.epochs
+            and prev.get("dataset") == dataset_identity(train_cfg.data_dir))
     if not same:
         return None
     try:
@@ -338,7 +366,8 @@ def _finish(out_dir: Path, model: Verifier, test_ds: ARTDataset, test_rows: np.n
     model.load_state_dict(best["model"])
     pred = predict(model, test_ds, test_rows, device=device)
     np.savez(out_dir / "predictions.npz", **pred, rows=test_ds.rows[test_rows])
-    result = {"verifier_config": verifier_cfg.to_dict(), "train_config": asdict(train_cfg), "world_size": world,
+    result = {"verifier_config": verifier_cfg.to_dict(), "train_config": asdict(train_cfg),
+              "dataset": dataset_identity(train_cfg.data_dir), "world_size": world,
               "history": history, "best_epoch": int(best["epoch"]), "val": history[int(best["epoch"]) - 1],
               "test": {"epoch": int(best["epoch"]), **metrics(pred, spatial_mean)}}
     atomic_write_json(out_dir / "metrics.json", result)
@@ -359,12 +388,14 @@ def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | o
     placement measures on validation scenes (never used to choose the epoch).
     """
     check_recipe(verifier_cfg, train_cfg)
+    device = _device(train_cfg.device)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"{out_dir}: exists and is not a folder")
+    data_id = dataset_identity(train_cfg.data_dir)
     if resume and (prev := _finished(out_dir, verifier_cfg, train_cfg)) is not None:
         return prev
     rank, world = _dist_info()
-    device = _device(train_cfg.device)
     if world > 1 and device.type == "cuda":
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
         torch.cuda.set_device(device)
@@ -377,6 +408,10 @@ def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | o
 
     torch.manual_seed(train_cfg.seed)
     model = Verifier(verifier_cfg).to(device)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if not resume and rank == 0:  # a restart must not leave the old run's results beside the new checkpoints
+        for name in ("metrics.json", "best.pt", "checkpoint.pt", "predictions.npz"):
+            (out_dir / name).unlink(missing_ok=True)
     opt = torch.optim.Adam(model.parameters(), lr=train_cfg.lr, betas=(train_cfg.beta1, train_cfg.beta2))
     history: list[dict[str, float]] = []
     start = 0
@@ -402,8 +437,8 @@ def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | o
                 rec.update(on_epoch(model))
             history.append(rec)
             if rec["val_loss"] <= min(h["val_loss"] for h in history):
-                save_checkpoint(out_dir / "best.pt", model, None, epoch + 1, train_cfg, history)
-            save_checkpoint(ckpt_path, model, opt, epoch + 1, train_cfg, history)
+                save_checkpoint(out_dir / "best.pt", model, None, epoch + 1, train_cfg, history, data_id)
+            save_checkpoint(ckpt_path, model, opt, epoch + 1, train_cfg, history, data_id)
             if verbose:
                 print(f"epoch {epoch + 1}: loss {rec['train_loss']:.4f}, validation: loss {rec['val_loss']:.4f}, "
                       f"accuracy {rec['accuracy']:.3f}, AUC {rec['auc']:.3f}, RMSE {rec['rmse']:.3f} "

@@ -124,7 +124,7 @@ def test_verify_detects_a_changed_file(tmp_path, small_config):
     target.write_bytes(data[: len(data) // 2])
     with pytest.raises(ValueError, match=r"000002/bg\.png: content does not match"):
         D.verify_dataset(m)
-    with pytest.raises(ValueError, match=r"bg\.png: not a readable image"):
+    with pytest.raises(ValueError, match=r"bg\.png: content does not match the manifest's hash"):
         D.ARTDataset(m, "all").source(2)
 
 
