@@ -22,7 +22,7 @@ import yaml
 from .config import closest
 
 #: The chapters of the book, in order.
-CHAPTERS: tuple[str, ...] = ("01_dataset", "02_verifier", "03_ablation", "04_adjustment", "05_retouch")
+CHAPTERS: tuple[str, ...] = ("01_dataset", "02_verifier", "03_ablation", "04_adjustment", "05_retouch", "06_photos")
 PROFILES: tuple[str, ...] = ("ci", "book", "paper")
 
 

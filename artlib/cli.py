@@ -29,6 +29,16 @@ from .chapters import CHAPTERS, PROFILES, load_params, project_root, run_chapter
 def _cmd_build_dataset(args: argparse.Namespace) -> int:
     from .dataset import BuildConfig, build_dataset, table1
 
+    if args.photos:
+        from .photos import build_photo_sources
+
+        if not args.out:
+            raise ValueError("--photos needs --out, the dataset folder to write")
+        report = build_photo_sources(args.photos, _out_dir(args.out), size=args.size, cfg=_photo_config(args))
+        for f in report["failed"]:
+            print(f"  {f['photo']}: {f['reason']}")
+        print(f"{report['sources']} of {report['photos']} photos became sources in {args.out}; manifest: {report['manifest']}")
+        return 0
     from .chapters import config_from_params, profile_params
 
     root = project_root()
@@ -167,6 +177,32 @@ def _cmd_retouch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _photo_config(args: argparse.Namespace):
+    from .photos import PhotoConfig
+
+    return PhotoConfig(detector=args.detector, matte=args.matte, fill=args.fill, max_side=args.max_side)
+
+
+def _cmd_cutout(args: argparse.Namespace) -> int:
+    from .files import atomic_write_bytes, read_photo, write_png
+    from .photos import cutout, full_frame_rgba
+    from .plots import figure_png, photo_stages
+
+    out = Path(args.out)
+    if out.is_dir():
+        raise ValueError(f"--out {out}: is a folder; give the cut-out's file name (for example person.png)")
+    cfg = _photo_config(args)
+    photo, mode = read_photo(args.photo)
+    c = cutout(photo, cfg, mode=mode)
+    write_png(out, full_frame_rgba(c))
+    preview = Path(args.preview) if args.preview else out.with_name(out.stem + ".preview.png")
+    atomic_write_bytes(preview, figure_png(photo_stages(c, Path(args.photo).name)))
+    p = c.placement
+    note = f" (converted from {mode})" if mode != "RGB" else ""
+    print(f"person at x {p.x:.3f} y {p.y:.3f} scale {p.scale:.3f}{note}; wrote {out} and {preview}")
+    return 0
+
+
 def _cmd_export_gallery(args: argparse.Namespace) -> int:
     from . import synth
     from .compose import render_foreground
@@ -178,6 +214,13 @@ def _cmd_export_gallery(args: argparse.Namespace) -> int:
     out = _out_dir(args.out)
     if out.is_dir() and any(out.glob("*.png")):
         raise ValueError(f"--out {out}: already holds images; choose an empty or new folder")
+    if args.photos:
+        from .photos import photo_gallery
+
+        report = photo_gallery(args.photos, out, size=args.size, progress=not args.quiet)
+        print(f"wrote {report['backgrounds']} parsed backgrounds to {out}; {len(report['failed'])} photos failed "
+              f"(see {out / 'report.json'})")
+        return 0
     names, bgs, labels = [], [], []
     from tqdm import tqdm
 
@@ -214,6 +257,18 @@ def _add_dataclass_options(parser: argparse.ArgumentParser, cls: type, skip: tup
                            required=f.default is MISSING, help=f"(default: {default})")
 
 
+def _add_photo_options(parser: argparse.ArgumentParser) -> None:
+    from .photos import DETECTORS, FILLS, MATTES
+
+    g = parser.add_argument_group("real-photo stages (artlib.photos)")
+    g.add_argument("--detector", default="hog", choices=sorted(DETECTORS), help="person detector (default hog)")
+    g.add_argument("--matte", default="guided", choices=sorted(MATTES), help="matting after GrabCut (default guided; "
+                   "closed-form needs pip install -e .[photos])")
+    g.add_argument("--fill", default="telea", choices=sorted(FILLS), help="hole filling (default telea; patchmatch "
+                   "needs pip install -e .[photos])")
+    g.add_argument("--max-side", type=int, default=512, help="photos are reduced to this many pixels (default 512)")
+
+
 def _copy_mathjax(static: Path) -> None:
     """Put MathJax 3 (from the installed static package) where the book's HTML loads it."""
     import shutil
@@ -239,6 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", help="output folder (default: the profile's data_dir)")
     d.add_argument("--workers", type=int, default=0, help="rendering processes (default: the profile's)")
     d.add_argument("--no-verify", action="store_true", help="on a re-run, check the files' sizes only, not their hashes")
+    d.add_argument("--photos", help="a folder of your own photos: detect, cut out, fill and parse each (real-photo sources)")
+    d.add_argument("--size", type=int, default=256, help="with --photos: the sources' square size in pixels (default 256)")
+    _add_photo_options(d)
     d.set_defaults(func=_cmd_build_dataset)
 
     c = sub.add_parser("chapter", help="execute one chapter with papermill")
@@ -294,8 +352,19 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=2026, help="world seed (default 2026; datasets use 0)")
     g.add_argument("--size", type=int, default=64, help="canvas side in pixels (default 64, the book profile's)")
     g.add_argument("--cutouts", type=int, default=4, help="cut-outs to write (default 4)")
+    g.add_argument("--photos", help="instead of the world: a folder of background photos, each centre-cropped, resized "
+                   "to --size and parsed into the book's labels")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=_cmd_export_gallery)
+
+    k = sub.add_parser("cutout", help="cut the main person out of a photo (detect, matte) for artlib retouch",
+                       description="Detect the main person in a photo, matte them, and write a full-frame RGBA cut-out "
+                                   "(the person where they stood, transparent elsewhere) and a preview of every stage.")
+    k.add_argument("photo", help="the photo (JPEG, PNG, ...; grayscale and CMYK are converted)")
+    k.add_argument("--out", required=True, help="the cut-out PNG to write")
+    k.add_argument("--preview", help="the preview PNG (default: OUT with .preview.png)")
+    _add_photo_options(k)
+    k.set_defaults(func=_cmd_cutout)
 
     b = sub.add_parser("book", help="execute all chapters, then build the HTML book")
     b.add_argument("--profile", choices=PROFILES, default="book", help="parameter profile (default: book)")

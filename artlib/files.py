@@ -155,6 +155,36 @@ def read_image(path: str | os.PathLike, mode: str, size: tuple[int, int] | None 
     return arr
 
 
+def read_photo(path: str | os.PathLike) -> tuple[np.ndarray, str]:
+    """Read a photo of any common format as ``(H, W, 3)`` uint8 RGB; also returns its original mode.
+
+    Unlike :func:`read_image`, a grayscale, palette, CMYK or RGBA photo is converted to RGB (the
+    mode is returned so a report can say so); a 16-bit photo, a corrupt file or one larger than
+    :data:`MAX_PIXELS` (checked from the header) is refused.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImageFileError(f"{path}: no such photo")
+    data = path.read_bytes()
+    if (bits := _png_bit_depth(data)) not in (None, 8):
+        raise ImageFileError(f"{path}: a {bits}-bit PNG; save the photo with 8 bits per channel")
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            w, h = im.size
+            if w * h > MAX_PIXELS:
+                raise ImageFileError(f"{path}: {w} x {h} pixels is larger than the {MAX_PIXELS:,} this book reads")
+            im.load()
+            mode = im.mode
+            if mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+                raise ImageFileError(f"{path}: a {mode} (16-bit or float) photo; save it with 8 bits per channel")
+            rgb = np.asarray(im.convert("RGB"))
+    except Image.DecompressionBombError as exc:
+        raise ImageFileError(f"{path}: larger than the {MAX_PIXELS:,} pixels this book reads ({exc})") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise ImageFileError(f"{path}: not a readable image (corrupt or truncated): {exc}") from exc
+    return np.ascontiguousarray(rgb), mode
+
+
 def read_json(path: str | os.PathLike) -> Any:
     """Read a JSON file, naming the file when it is missing or malformed."""
     path = Path(path)

@@ -29,13 +29,14 @@ def hole_mask(alpha: np.ndarray, threshold: float = 0.02, dilate: float = 0.01) 
     return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
 
 
-def inpaint_background(image: np.ndarray, alpha: np.ndarray, radius: float = 0.03) -> np.ndarray:
+def inpaint_background(image: np.ndarray, alpha: np.ndarray, radius: float = 0.03, dilate: float = 0.01) -> np.ndarray:
     """Cut the foreground out of ``image`` and fill the hole with Telea inpainting.
 
     Args:
         image: ``(H, W, 3)`` float RGB in [0, 1] (the photo).
         alpha: ``(H, W)`` alpha of the person in the photo.
         radius: inpainting neighbourhood as a fraction of the canvas side.
+        dilate: the hole is the alpha dilated by this fraction of the canvas side.
 
     Returns:
         ``(H, W, 3)`` float32 background B with the hole filled.
@@ -47,7 +48,7 @@ def inpaint_background(image: np.ndarray, alpha: np.ndarray, radius: float = 0.0
         raise ValueError(f"image {img.shape[:2]} and alpha {np.shape(alpha)} differ in size")
     u8 = np.clip(np.round(img * 255), 0, 255).astype(np.uint8)
     r = max(1.0, radius * max(img.shape[:2]))
-    out = cv2.inpaint(u8, hole_mask(alpha), r, cv2.INPAINT_TELEA)
+    out = cv2.inpaint(u8, hole_mask(alpha, dilate=dilate), r, cv2.INPAINT_TELEA)
     return out.astype(np.float32) / 255.0
 
 

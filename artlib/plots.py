@@ -492,3 +492,31 @@ def failures(cases: list[tuple[np.ndarray, str]], cols: int = 4) -> Figure:
         _off(ax)
     fig.tight_layout()
     return fig
+
+
+# ----------------------------------------------------------------------------- real photos
+def photo_stages(c, title: str = "") -> Figure:
+    """The four stages on one photo: detection box, matte, cut-out, filled background, parsing map.
+
+    ``c`` is an :class:`artlib.photos.PhotoCutout`.
+    """
+    fig, axes = plt.subplots(1, 5, figsize=(12, 2.8))
+    axes[0].imshow(c.photo)
+    x0, y0, x1, y1 = c.detection.box
+    axes[0].add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="yellow", lw=1.5))
+    axes[0].set_title(f"detected ({c.detection.score:.2f})", fontsize=8)
+    axes[1].imshow(c.alpha, cmap="gray", vmin=0, vmax=1)
+    axes[1].set_title("alpha matte", fontsize=8)
+    pre = np.concatenate([c.sprite[..., :3] * c.sprite[..., 3:], c.sprite[..., 3:]], 2)
+    axes[2].imshow(composite(_checker(c.sprite.shape[:2], 8), pre))
+    axes[2].set_title("cut-out", fontsize=8)
+    axes[3].imshow(np.clip(c.background, 0, 1))
+    axes[3].set_title("hole filled", fontsize=8)
+    axes[4].imshow(synth.parse_colours(c.labels))
+    axes[4].set_title("parsed", fontsize=8)
+    for ax in axes:
+        _off(ax)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return fig

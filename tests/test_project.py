@@ -6,7 +6,7 @@ import tomllib
 
 import yaml
 
-from artlib.chapters import CHAPTERS, PROFILES
+from artlib.chapters import CHAPTERS, PROFILES, chapter_parameters, load_params
 from conftest import ROOT
 
 
@@ -16,7 +16,7 @@ def _norm(req: str) -> str:
 
 def test_environment_yml_mirrors_pyproject():
     py = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    want = {_norm(r) for r in py["dependencies"] + py["optional-dependencies"]["dev"]}
+    want = {_norm(r) for r in py["dependencies"] + sum(py["optional-dependencies"].values(), [])}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     have = {_norm(r) for r in pip if not r.startswith("-e")}
@@ -24,25 +24,13 @@ def test_environment_yml_mirrors_pyproject():
     assert any(d.startswith("python>=3.11") for d in env["dependencies"] if isinstance(d, str))
 
 
-def _parameters(chapter: str) -> dict:
-    src = (ROOT / "notebooks" / f"{chapter}.py").read_text()
-    cells = re.split(r"^# %%", src, flags=re.M)
-    params = [c for c in cells if c.startswith(' tags=["parameters"]')]
-    assert len(params) == 1, f"{chapter}: exactly one parameters cell expected"
-    ns: dict = {}
-    exec(params[0].split("\n", 1)[1], ns)
-    return {k: v for k, v in ns.items() if not k.startswith("__")}
-
-
 def test_every_chapter_has_plain_parameters_and_profiles_match():
     for chapter in CHAPTERS:
-        params = _parameters(chapter)
+        params = chapter_parameters(ROOT, chapter)
         plain = (int, float, str, bool)
         assert all(isinstance(v, plain) or (isinstance(v, list) and all(isinstance(x, plain) for x in v)) for v in params.values())
         for profile in PROFILES:
-            path = ROOT / "params" / profile / f"{chapter}.yaml"
-            prof = yaml.safe_load(path.read_text())
-            assert set(prof) <= set(params), f"{path}: unknown parameters {set(prof) - set(params)}"
+            load_params(ROOT, profile, chapter)  # keys and types checked against the parameters cell
 
 
 def test_no_paired_notebooks_are_tracked():
@@ -53,7 +41,7 @@ def test_no_paired_notebooks_are_tracked():
 def test_cli_help():
     out = subprocess.run([sys.executable, "-m", "artlib", "--help"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0
-    for cmd in ("build-dataset", "chapter", "book"):
+    for cmd in ("build-dataset", "chapter", "book", "train", "retouch", "export-gallery", "cutout"):
         assert cmd in out.stdout
 
 
