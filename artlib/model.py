@@ -212,26 +212,34 @@ def _conv(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
 
 
 class MapFusion(nn.Module):
-    """Spatial branch ``"map"``: F joins a stride-4 map of ``[B, one-hot S, x, y]`` encoded once."""
+    """Spatial branch ``"map"``: F joins a stride-4 map of ``[B, one-hot S, x, y]`` encoded once.
+
+    The first convolution of the judging body is linear in its input ``[context, F features]``,
+    so its context half is computed once per background (:meth:`encode`) and only the F half per
+    placement: exactly the same function as convolving the concatenation, at half the cost.
+    """
 
     def __init__(self, cfg: VerifierConfig, n_labels: int, width: int = 64):
         super().__init__()
         self.ctx = make_encoder(cfg.encoder, 3 + n_labels + 2, cfg.pretrained_path, out_index=1)
-        c = self.ctx.feature_info.channels()[0]
+        self.ctx_channels = c = self.ctx.feature_info.channels()[0]
         self.stem = nn.Sequential(_conv(4, 16, 2), _conv(16, 32, 2))
         self.body = nn.Sequential(_conv(c + 32, width), _conv(width, width, 2), _conv(width, width, 2))
         self.head = nn.Linear(2 * width, 1)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """``(N, 3 + L + 2, s, s)`` -> the context map ``(N, C, s/4, s/4)``."""
-        return self.ctx(x)[0]
+        """``(N, 3 + L + 2, s, s)`` -> the context's share of the first body convolution ``(N, width, s/4, s/4)``."""
+        weight = self.body[0][0].weight[:, : self.ctx_channels]
+        return F.conv2d(self.ctx(x)[0], weight, padding=1)
 
     def forward(self, fg: torch.Tensor, ctx: torch.Tensor, dropout: nn.Module) -> torch.Tensor:
-        """``fg`` ``(N, 4, s, s)`` premultiplied, ``ctx`` ``(N, C, s/4, s/4)`` -> ``(N,)`` logits."""
+        """``fg`` ``(N, 4, s, s)`` premultiplied, ``ctx`` from :meth:`encode` -> ``(N,)`` logits."""
         f = self.stem(fg * 2 - 1)
         if f.shape[-2:] != ctx.shape[-2:]:
             f = F.interpolate(f, size=ctx.shape[-2:], mode="bilinear", align_corners=False)
-        z = self.body(torch.cat([ctx, f], 1))
+        conv, norm, act = self.body[0]
+        z = act(norm(ctx + F.conv2d(f, conv.weight[:, self.ctx_channels :], padding=1)))
+        z = self.body[1:](z)
         h = torch.cat([z.mean((2, 3)), z.amax((2, 3))], 1)
         return self.head(dropout(h)).squeeze(1)
 

@@ -61,7 +61,8 @@ def main() -> None:
         moves.append(time.perf_counter() - t0)
     ours_s, authors_s = float(np.median(ours_t)), float(np.median(authors_t))
     print(f"verifier {run}; {len(queries)} fresh test scenes at {args.size} px")
-    print(f"ours    (numerical, R={ours_cfg.restarts}, T={ours_cfg.n_steps}, B/S encoded once, batched): "
+    print(f"ours    ({ours_cfg.method}, grid {ours_cfg.grid}, {ours_cfg.refine} cell refined by {ours_cfg.n_steps} steps, "
+          f"B/S encoded once, batched): "
           f"{ours_s:.3f} s/query median, {np.mean(ours_n):.0f} evaluations, plausible {np.mean(ours_ok):.0%}")
     print(f"authors (greedy, 10 rounds, every encoder per candidate, one at a time):    "
           f"{authors_s:.3f} s/query median, {np.mean(authors_n):.0f} evaluations, plausible {np.mean(authors_ok):.0%}")

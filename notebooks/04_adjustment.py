@@ -152,7 +152,7 @@ pd.DataFrame(curves).T
 
 # %%
 scenes = fresh_queries("test", n_scenes, manifest.config.size, manifest.config.background_mode, manifest.config.shadow)
-grid_measures = pd.DataFrame({name: summarize_grid(grid_report(model, scenes, cfg))
+grid_measures = pd.DataFrame({name: summarize_grid(grid_report(model, scenes))
                               for name, model in (("chosen verifier", verifier), ("paper's verifier", paper_verifier))})
 grid_measures
 

@@ -6,7 +6,7 @@ import sys
 import nbformat
 import pytest
 
-from artlib.chapters import load_params, run_chapter
+from artlib.chapters import CHAPTERS, load_params, run_chapter
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -14,14 +14,24 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
-    """Run chapters 1-3 in order under the ci profile, into a temporary folder."""
+    """Run every chapter in order under the ci profile, into temporary folders."""
     out = tmp_path_factory.mktemp("executed")
     work = tmp_path_factory.mktemp("work")
-    data = str(work / "data")
-    paths = {"data": work / "data", "runs": work / "runs"}
-    paths["01_dataset"] = run_chapter("01_dataset", "ci", out, overrides={"data_dir": data}, root=ROOT)
-    paths["02_verifier"] = run_chapter("02_verifier", "ci", out, overrides={"data_dir": data, "run_dir": str(work / "runs" / "verifier")}, root=ROOT)
-    paths["03_ablation"] = run_chapter("03_ablation", "ci", out, overrides={"data_dir": data, "run_dir": str(work / "runs" / "ablation")}, root=ROOT)
+    data, balanced, runs = str(work / "data"), str(work / "balanced"), work / "runs"
+    choice, paper_run = str(runs / "choice.json"), str(runs / "verifier")
+    overrides = {
+        "01_dataset": {"data_dir": data, "balanced_dir": balanced},
+        "02_verifier": {"data_dir": data, "run_dir": paper_run},
+        "03_ablation": {"data_dir": data, "balanced_dir": balanced, "run_dir": str(runs / "ablation"),
+                        "study_dir": str(runs / "study"), "paper_run": paper_run, "choice": choice},
+        "04_adjustment": {"data_dir": data, "choice": choice, "paper_run": paper_run},
+        "05_retouch": {"data_dir": data, "choice": choice, "paper_run": paper_run},
+        "06_photos": {"choice": choice, "work_dir": str(runs / "photos")},
+    }
+    assert set(overrides) == set(CHAPTERS)
+    paths = {"data": work / "data", "runs": runs, "out": out, "overrides": overrides}
+    for chapter in CHAPTERS:
+        paths[chapter] = run_chapter(chapter, "ci", out, overrides=overrides[chapter], root=ROOT)
     return paths
 
 
@@ -34,13 +44,14 @@ def _text(outputs) -> str:
     return "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in outputs)
 
 
-@pytest.mark.parametrize("chapter", ["01_dataset", "02_verifier", "03_ablation"])
+@pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_executes_without_errors_and_shows_figures(executed, chapter):
     nb, outs = _outputs(executed[chapter])
     assert nb.metadata["artbook"]["profile"] == "ci"
     assert not [o for o in outs if o.get("output_type") == "error"]
     images = [o for o in outs if "image/png" in o.get("data", {})]
-    assert len(images) >= {"01_dataset": 8, "02_verifier": 4, "03_ablation": 3}[chapter]
+    minimum = {"01_dataset": 8, "02_verifier": 4, "03_ablation": 4, "04_adjustment": 7, "05_retouch": 3, "06_photos": 1}
+    assert len(images) >= minimum[chapter]
 
 
 def test_chapter1_table1_matches_the_profile(executed):
@@ -61,33 +72,55 @@ def test_chapter1_deterministic_cells_pass_nbval(executed):
 
 
 def test_chapter2_verifier_learns_under_the_ci_profile(executed):
-    """The ci profile trains long enough for the verifier to learn both tasks.
+    """The ci profile trains long enough for the verifier to learn both tasks (on the test split).
 
-    Thresholds come from measured runs of this configuration (params/ci: 2000 sources at
-    64 px, timm's test_resnet at 32 px, 3 epochs, lr 1e-3, seed 0): content accuracy 0.763
-    against a majority-class rate of 0.60, ROC-AUC 0.856 against 0.5, and spatial RMSE
-    0.380 against 0.421 for predicting the training mean (the same run on the same data
-    gave 0.752 / 0.858 / 0.378 with a 600-sample test subset). Each threshold sits about
-    halfway between chance and the measured value, so a broken loss, head or data pipeline
-    fails it while ordinary numeric noise does not.
+    Thresholds come from a measured run of this configuration (params/ci: 2000 sources at 64 px,
+    timm's test_resnet at 32 px, 3 epochs, lr 1e-3, seed 0): test accuracy 0.703 against a
+    majority-class rate of 0.60, ROC-AUC 0.813 against 0.5, and spatial RMSE 0.397 against
+    0.421 for predicting the training mean. Each threshold sits about halfway between chance
+    and the measured value, so a broken loss, head or data pipeline fails it while ordinary
+    numeric noise does not.
     """
     res = json.loads((executed["runs"] / "verifier" / "metrics.json").read_text())
-    fin = res["final"]
-    assert fin["auc"] > 0.68
-    assert fin["accuracy"] > 0.68  # majority class: 60% of samples are content-consistent
-    assert fin["rmse"] < fin["rmse_mean_baseline"] - 0.02
+    t = res["test"]
+    assert t["auc"] > 0.66
+    assert t["accuracy"] > 0.65  # majority class: 60% of samples are content-consistent
+    assert t["rmse"] < t["rmse_mean_baseline"] - 0.012
+    assert res["best_epoch"] == 1 + min(range(len(res["history"])), key=lambda k: res["history"][k]["val_loss"])
 
 
-def test_chapter3_writes_its_results(executed):
+def test_chapter3_writes_its_results_and_a_choice(executed):
+    from artlib.ablation import STUDY, read_choice
+    from artlib.train import load_verifier
+
     rows = json.loads((executed["runs"] / "ablation" / "ablation.json").read_text())
     params = load_params(ROOT, "ci", "03_ablation")
     n_lam = len([x for x in params["lambdas"] if x != 0.5])
     assert len(rows) == len(params["variants"]) * len(params["seeds"]) + n_lam
-    assert {r["variant"] for r in rows} == set(params["variants"]) | ({"lambda grid"} if n_lam else set())
+    study = json.loads((executed["runs"] / "study" / "study.json").read_text())
+    assert [r["variant"] for r in study] == params["study_variants"]
+    choice = read_choice(executed["overrides"]["03_ablation"]["choice"])
+    assert choice["variant"] in STUDY and load_verifier(choice["run"]).config.image_size == params["study_image_size"]
+    # the faithful row is chapter 2's run when the settings match, else trained in the study folder
+    assert all(0 <= r["best cell plausible"] <= 1 for r in study)
+
+
+def test_chapter4_compares_every_method(executed):
+    text = _text(_outputs(executed["04_adjustment"])[1])
+    for name in ("numerical", "greedy", "autograd", "grid", "random", "centre", "training mean", "oracle"):
+        assert name in text
+    nb = nbformat.read(executed["04_adjustment"], as_version=4)
+    widget = [c for c in nb.cells if "adjust_app(" in c.source]
+    assert widget and "remove-output" in widget[0].metadata.get("tags", [])  # the book shows the static figure
+
+
+def test_chapter5_and_6_report_their_tables(executed):
+    assert "recall@5" in _text(_outputs(executed["05_retouch"])[1])
+    assert "no person found by the hog detector" in _text(_outputs(executed["06_photos"])[1])
 
 
 def test_rerun_is_skipped_when_nothing_changed(executed, capsys):
     path = executed["01_dataset"]
     before = path.stat().st_mtime_ns
-    run_chapter("01_dataset", "ci", path.parent, overrides={"data_dir": str(executed["data"])}, root=ROOT)
+    run_chapter("01_dataset", "ci", path.parent, overrides=executed["overrides"]["01_dataset"], root=ROOT)
     assert path.stat().st_mtime_ns == before and "up to date" in capsys.readouterr().out
