@@ -1,7 +1,8 @@
 # The ART book. Two commands do everything on a fresh machine:
 #   make book   build the dataset, execute every chapter (profile book), build the HTML book
 #   make test   run the test suite (unit tests + chapters under the ci profile + nbval)
-# Both create .venv and install the project into it unless a virtual environment is active.
+# Both create .venv and install the project into it unless a virtual environment is active;
+# `make test` also installs Debian's chromium for the browser tests (as root, or with sudo).
 
 SHELL := /bin/bash
 PROFILE ?= book
@@ -15,7 +16,7 @@ endif
 export HF_HUB_OFFLINE := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test install clean bench
+.PHONY: book test install clean bench browser
 
 $(PY):
 	python3 -m venv .venv
@@ -34,8 +35,15 @@ book: $(STAMP)
 	$(PY) -m artlib book --profile $(PROFILE)
 	@echo "open _build/html/index.html"
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest
+
+# The browser tests drive Debian's chromium with Playwright (pip's playwright package, in the dev
+# extra); Playwright's own browser download does not work offline, so chromium comes from apt.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_synth.py

@@ -138,6 +138,7 @@ def run_chapter(
         raise FileNotFoundError(f"{source}: no such chapter")
     params = {**load_params(root, profile, chapter), **(overrides or {})}
     check_params(overrides or {}, chapter_parameters(root, chapter), f"overrides of {chapter}")
+    params["profile"] = profile  # every chapter says which profile built it
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"{chapter}.ipynb"
@@ -177,6 +178,119 @@ def run_chapter(
             if "parameters" in tags and "remove-cell" not in tags:
                 c.metadata["tags"] = [*tags, "remove-cell"]
     done.metadata["artbook"] = {"fingerprint": fp, "profile": profile, "chapter": chapter}
+    _wrap_parameters(done)
+    _drop_widget_state(done)
     nbformat.write(done, tmp)
+    _save_glued_figures(done, out_dir)
     os.replace(tmp, out)
     return out
+
+
+def _save_glued_figures(nb, out_dir: Path) -> None:
+    """Write every glued figure (a key ending in ``_figure``) as ``OUT/KEY.png`` for the book's pages.
+
+    A figure glued in one chapter and pasted into another page is not copied into the HTML by
+    myst-nb, so pages include these files as ordinary figures instead.
+    """
+    import base64
+
+    from .files import atomic_write_bytes
+
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            name = o.get("metadata", {}).get("scrapbook", {}).get("name", "")
+            png = o.get("data", {}).get("application/papermill.record/image/png")
+            if name.endswith("_figure") and png:
+                atomic_write_bytes(out_dir / f"{name}.png", base64.b64decode(png))
+
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+def _drop_widget_state(nb) -> None:
+    """Remove live-widget outputs and state: they need a kernel, and make the HTML fetch the widget
+    libraries from a CDN. The book shows each widget's static figure instead."""
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            o.get("data", {}).pop(WIDGET_MIME, None)
+
+
+def _wrap_parameters(nb, width: int = 76) -> None:
+    """Wrap long lines of papermill's injected-parameters cell so the book shows them within the cell."""
+    import pprint
+
+    for cell in nb.cells:
+        if "injected-parameters" not in cell.metadata.get("tags", []):
+            continue
+        lines = []
+        for line in cell.source.splitlines():
+            name, sep, value = line.partition(" = ")
+            if len(line) <= width or not sep:
+                lines.append(line)
+                continue
+            try:
+                literal = ast.literal_eval(value)
+            except (ValueError, SyntaxError):
+                lines.append(line)
+                continue
+            text = pprint.pformat(literal, width=width - len(name) - 3)
+            lines.append(f"{name} = " + text.replace("\n", "\n" + " " * (len(name) + 3)))
+        cell.source = "\n".join(lines)
+
+
+def copy_mathjax(static: Path) -> None:
+    """Put MathJax 3 (from the installed static package) where the book's HTML loads it (no CDN)."""
+    import shutil
+
+    import mathjax
+
+    src = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5" / "tex-svg.js"
+    static.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, static / "tex-svg.js")
+
+
+def build_html(root: str | os.PathLike, output: str | os.PathLike | None = None) -> int:
+    """Build the HTML book of ``root`` (its ``book/executed/`` chapters) with Jupyter Book, warnings as errors.
+
+    Returns the builder's exit status; the book goes to ``OUTPUT/_build/html`` (default: ``root``).
+    """
+    import subprocess
+    import sys
+
+    root = Path(root)
+    copy_mathjax(root / "build" / "_static")
+    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root), "--toc", str(root / "book" / "_toc.yml"),
+           "--config", str(root / "_config.yml"), "--builder", "html", "-W", "-n", "--keep-going"]
+    if output is not None:
+        cmd += ["--path-output", str(output)]
+    print("jupyter-book " + " ".join(cmd[1:]), flush=True)
+    return subprocess.call(cmd, cwd=root)
+
+
+def glue_values(**values: Any) -> None:
+    """Glue values for a chapter's prose (myst-nb): numbers for ``{glue:text}``, words for
+    ``{glue:md}``, figures for ``{glue}`` (then closed, so they are not shown twice).
+
+    Numbers and claims in the book's text come from these, never typed by hand.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import Markdown
+    from matplotlib.figure import Figure
+    from myst_nb import glue
+
+    for name, value in values.items():
+        if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+            value = value.item()  # numpy scalars: myst-nb formats plain numbers only
+        glue(name, Markdown(value) if isinstance(value, str) else value, display=False)
+        if isinstance(value, Figure):
+            plt.close(value)
+
+
+def chapter_footer(profile: str, start: float) -> str:
+    """Glue the chapter's profile and run time (its header shows them) and return a one-line summary."""
+    import time
+
+    minutes = (time.perf_counter() - start) / 60
+    glue_values(profile=f"`{profile}`", run_minutes=minutes)
+    return f"profile {profile}: this chapter ran in {minutes:.1f} min"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -67,13 +66,9 @@ def _cmd_book(args: argparse.Namespace) -> int:
         print(f"{name}: {time.perf_counter() - t0:.0f} s")
     if args.no_html:
         return 0
-    _copy_mathjax(root / "build" / "_static")
-    cmd = [
-        str(Path(sys.executable).parent / "jupyter-book"), "build", str(root), "--toc", str(root / "book" / "_toc.yml"),
-        "--config", str(root / "_config.yml"), "--builder", "html", "-W", "-n", "--keep-going",
-    ]
-    print("jupyter-book " + " ".join(cmd[1:]))
-    return subprocess.call(cmd, cwd=root)
+    from .chapters import build_html
+
+    return build_html(root)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -267,17 +262,6 @@ def _add_photo_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--fill", default="telea", choices=sorted(FILLS), help="hole filling (default telea; patchmatch "
                    "needs pip install -e .[photos])")
     g.add_argument("--max-side", type=int, default=512, help="photos are reduced to this many pixels (default 512)")
-
-
-def _copy_mathjax(static: Path) -> None:
-    """Put MathJax 3 (from the installed static package) where the book's HTML loads it."""
-    import shutil
-
-    import mathjax
-
-    src = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5" / "tex-svg.js"
-    static.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, static / "tex-svg.js")
 
 
 def build_parser() -> argparse.ArgumentParser:

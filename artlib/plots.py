@@ -520,3 +520,62 @@ def photo_stages(c, title: str = "") -> Figure:
         fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def architecture(model) -> Figure:
+    """The paper's Figure 2 drawn from the model itself: every box labelled with its tensor's shape.
+
+    ``model`` is an :class:`artlib.model.Verifier`; the shapes come from
+    :func:`artlib.model.shape_table` (one real forward pass), so the drawing follows the model.
+    """
+    from .model import shape_table
+
+    shapes = dict(shape_table(model, batch=1))
+    cfg = model.config
+    fmap = shapes["encoder feature map H^F"]
+    h = shapes[next(k for k in shapes if k.startswith("pooled"))]
+    fig, ax = plt.subplots(figsize=(10, 4.6))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 6)
+    ax.axis("off")
+
+    def box(x, y, text, colour="#e8eef7", w=1.7, h_=0.7):
+        ax.add_patch(plt.Rectangle((x - w / 2, y - h_ / 2), w, h_, fc=colour, ec="0.3", lw=0.8))
+        ax.text(x, y, text, ha="center", va="center", fontsize=7.5)
+
+    def arrow(x0, y0, x1, y1):
+        ax.annotate("", (x1, y1), (x0, y0), arrowprops=dict(arrowstyle="->", lw=0.8, color="0.3"))
+
+    rows = (("F", 5.0), ("B", 3.0), ("S", 1.0))
+    for name, y in rows:
+        box(0.9, y, f"{name}\n{tuple(shapes['input ' + name][1:])}", "#f6f6f6")
+        box(2.8, y, f"{cfg.encoder}\n{tuple(fmap[1:])}")
+        box(4.6, y, f"$h_{name}$\n{h[1]} dims")
+        arrow(1.75, y, 1.95, y)
+        arrow(3.65, y, 3.75, y)
+    ys = dict(rows)
+    box(6.3, 3.4, "$\\hat h$ = max($h_F$, $h_B$, $h_S$)", "#fdf3e1", w=1.5, h_=0.5)
+    for _, y in rows:
+        arrow(5.45, y, 5.55, 3.4)
+    att = shapes.get(f"bi-attention h~_C ({cfg.attention})")
+    u_c, u_s = shapes["U_C"], shapes.get("U_S")
+    box(8.1, 5.2, f"$U_C$ {u_c[1]} dims" + (f"\nattention {att[1]} dims" if att else ""), "#e6f4e6", w=1.5)
+    spatial = f"$U_S$ {u_s[1]} dims" if u_s else f"{cfg.spatial_fusion} fusion of F, B, S\n(B, S encoded once)"
+    box(7.9, 1.6, spatial, "#e6f4e6", w=1.5)
+    content_in = ("F", "S") if cfg.layout == "paper" else ("B", "F")
+    spatial_in = (("F", "B") if cfg.layout == "paper" else ("S", "F")) if u_s else ("F", "B", "S")
+    for name in content_in:
+        arrow(5.45, ys[name], 7.35, 5.2)
+    for name in spatial_in:
+        arrow(5.45, ys[name], 7.35, 1.6)
+    arrow(6.6, 3.65, 7.6, 4.85)
+    if u_s:
+        arrow(6.6, 3.15, 7.6, 1.95)
+    box(9.45, 5.2, "$y^c$ content\n(softmax)" if cfg.loss == "paper" else "$y^c$ content\n(sigmoid)", "#fbe5e5", w=1.0)
+    box(9.45, 1.6, "$y^s$ spatial\n(sigmoid)", "#fbe5e5", w=1.0)
+    arrow(8.85, 5.2, 8.95, 5.2)
+    arrow(8.85, 1.6, 8.95, 1.6)
+    ax.set_title(f"The verifier as built: {cfg.encoder} encoders at {cfg.image_size} px, "
+                 f"{cfg.attention} attention, {cfg.spatial_fusion} spatial fusion", fontsize=9)
+    fig.tight_layout()
+    return fig

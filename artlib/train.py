@@ -440,9 +440,8 @@ def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | o
                 save_checkpoint(out_dir / "best.pt", model, None, epoch + 1, train_cfg, history, data_id)
             save_checkpoint(ckpt_path, model, opt, epoch + 1, train_cfg, history, data_id)
             if verbose:
-                print(f"epoch {epoch + 1}: loss {rec['train_loss']:.4f}, validation: loss {rec['val_loss']:.4f}, "
-                      f"accuracy {rec['accuracy']:.3f}, AUC {rec['auc']:.3f}, RMSE {rec['rmse']:.3f} "
-                      f"(mean baseline {rec['rmse_mean_baseline']:.3f})", flush=True)
+                print(f"epoch {epoch + 1}: loss {rec['train_loss']:.4f} | validation: loss {rec['val_loss']:.4f}, "
+                      f"AUC {rec['auc']:.3f}, RMSE {rec['rmse']:.3f}", flush=True)
         if world > 1:
             dist.barrier()
 

@@ -26,7 +26,7 @@ from .adjust import AdjustConfig, Ascent, PlacementScorer, random_placements
 from .compose import Placement, paste, placement_box
 from .model import Verifier
 
-__all__ = ["AdjustSession", "View", "adjust_app", "png_bytes", "trace_png"]
+__all__ = ["AdjustSession", "View", "adjust_app", "png_bytes", "queries_app", "trace_png"]
 
 
 @dataclass
@@ -193,3 +193,15 @@ def adjust_app(make_session: Callable[[str], AdjustSession], names: list[str]):
     buttons["Restart"].on_click(lambda _b: show(state["session"].restart()))
     show(state["session"].view())
     return W.VBox([pick, W.HBox([image, W.VBox([*sliders.values(), W.HBox(list(buttons.values())), caption, trace])])])
+
+
+def queries_app(verifier: Verifier, queries: list, config: AdjustConfig | None = None, seed: int = 0):
+    """:func:`adjust_app` over a list of queries (anything with ``name``, ``sprite``, ``background``,
+    ``parse`` and ``scene``, such as :class:`artlib.evaluate.Query`), one session per pick."""
+    by_name = {q.name: q for q in queries}
+
+    def make(name: str) -> AdjustSession:
+        q = by_name[name]
+        return AdjustSession(verifier, q.sprite, q.background, q.parse, scene=q.scene, config=config, seed=seed)
+
+    return adjust_app(make, list(by_name))

@@ -13,6 +13,9 @@
 # %% [markdown]
 # # 2. The multi-task verifier
 #
+# *Built with the {glue:md}`profile` profile in {glue:text}`run_minutes:.1f` minutes; the
+# parameters are in the first code cell.*
+#
 # Section 4.2 of the paper describes a verifier with two tasks: given a foreground $F$, a
 # background $B$ and the parsing map $S$ of $B$, it predicts the probability $y^c$ that $F$ and
 # $B$ are consistent (*global consistency*, used to pick backgrounds) and a score $y^s$ of how
@@ -26,21 +29,26 @@
 # stand? The world's oracle answers on freshly rendered scenes.
 
 # %% tags=["parameters"]
+profile = "book"  # the profile that built this page (set by artlib chapter / artlib book)
 data_dir = "data/book"  # the dataset of chapter 1 (the paper's recipe)
 run_dir = "runs/book/verifier"  # checkpoints, metrics.json, predictions.npz (resumable)
 encoder = "test_resnet"  # any timm model name; the paper uses resnet50
-pretrained_path = ""  # local weights file for the encoders; empty: train from scratch
+pretrained_path = (
+    ""  # local weights file for the encoders; empty: train from scratch
+)
 image_size = 64  # encoder input size (the paper: 256)
 pool = 2  # feature maps pooled to pool x pool before flattening
 attention = "elementwise"  # "elementwise" (paper), "outer" (authors' code) or "none"
 layout = "paper"  # "paper" or "code" (heads see h_B / h_S swapped)
-loss = "paper"  # "paper" (lam * CE + (1 - lam) * MSE) or "code" (MSE + 1.5 * MSE)
+loss = "paper"  # "paper" (lam CE + (1 - lam) MSE) or "code" (MSE + 1.5 MSE)
 lam = 0.5
 dropout = 0.3
 epochs = 4
 batch_size = 20
-lr = 1e-3  # the paper fine-tunes pretrained encoders with 1e-5; from scratch we need more
-from_scratch = False  # allow the paper's fine-tuning rate without pretrained weights
+lr = 1e-3  # the paper fine-tunes pretrained encoders at 1e-5; from scratch needs more
+from_scratch = (
+    False  # allow the paper's fine-tuning rate without pretrained weights
+)
 seed = 0
 train_limit = 0  # training samples per epoch; 0 for all
 val_limit = 0  # validation samples evaluated per epoch; 0 for all
@@ -48,7 +56,7 @@ test_limit = 0  # test samples evaluated; 0 for all
 device = "auto"  # "auto": CUDA when present
 n_scenes = 48  # fresh validation scenes for the oracle's placement measures
 
-# %%
+# %% tags=["hide-input"]
 import time
 
 import numpy as np
@@ -56,8 +64,16 @@ import pandas as pd
 import torch
 
 from artlib import paper, plots
+from artlib.chapters import chapter_footer, glue_values
 from artlib.dataset import ARTDataset, load_manifest
-from artlib.evaluate import fresh_queries, grid_report, kind_means, noise_by_prediction, placement_measures, summarize_grid
+from artlib.evaluate import (
+    fresh_queries,
+    grid_report,
+    kind_means,
+    noise_by_prediction,
+    placement_measures,
+    summarize_grid,
+)
 from artlib.files import atomic_write_json
 from artlib.model import Verifier, VerifierConfig, shape_table
 from artlib.train import TrainConfig, load_verifier, train
@@ -65,17 +81,37 @@ from artlib.train import TrainConfig, load_verifier, train
 chapter_start = time.perf_counter()
 pd.set_option("display.precision", 3)
 vcfg = VerifierConfig(
-    encoder=encoder, pretrained_path=pretrained_path or None, image_size=image_size, pool=pool,
-    attention=attention, layout=layout, loss=loss, lam=lam, dropout=dropout,
+    encoder=encoder,
+    pretrained_path=pretrained_path or None,
+    image_size=image_size,
+    pool=pool,
+    attention=attention,
+    layout=layout,
+    loss=loss,
+    lam=lam,
+    dropout=dropout,
 )
 tcfg = TrainConfig(
-    data_dir=data_dir, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, train_limit=train_limit,
-    val_limit=val_limit, test_limit=test_limit, device=device, from_scratch=from_scratch,
+    data_dir=data_dir,
+    epochs=epochs,
+    batch_size=batch_size,
+    lr=lr,
+    seed=seed,
+    train_limit=train_limit,
+    val_limit=val_limit,
+    test_limit=test_limit,
+    device=device,
+    from_scratch=from_scratch,
 )
 manifest = load_manifest(data_dir)
-print(f"dataset: {manifest.config.n_sources} sources at {manifest.config.size} px, recipe {manifest.config.recipe!r}")
+print(
+    f"dataset: {manifest.config.n_sources} sources at "
+    f"{manifest.config.size} px, "
+    f"recipe {manifest.config.recipe!r}"
+)
 
 # %% [markdown]
+# (sec-figure2)=
 # ## The architecture, step by step (the paper's Figure 2)
 #
 # 1. **Encoding layer.** Three encoders from timm, one each for $F$, $B$ and $S$. Each final
@@ -89,18 +125,27 @@ print(f"dataset: {manifest.config.n_sources} sources at {manifest.config.size} p
 #    sigmoid for $y^s$; loss $\lambda\,\mathrm{CE} + (1-\lambda)\,\mathrm{MSE}$.
 #
 # $F$ enters as the person on a neutral grey canvas, $S$ as a colour image of its labels
-# (as in the authors' code). The first table lists the shapes of this chapter's configuration,
-# recorded during a real forward pass; the second those of the paper's.
+# (as in the authors' code). The drawing and the first table are this chapter's model, recorded
+# during a real forward pass (in the table, `h^` is $\hat h$ and `h~_C` is $\tilde h_C$); the
+# second table is the paper's configuration.
 
-# %%
+# %% mystnb={"figure": {"caption": "The paper's Figure 2 redrawn from this chapter's model: every box carries the shape of its tensor.", "name": "fig-figure2"}}
 torch.manual_seed(seed)
 model = Verifier(vcfg)
 n_params = sum(p.numel() for p in model.parameters())
-print(f"{encoder} at {image_size} px: {n_params / 1e6:.2f} M parameters, feature dim D = {model.feature_dim}")
+print(
+    f"{encoder} at {image_size} px: {n_params / 1e6:.2f} M parameters, "
+    f"feature dim D = {model.feature_dim}"
+)
+plots.architecture(model);
+# %%
 pd.DataFrame(shape_table(model), columns=["step", "shape (batch 2)"])
 
 # %%
-pd.DataFrame(paper.SHAPES, columns=["paper configuration (ResNet-50, 256 px)", "shape"])
+pd.DataFrame(
+    paper.SHAPES,
+    columns=["paper configuration (ResNet-50, 256 px)", "shape"],
+)
 
 # %% [markdown]
 # ## Training
@@ -112,20 +157,23 @@ pd.DataFrame(paper.SHAPES, columns=["paper configuration (ResNet-50, 256 px)", "
 # restores the paper's settings with a local weights file. Each epoch is evaluated on the
 # validation split; the epoch with the lowest validation loss is kept. A stopped run resumes
 # from its last epoch; a finished one is verified and read back. For long runs on several
-# processes or GPUs, train first with `torchrun --nproc_per_node N -m artlib train --out RUN_DIR
-# ...` and the same settings, then execute this chapter: it finds the finished run.
+# processes or GPUs, train first with `torchrun --nproc_per_node N -m artlib train --out
+# RUN_DIR ...` and the same settings, then execute this chapter: it finds the finished run.
 
-# %%
-result = train(vcfg, tcfg, run_dir, progress=False)  # one line per epoch; the CLI shows a progress bar
+# %% mystnb={"figure": {"caption": "Training loss, and validation accuracy, AUC and spatial RMSE per epoch.", "name": "fig-training"}}
+result = train(
+    vcfg, tcfg, run_dir, progress=False
+)  # a line per epoch; the CLI shows a bar
 history = result["history"]
 train_seconds = sum(h["seconds"] for h in history)
-print(f"trained {len(history)} epochs in {train_seconds / 60:.1f} min, "
-      f"{np.mean([h['samples_per_s'] for h in history]):.1f} samples/s; epoch {result['best_epoch']} kept")
-
-# %%
+print(
+    f"trained {len(history)} epochs in {train_seconds / 60:.1f} min, "
+    f"{np.mean([h['samples_per_s'] for h in history]):.1f} samples/s; "
+    f"epoch {result['best_epoch']} kept"
+)
 plots.training_curves(history);
-
 # %% [markdown]
+# (sec-table2)=
 # ## Validation and test metrics, and Table 2
 #
 # Content: accuracy (threshold 0.5), ROC-AUC and balanced accuracy (the classes are not
@@ -135,26 +183,54 @@ plots.training_curves(history);
 # numbers are those of the kept epoch; test numbers are read once, with that epoch's weights.
 
 # %%
-keys = ["accuracy", "auc", "balanced_accuracy", "rmse", "rmse_mean_baseline", "rmse_spatial_neg", "spearman_spatial_neg"]
-pd.DataFrame({"validation": {k: result["val"][k] for k in keys}, "test": {k: result["test"][k] for k in keys}})
+keys = [
+    "accuracy",
+    "auc",
+    "balanced_accuracy",
+    "rmse",
+    "rmse_mean_baseline",
+    "rmse_spatial_neg",
+    "spearman_spatial_neg",
+]
+pd.DataFrame(
+    {
+        "validation": {k: result["val"][k] for k in keys},
+        "test": {k: result["test"][k] for k in keys},
+    }
+)
 
 # %%
-table2 = pd.DataFrame(
-    {
-        "Task 1 accuracy": [paper.TABLE2["base model"]["accuracy"], result["test"]["accuracy"]],
-        "Task 2 RMSE": [paper.TABLE2["base model"]["rmse"], result["test"]["rmse"]],
-        "RMSE of predicting the mean": [np.nan, result["test"]["rmse_mean_baseline"]],
-    },
-    index=["paper: base model", f"this book, test split ({encoder}, {image_size} px)"],
+test = result["test"]
+glue_values(
+    test_accuracy=100 * test["accuracy"],
+    test_rmse=test["rmse"],
+    mean_rmse=test["rmse_mean_baseline"],
+    paper_accuracy=100 * paper.TABLE2["base model"]["accuracy"],
 )
-table2
+pd.DataFrame(
+    {
+        "Task 1 accuracy": [
+            paper.TABLE2["base model"]["accuracy"],
+            test["accuracy"],
+        ],
+        "Task 2 RMSE": [paper.TABLE2["base model"]["rmse"], test["rmse"]],
+        "RMSE of predicting the mean": [np.nan, test["rmse_mean_baseline"]],
+    },
+    index=[
+        "paper: base model",
+        f"this book, test split ({encoder}, {image_size} px)",
+    ],
+)
 
 # %% [markdown]
-# The two rows are not measured on the same thing. The paper trains ResNet-50s pretrained on
-# ImageNet at 256 px on 150K real photos, and its test split shares foregrounds and
-# backgrounds with training (the last 20% of shuffled samples), which flatters it. This book
-# trains the encoders named above from scratch on the synthetic samples of chapter 1, at the
-# size named above, and tests on photos whose people and places it never saw.
+# This book's test accuracy is {glue:text}`test_accuracy:.1f`% against the paper's
+# {glue:text}`paper_accuracy:.1f`%, and its spatial RMSE {glue:text}`test_rmse:.3f` against
+# {glue:text}`mean_rmse:.3f` for always predicting the training mean. The two rows are not
+# measured on the same thing. The paper trains ResNet-50s pretrained on ImageNet at 256 px on
+# 150K real photos, and its test split shares foregrounds and backgrounds with training (the
+# last 20% of shuffled samples), which flatters it. This book trains the encoders named in the
+# table from scratch on the synthetic samples of chapter 1, and tests on photos whose people and
+# places it never saw.
 #
 # ## What the scores look like
 #
@@ -162,10 +238,9 @@ table2
 # verifier that has learnt the paper's two tasks separates $D_c^-$ from the others in the
 # content score, and $D^+$ (target 1) from far-moved $D_s^-$ (target near 0) in the spatial score.
 
-# %%
+# %% mystnb={"figure": {"caption": "Predicted content probability and spatial score per sample type (test split), and the spatial score against eq. (1) on the spatial negatives.", "name": "fig-scores"}}
 pred = dict(np.load(f"{run_dir}/predictions.npz"))
 plots.score_distributions(pred);
-
 # %% [markdown]
 # ### A shortcut in the paper's samples
 #
@@ -179,21 +254,25 @@ plots.score_distributions(pred);
 
 # %%
 shortcut = kind_means(pred, seed=seed)
+gap = shortcut.loc["D_s-", "mean"] - shortcut.loc["D+", "mean"]
+apart = (
+    shortcut.loc["D_s-", "low"] > shortcut.loc["D+", "high"]
+    or shortcut.loc["D_s-", "high"] < shortcut.loc["D+", "low"]
+)
+glue_values(
+    shortcut_gap=gap,
+    shortcut_apart="do not overlap" if apart else "overlap",
+)
 shortcut
 
-# %%
-gap = shortcut.loc["D_s-", "mean"] - shortcut.loc["D+", "mean"]
-apart = shortcut.loc["D_s-", "low"] > shortcut.loc["D+", "high"] or shortcut.loc["D_s-", "high"] < shortcut.loc["D+", "low"]
-print(f"moved foregrounds (D_s-) get a content probability {gap:+.2f} from that of positives (D+); "
-      f"the 95% intervals {'do not overlap' if apart else 'overlap'}")
-
 # %% [markdown]
-# Calibration of the content probability: how often a test sample with a predicted
-# probability $p$ is in fact labelled consistent.
+# Moved foregrounds get a content probability {glue:text}`shortcut_gap:+.2f` from that of
+# positives, and the two intervals {glue:md}`shortcut_apart`. Calibration of the content
+# probability: how often a test sample with a predicted probability $p$ is in fact labelled
+# consistent.
 
-# %%
+# %% mystnb={"figure": {"caption": "Reliability of the content probability on the test split.", "name": "fig-calibration"}}
 plots.calibration(pred);
-
 # %% [markdown]
 # ## Examples the verifier gets wrong
 #
@@ -202,10 +281,9 @@ plots.calibration(pred);
 # put an outfit in a place where it fits (casual clothes in a street, say), which the labels
 # call inconsistent.
 
-# %%
-test = ARTDataset(manifest, "test")
-plots.wrong_examples(test, pred, pred["rows"], n=8);
-
+# %% mystnb={"figure": {"caption": "The most confidently wrong content predictions on the test split, with the label and the predicted probability.", "name": "fig-wrong"}}
+test_ds = ARTDataset(manifest, "test")
+plots.wrong_examples(test_ds, pred, pred["rows"], n=8);
 # %%
 noise_by_prediction(manifest, pred)
 
@@ -220,29 +298,55 @@ noise_by_prediction(manifest, pred)
 # photographed. A user needs something else: that the best-scored placement is one where a
 # person *can* stand. The world's oracle answers this. On freshly rendered validation scenes
 # (world seeds no dataset used), each person is scored at every cell of a 12 x 12 x 7 grid of
-# $(x, y, \text{scale})$; the oracle judges every cell.
+# $(x, y, \text{scale})$; the oracle judges every cell. The content head is judged the same way:
+# each person against the backgrounds of all the scenes, at their own placement, with the
+# oracle's outfit rule as the truth.
 
 # %%
 verifier = load_verifier(run_dir)
-scenes = fresh_queries("val", n_scenes, manifest.config.size, manifest.config.background_mode, manifest.config.shadow)
-grid = grid_report(verifier, scenes)
-summarize_grid(grid).to_frame("paper's verifier (validation scenes)")
-
-# %%
+scenes = fresh_queries(
+    "val",
+    n_scenes,
+    manifest.config.size,
+    manifest.config.background_mode,
+    manifest.config.shadow,
+)
+grid = summarize_grid(grid_report(verifier, scenes))
 measures = placement_measures(verifier, scenes, seed=seed)
-pd.Series(measures).to_frame("paper's verifier (validation scenes)")
+glue_values(
+    val_auc=grid["spatial AUC for plausibility"],
+    val_best=100 * grid["best cell plausible"],
+    val_chance=100 * grid["plausible share (chance)"],
+    val_scenes=len(scenes),
+)
+pd.concat([grid, pd.Series(measures)]).to_frame(
+    "paper's verifier (validation scenes)"
+)
 
 # %% [markdown]
-# The first rows answer the question. An AUC near 0.5 means the spatial score does not rank
-# plausible placements above implausible ones within a scene, and the share of scenes whose
-# best-scored cell is plausible is to be read against the chance share (the plausible share
-# of the grid). The content head is judged the same way: each person against the backgrounds
-# of all validation scenes, at their own placement, with the oracle's outfit rule as the
-# truth. Chapter 3 finds why the spatial head fails and what mends it.
+# On {glue:text}`val_scenes` validation scenes the spatial score ranks plausible cells above the
+# others with an AUC of {glue:text}`val_auc:.2f` (0.5 is a coin), and the best-scored cell is
+# plausible in {glue:text}`val_best:.0f`% of the scenes, against a chance share of
+# {glue:text}`val_chance:.0f`% of plausible cells. Chapter 3 finds why, and what mends it.
+#
+# ## Exercises
+#
+# 1. Train with `-p loss code -p attention outer` (the authors' code) and compare the shortcut
+#    table. Does the sigmoid content head learn the same shortcut?
+# 2. Set `-p lam 0.9`. Which of the test metrics moves, and does the spatial head's AUC on the
+#    validation scenes change?
+# 3. Try `-p lr 0.00001` without `from_scratch`: read the error, then set `-p from_scratch true`
+#    and look at the training curves. Why does the paper's rate need pretrained encoders?
 
 # %%
-summary = {"encoder": encoder, "image_size": image_size, "epochs": len(history), "best_epoch": result["best_epoch"],
-           "train_seconds": train_seconds, **{f"test_{k}": result["test"][k] for k in keys}, **measures,
-           "chapter_seconds": time.perf_counter() - chapter_start}
+summary = {
+    "encoder": encoder,
+    "image_size": image_size,
+    "epochs": len(history),
+    "best_epoch": result["best_epoch"],
+    "train_seconds": train_seconds,
+    **{f"test_{k}": result["test"][k] for k in keys},
+    **measures,
+}
 atomic_write_json(f"{run_dir}/summary.json", summary)
-print(f"chapter run time: {summary['chapter_seconds'] / 60:.1f} min")
+print(chapter_footer(profile, chapter_start))

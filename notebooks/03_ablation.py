@@ -13,6 +13,9 @@
 # %% [markdown]
 # # 3. Ablations, and a verifier that knows where a person can stand
 #
+# *Built with the {glue:md}`profile` profile in {glue:text}`run_minutes:.1f` minutes; the
+# parameters are in the first code cell.*
+#
 # Two studies. The first repeats the paper's Table 2, which compares the verifier with and
 # without the bi-attention (87.5% / 0.354 against 86.6% / 0.359) from one run each, over
 # several seeds, beside the authors' released code and the $\lambda$ grid the paper says it
@@ -22,11 +25,16 @@
 # split and the fresh test scenes are read once, for the rows reported at the end.
 
 # %% tags=["parameters"]
+profile = "book"  # the profile that built this page (set by artlib chapter / artlib book)
 data_dir = "data/book"  # chapter 1's dataset, the paper's recipe
-balanced_dir = "data/book-balanced"  # chapter 1's dataset, the balanced recipe
+balanced_dir = (
+    "data/book-balanced"  # chapter 1's dataset, the balanced recipe
+)
 run_dir = "runs/book/ablation"  # Table 2 over seeds
 encoder = "test_resnet"
-pretrained_path = ""  # local weights file for the encoders (the paper profile needs one)
+pretrained_path = (
+    ""  # local weights file for the encoders (the paper profile needs one)
+)
 image_size = 32  # smaller than chapter 2: many runs
 epochs = 2
 batch_size = 20
@@ -43,14 +51,22 @@ study_dir = "runs/book/study"  # the spatial head's study
 study_image_size = 64
 study_epochs = 4
 study_train_limit = 0  # training samples per epoch in the study; 0 for all
-study_variants = ["paper (faithful)", "paper, D_c- out of L_S", "balanced", "balanced + map fusion",
-                  "balanced + map fusion + hidden head"]
-paper_run = "runs/book/verifier"  # chapter 2's run: the faithful row when its settings match
-n_scenes = 48  # fresh validation scenes (study) and fresh test scenes (report)
+study_variants = [
+    "paper (faithful)",
+    "paper, D_c- out of L_S",
+    "balanced",
+    "balanced + map fusion",
+    "balanced + map fusion + hidden head",
+]
+paper_run = "runs/book/verifier"  # chapter 2's run: the faithful row if its settings match
+n_scenes = (
+    48  # fresh validation scenes (study) and fresh test scenes (report)
+)
 choice = "runs/book/choice.json"  # where the choice is written for chapters 4 and 5
 seed = 0
 
-# %%
+# %% tags=["hide-input"]
+import textwrap
 import time
 
 import numpy as np
@@ -58,9 +74,21 @@ import pandas as pd
 
 from artlib import paper, plots
 from artlib.ablation import (
-    GOALS, STUDY, VARIANTS, choose, findings, goal_table, lambda_table, run_grid, run_study, signal_to_noise, summarize,
-    test_report, write_choice,
+    GOALS,
+    STUDY,
+    VARIANTS,
+    choose,
+    findings,
+    goal_table,
+    lambda_table,
+    run_grid,
+    run_study,
+    signal_to_noise,
+    summarize,
+    test_report,
+    write_choice,
 )
+from artlib.chapters import chapter_footer, glue_values
 from artlib.dataset import load_manifest
 from artlib.evaluate import fresh_queries, height_band, kind_means
 from artlib.model import VerifierConfig
@@ -68,12 +96,32 @@ from artlib.train import TrainConfig, load_verifier
 
 chapter_start = time.perf_counter()
 pd.set_option("display.precision", 3)
-base = VerifierConfig(encoder=encoder, image_size=image_size, pretrained_path=pretrained_path or None)
-tcfg = TrainConfig(data_dir=data_dir, epochs=epochs, batch_size=batch_size, lr=lr, train_limit=train_limit,
-                   val_limit=val_limit, test_limit=test_limit, device=device, from_scratch=from_scratch)
-pd.DataFrame({"changes from the paper's model": {k: (v or "none") for k, v in VARIANTS.items() if k in variants}})
+base = VerifierConfig(
+    encoder=encoder,
+    image_size=image_size,
+    pretrained_path=pretrained_path or None,
+)
+tcfg = TrainConfig(
+    data_dir=data_dir,
+    epochs=epochs,
+    batch_size=batch_size,
+    lr=lr,
+    train_limit=train_limit,
+    val_limit=val_limit,
+    test_limit=test_limit,
+    device=device,
+    from_scratch=from_scratch,
+)
+pd.DataFrame(
+    {
+        "changes from the paper's model": {
+            k: (v or "none") for k, v in VARIANTS.items() if k in variants
+        }
+    }
+)
 
 # %% [markdown]
+# (sec-table2-seeds)=
 # ## Part 1. Table 2, over seeds
 #
 # Each seed changes the initialisation and the order of the training samples; the data and
@@ -81,25 +129,34 @@ pd.DataFrame({"changes from the paper's model": {k: (v or "none") for k, v in VA
 # reports its test metrics: mean ± standard deviation over the seeds.
 
 # %%
-runs = run_grid(base, tcfg, run_dir, variants, seeds, lambdas, progress=False)
-print(f"{len(runs)} runs, {runs['train_seconds'].sum() / 60:.1f} min of training")
+runs = run_grid(
+    base, tcfg, run_dir, variants, seeds, lambdas, progress=False
+)
+print(
+    f"{len(runs)} runs, "
+    f"{runs['train_seconds'].sum() / 60:.1f} min of training"
+)
 grid = runs[runs["variant"] != "lambda grid"]
 summary = summarize(grid)
+glue_values(n_seeds=len(seeds), n_runs=len(runs))
 summary
 
 # %%
+rows = ("base model", "-Attention")
 paper_rows = pd.DataFrame(
-    {"seeds": [1, 1],
-     "accuracy": [f"{paper.TABLE2[k]['accuracy']:.3f}" for k in ("base model", "-Attention")],
-     "rmse": [f"{paper.TABLE2[k]['rmse']:.3f}" for k in ("base model", "-Attention")]},
+    {
+        "seeds": [1, 1],
+        "accuracy": [f"{paper.TABLE2[k]['accuracy']:.3f}" for k in rows],
+        "rmse": [f"{paper.TABLE2[k]['rmse']:.3f}" for k in rows],
+    },
     index=["paper: base model", "paper: -Attention"],
 )
 pd.concat([paper_rows, summary[["seeds", "accuracy", "rmse"]]])
 
-# %%
+# %% mystnb={"figure": {"caption": "Table 2's accuracy per variant: mean and standard deviation over the seeds, each seed a dot.", "name": "fig-table2-accuracy"}}
 plots.ablation_bars(grid, "accuracy");
+# %% mystnb={"figure": {"caption": "Table 2's spatial RMSE per variant over the seeds.", "name": "fig-table2-rmse"}}
 plots.ablation_bars(grid, "rmse");
-
 # %% [markdown]
 # How big is a difference compared with the spread between seeds? For each variant, the
 # difference of its mean from the base model's, in units of the base model's seed standard
@@ -114,9 +171,10 @@ signal_to_noise(grid).round(2)
 # $\mathcal{L} = \lambda\,\mathcal{L}_C + (1 - \lambda)\,\mathcal{L}_S$, one seed per value (the
 # base model's run of the same seed gives $\lambda = 0.5$).
 
-# %%
+# %% mystnb={"figure": {"caption": "Content AUC and spatial RMSE across the lambda grid (one seed per value).", "name": "fig-lambda"}}
 lam_table = lambda_table(runs)
 plots.lambda_grid(lam_table);
+# %%
 lam_table
 
 # %% [markdown]
@@ -127,25 +185,53 @@ lam_table
 
 # %%
 for line in findings(grid):
-    print(line)
+    print(textwrap.fill(line, 76))
 ref = grid[grid["variant"] == "base (paper)"]
-paper_gap = paper.TABLE2["base model"]["accuracy"] - paper.TABLE2["-Attention"]["accuracy"]
+paper_gap = (
+    paper.TABLE2["base model"]["accuracy"]
+    - paper.TABLE2["-Attention"]["accuracy"]
+)
 seed_std = float(ref["accuracy"].std(ddof=1))
-print(f"paper's accuracy gap from attention: {paper_gap:.3f}; seed-to-seed std of our base model "
-      f"({len(ref)} seeds): {seed_std:.3f} ({'larger' if seed_std > paper_gap else 'smaller'} than the paper's gap)")
-lam_spread = float(lam_table["auc"].max() - lam_table["auc"].min()) if len(lam_table) else float("nan")
-print(f"spread of content AUC across the lambda grid: {lam_spread:.3f}; seed-to-seed std of the base "
-      f"model's AUC: {float(ref['auc'].std(ddof=1)):.3f}")
+lam_spread = (
+    float(lam_table["auc"].max() - lam_table["auc"].min())
+    if len(lam_table)
+    else 0.0
+)
+auc_std = float(ref["auc"].std(ddof=1))
+glue_values(
+    paper_gap=paper_gap,
+    seed_std=seed_std,
+    lam_spread=lam_spread,
+    auc_std=auc_std,
+    spread_vs_gap="larger" if seed_std > paper_gap else "smaller",
+    lam_vs_seed="no larger" if lam_spread <= auc_std else "larger",
+)
+print(
+    f"paper's accuracy gap from attention: {paper_gap:.3f}; "
+    f"seed-to-seed std "
+    f"of our base"
+)
+print(
+    f"model ({len(ref)} seeds): {seed_std:.3f}; content AUC spread across "
+    f"the lambda grid:"
+)
+print(
+    f"{lam_spread:.3f}; seed-to-seed std of the base model's AUC: "
+    f"{auc_std:.3f}"
+)
 
 # %% [markdown]
-# **Attention.** The paper reads a 0.9-point accuracy gain and a 0.005 RMSE gain from the
-# bi-attention out of single runs. Where the seed-to-seed spread printed above is larger than the
-# paper's gap, a single run per variant, as in Table 2, cannot tell the two models apart. Our
-# encoders, data and budget differ from the paper's, so the spread is evidence about the
-# method, not about their runs. **The authors' code** also changes the loss (sigmoid heads,
-# $\mathrm{MSE} + 1.5\,\mathrm{MSE}$), so its accuracy is not from the same objective.
-# **$\lambda$:** where the grid's spread is no larger than the seed spread, the grid cannot
-# single out a best $\lambda$: "selected by grid search" would then be selecting noise.
+# **Attention.** The paper reads an accuracy gain of {glue:text}`paper_gap:.3f` from the
+# bi-attention out of single runs. The seed-to-seed standard deviation of our base model is
+# {glue:text}`seed_std:.3f` over {glue:text}`n_seeds` seeds, {glue:md}`spread_vs_gap` than the
+# paper's gap: where it is larger, a single run per variant, as in Table 2, cannot tell the two
+# models apart. Our encoders, data and budget differ from the paper's, so the spread is
+# evidence about the method, not about their runs. **The authors' code** also changes the
+# loss (sigmoid heads, $\mathrm{MSE} + 1.5\,\mathrm{MSE}$), so its accuracy is not from the
+# same objective. **$\lambda$:** the content AUC spreads by {glue:text}`lam_spread:.3f` across
+# the grid, {glue:md}`lam_vs_seed` than the seed spread of {glue:text}`auc_std:.3f`; where it
+# is no larger, the grid cannot single out a best $\lambda$, and "selected by grid search"
+# would be selecting noise.
 #
 # ## Part 2. Why the spatial head fails, and what mends it
 #
@@ -174,12 +260,36 @@ print(f"spread of content AUC across the lambda grid: {lam_spread:.3f}; seed-to-
 # they compare within a recipe only; the oracle's measures compare across recipes.
 
 # %%
-study_base = VerifierConfig(encoder=encoder, image_size=study_image_size, pretrained_path=pretrained_path or None)
-study_tcfg = TrainConfig(data_dir=data_dir, epochs=study_epochs, batch_size=batch_size, lr=lr, train_limit=study_train_limit,
-                         val_limit=val_limit, test_limit=test_limit, device=device, from_scratch=from_scratch, seed=seed)
-val_scenes = fresh_queries("val", n_scenes, load_manifest(data_dir).config.size)
-study = run_study(study_base, study_tcfg, {"paper": data_dir, "balanced": balanced_dir}, study_dir, study_variants,
-                  val_scenes, reuse={"paper (faithful)": paper_run}, progress=False)
+study_base = VerifierConfig(
+    encoder=encoder,
+    image_size=study_image_size,
+    pretrained_path=pretrained_path or None,
+)
+study_tcfg = TrainConfig(
+    data_dir=data_dir,
+    epochs=study_epochs,
+    batch_size=batch_size,
+    lr=lr,
+    train_limit=study_train_limit,
+    val_limit=val_limit,
+    test_limit=test_limit,
+    device=device,
+    from_scratch=from_scratch,
+    seed=seed,
+)
+val_scenes = fresh_queries(
+    "val", n_scenes, load_manifest(data_dir).config.size
+)
+study = run_study(
+    study_base,
+    study_tcfg,
+    {"paper": data_dir, "balanced": balanced_dir},
+    study_dir,
+    study_variants,
+    val_scenes,
+    reuse={"paper (faithful)": paper_run},
+    progress=False,
+)
 study.drop(columns=["run"]).T
 
 # %% [markdown]
@@ -192,7 +302,11 @@ study.drop(columns=["run"]).T
 # %%
 chosen = choose(study)
 write_choice(choice, chosen, study)
-print(f"chosen: {chosen!r} ({STUDY[chosen][0]} recipe, {STUDY[chosen][1] or 'the paper model'})")
+glue_values(chosen=f"*{chosen}*")
+print(
+    f"chosen: {chosen!r}\n({STUDY[chosen][0]} recipe, "
+    f"{STUDY[chosen][1] or 'the paper model'})"
+)
 
 # %% [markdown]
 # ### Reported once: the test split and fresh test scenes
@@ -201,15 +315,46 @@ print(f"chosen: {chosen!r} ({STUDY[chosen][0]} recipe, {STUDY[chosen][1] or 'the
 # freshly rendered test scenes judged by the oracle.
 
 # %%
-test_scenes = fresh_queries("test", n_scenes, load_manifest(data_dir).config.size)
-report = test_report({"paper (faithful)": study.loc["paper (faithful)", "run"], f"chosen: {chosen}": study.loc[chosen, "run"]},
-                     test_scenes, seed=seed)
+test_scenes = fresh_queries(
+    "test", n_scenes, load_manifest(data_dir).config.size
+)
+report = test_report(
+    {
+        "paper (faithful)": study.loc["paper (faithful)", "run"],
+        f"chosen: {chosen}": study.loc[chosen, "run"],
+    },
+    test_scenes,
+    seed=seed,
+)
 report.T
 
 # %%
-goals = pd.DataFrame({"goal": GOALS, "reached (test scenes)": report.iloc[-1][list(GOALS)]})
+goals = pd.DataFrame(
+    {"goal": GOALS, "reached (test scenes)": report.iloc[-1][list(GOALS)]}
+)
 goals["met"] = goals["reached (test scenes)"] >= goals["goal"]
+faithful, ours = report.iloc[0], report.iloc[-1]
+glue_values(
+    goals_met=int(goals["met"].sum()),
+    goals_n=len(goals),
+    ours_best=100 * ours["best cell plausible"],
+    faithful_best=100 * faithful["best cell plausible"],
+    ours_auc=ours["spatial AUC (oracle)"],
+    faithful_auc=faithful["spatial AUC (oracle)"],
+    ours_content=ours["content AUC (oracle)"],
+    faithful_content=faithful["content AUC (oracle)"],
+)
 goals
+
+# %% [markdown]
+# The verifier chosen on validation, {glue:md}`chosen`, places the best grid cell where a
+# person can stand in {glue:text}`ours_best:.0f`% of the fresh test scenes, against
+# {glue:text}`faithful_best:.0f`% for the faithful verifier; its spatial AUC for plausibility is
+# {glue:text}`ours_auc:.2f` against {glue:text}`faithful_auc:.2f`, and its content AUC against
+# the oracle's outfit rule {glue:text}`ours_content:.2f` against
+# {glue:text}`faithful_content:.2f`. It meets {glue:text}`goals_met` of the
+# {glue:text}`goals_n` goals set for it; the table above says which, and the table at the end
+# of the chapter how far more training would go.
 
 # %% [markdown]
 # ### The shortcut, with and without the fix
@@ -219,8 +364,15 @@ goals
 # probability than positives; under the balanced recipe placement says nothing about content.
 
 # %%
-pd.concat({name: kind_means(dict(np.load(f"{study.loc[name, 'run']}/predictions.npz")), seed=seed)
-           for name in ("paper (faithful)", chosen)})
+pd.concat(
+    {
+        name: kind_means(
+            dict(np.load(f"{study.loc[name, 'run']}/predictions.npz")),
+            seed=seed,
+        )
+        for name in ("paper (faithful)", chosen)
+    }
+)
 
 # %% [markdown]
 # ### Where the head thinks a person can stand
@@ -229,12 +381,15 @@ pd.concat({name: kind_means(dict(np.load(f"{study.loc[name, 'run']}/predictions.
 # scenes, beside the oracle's share of plausible placements. The camera-height rule makes the
 # plausible band a diagonal: a standing person is taller the lower the feet are.
 
-# %%
+# %% mystnb={"figure": {"caption": "Mean spatial score over (feet below the horizon, height) for the faithful and the chosen verifier, beside the oracle's share of plausible placements: the camera rule's diagonal.", "name": "fig-height-bands"}}
 below, scales = np.linspace(-0.1, 0.6, 15), np.geomspace(0.1, 0.9, 15)
-bands = {name: height_band(load_verifier(study.loc[name, "run"]), test_scenes, below, scales)
-         for name in ("paper (faithful)", chosen)}
+bands = {
+    name: height_band(
+        load_verifier(study.loc[name, "run"]), test_scenes, below, scales
+    )
+    for name in ("paper (faithful)", chosen)
+}
 plots.height_bands(bands, below, scales);
-
 # %% [markdown]
 # ### What more training buys
 #
@@ -245,5 +400,16 @@ plots.height_bands(bands, below, scales);
 # %%
 goal_table(study.loc[chosen, "run"])
 
+# %% [markdown]
+# ## Exercises
+#
+# 1. Run the study with `-p study_epochs 8`. Does the goal table keep rising, or does the
+#    validation loss pick an epoch with a worse spatial AUC? What does that say about choosing
+#    the epoch by the training objective?
+# 2. Add `"balanced + early fusion"` to `study_variants`. Is early fusion better or worse than
+#    the map fusion here, and at what cost per placement (chapter 4's benchmark)?
+# 3. Change the choice rule's `content_tolerance` in `artlib.ablation.choose` to 0.05. Which
+#    variant wins, and would you ship it?
+
 # %%
-print(f"chapter run time: {(time.perf_counter() - chapter_start) / 60:.1f} min")
+print(chapter_footer(profile, chapter_start))

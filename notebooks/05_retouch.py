@@ -13,6 +13,9 @@
 # %% [markdown]
 # # 5. The whole retoucher
 #
+# *Built with the {glue:md}`profile` profile in {glue:text}`run_minutes:.1f` minutes; the
+# parameters are in the first code cell.*
+#
 # Section 4.1 and Figure 3 of the paper put the pieces together. In the **background
 # selection** stage, "several background images will be sampled from gallery", the verifier's
 # content head scores each, and the top $k$ go on; in the **foreground adjusting** stage the
@@ -25,33 +28,49 @@
 # blending). From the shell it is `artlib retouch --foreground person.png --gallery DIR`.
 
 # %% tags=["parameters"]
-data_dir = "data/book"  # chapter 1's dataset: held-out people, and the gallery of held-out backgrounds
+profile = "book"  # the profile that built this page (set by artlib chapter / artlib book)
+data_dir = (
+    "data/book"  # chapter 1's dataset: held-out people and backgrounds
+)
 choice = "runs/book/choice.json"  # the verifier chosen in chapter 3
-paper_run = "runs/book/verifier"  # the paper's verifier of chapter 2, for contrast
+paper_run = (
+    "runs/book/verifier"  # the paper's verifier of chapter 2, for contrast
+)
 n_queries = 100  # held-out people for the retrieval table
-distractors = 100  # other backgrounds beside a person's own (the authors' code samples 100)
+distractors = (
+    100  # backgrounds beside a person's own (the authors' code samples 100)
+)
 n_retouch = 20  # held-out people retouched end to end
 top_k = 5
 seed = 0
 
-# %%
+# %% tags=["hide-input"]
 import time
 
 import pandas as pd
 
 from artlib import plots
 from artlib.ablation import read_choice
+from artlib.chapters import chapter_footer, glue_values
 from artlib.dataset import load_manifest
-from artlib.evaluate import failure_cases, gallery_from_manifest, read_sprite, retouch_report, retrieval_report
-from artlib.compose import Placement
+from artlib.evaluate import (
+    failure_cases,
+    gallery_from_manifest,
+    retouch_report,
+    retrieval_report,
+)
 from artlib.select import GalleryIndex
 from artlib.train import load_verifier
 
 chapter_start = time.perf_counter()
 pd.set_option("display.precision", 3)
 manifest = load_manifest(data_dir)
-verifier, paper_verifier = load_verifier(read_choice(choice)["run"]), load_verifier(paper_run)
-print(f"chosen verifier: {read_choice(choice)['variant']}")
+chosen = read_choice(choice)
+verifier, paper_verifier = (
+    load_verifier(chosen["run"]),
+    load_verifier(paper_run),
+)
+print(f"chosen verifier: {chosen['variant']}")
 
 # %% [markdown]
 # ## The gallery index
@@ -69,9 +88,9 @@ print(f"chosen verifier: {read_choice(choice)['variant']}")
 gallery = gallery_from_manifest(manifest, "test")
 t0 = time.perf_counter()
 index = GalleryIndex.build(verifier, gallery)
-build_s = time.perf_counter() - t0
-sprite = read_sprite(manifest, int(gallery.names[0].split("_")[0]))
-print(f"{len(index)} backgrounds indexed in {build_s:.2f} s")
+print(
+    f"{len(index)} backgrounds indexed in {time.perf_counter() - t0:.2f} s"
+)
 
 # %% [markdown]
 # ## Retrieval
@@ -83,11 +102,41 @@ print(f"{len(index)} backgrounds indexed in {build_s:.2f} s")
 # backgrounds fit as well as the own one.
 
 # %%
-retrieval = pd.concat({name: retrieval_report(model, manifest, "test", n_queries, distractors, seed=seed)
-                       for name, model in (("chosen verifier", verifier), ("paper's verifier", paper_verifier))}, axis=1)
+models = (
+    ("chosen verifier", verifier),
+    ("paper's verifier", paper_verifier),
+)
+retrieval = pd.concat(
+    {
+        name: retrieval_report(
+            model, manifest, "test", n_queries, distractors, seed=seed
+        )
+        for name, model in models
+    },
+    axis=1,
+)
+ours = retrieval["chosen verifier"]
+glue_values(
+    own_r5=100 * ours.loc["recall@5", "verifier"],
+    own_r5_random=100 * ours.loc["recall@5", "random"],
+    p5=100 * ours.loc["precision@5 (compatible)", "verifier"],
+    p5_random=100 * ours.loc["precision@5 (compatible)", "random"],
+    p5_paper=100
+    * retrieval["paper's verifier"].loc[
+        "precision@5 (compatible)", "verifier"
+    ],
+)
 retrieval
 
 # %% [markdown]
+# A person's own background is among the five best of 101 in {glue:text}`own_r5:.0f`% of the
+# cases (random: {glue:text}`own_r5_random:.0f`%). The more useful number: of the five best
+# backgrounds of the whole gallery, {glue:text}`p5:.0f`% are places where the outfit fits
+# (random: {glue:text}`p5_random:.0f`%; the paper's verifier: {glue:text}`p5_paper:.0f`%). The
+# own background is one good answer among many, which is why recall looks low.
+
+# %% [markdown]
+# (sec-figure3)=
 # ## Figure 3, redone: the whole pipeline on held-out people
 #
 # Each held-out person is retouched onto the gallery: the top five backgrounds by content
@@ -95,17 +144,38 @@ retrieval
 # every result twice: does the place fit the outfit (place ✓), and can a person stand there at
 # that size (stand ✓)?
 
-# %%
-rows, results = retouch_report(verifier, manifest, "test", n_retouch, top_k, seed=seed)
+# %% mystnb={"figure": {"caption": "The paper's Figure 3 redone: held-out people (left) and their best backgrounds, each with the person adjusted; the oracle's verdict on the place and on the placement.", "name": "fig-figure3"}}
+rows, results = retouch_report(
+    verifier, manifest, "test", n_retouch, top_k, seed=seed
+)
 plots.figure3(results[:6], manifest, top_k);
-
 # %%
-final = pd.Series({"results": len(rows), "place fits the outfit": rows["compatible"].mean(),
-                   "placement plausible": rows["plausible"].mean(),
-                   "both": (rows["compatible"] & rows["plausible"]).mean()})
-final.to_frame("held-out people, top 5 each")
+final = pd.Series(
+    {
+        "results": len(rows),
+        "place fits the outfit": rows["compatible"].mean(),
+        "placement plausible": rows["plausible"].mean(),
+        "both": (rows["compatible"] & rows["plausible"]).mean(),
+    }
+)
+glue_values(
+    final_fits=100 * final["place fits the outfit"],
+    final_plausible=100 * final["placement plausible"],
+    final_both=100 * final["both"],
+    final_n=len(rows),
+)
+meta, fg, res = results[0]
+glue_values(
+    task_figure=plots.contact_sheet(fg.sprite, res)
+)  # the introduction shows it
+final.to_frame(f"held-out people, top {top_k} each")
 
 # %% [markdown]
+# Of {glue:text}`final_n` retouched composites, the place fits the person's outfit in
+# {glue:text}`final_fits:.0f`%, the adjusted placement is plausible in
+# {glue:text}`final_plausible:.0f`%, and both hold in {glue:text}`final_both:.0f`%: the content
+# head is the weaker link of the pipeline here.
+#
 # ## Failure cases
 #
 # Results the oracle rejects, with the rule each breaks. A place that does not fit the outfit
@@ -113,9 +183,8 @@ final.to_frame("held-out people, top 5 each")
 # desert and on a beach); a placement that breaks a rule is a failure of the spatial head or
 # of the search.
 
-# %%
+# %% mystnb={"figure": {"caption": "Results the oracle rejects, each with the rule it breaks.", "name": "fig-failures"}}
 plots.failures(failure_cases(rows, results, manifest));
-
 # %% [markdown]
 # ## Harmonisation
 #
@@ -123,13 +192,16 @@ plots.failures(failure_cases(rows, results, manifest));
 # steps from its related work: Reinhard colour transfer in Lab inside the person's mask, and
 # Poisson blending (OpenCV's `seamlessClone`). The same composite, four ways:
 
-# %%
-meta, fg, res = results[0]
+# %% mystnb={"figure": {"caption": "One composite four ways: plain alpha, Reinhard colour transfer, Poisson blending, and both.", "name": "fig-harmonization"}}
 best = res[0]
 bg = gallery.backgrounds[gallery.names.index(best.name)]
-plots.harmonization(bg, fg.sprite, best.placement,
-                    [("none", "alpha"), ("reinhard", "alpha"), ("none", "poisson"), ("reinhard", "poisson")]);
-
+settings = [
+    ("none", "alpha"),
+    ("reinhard", "alpha"),
+    ("none", "poisson"),
+    ("reinhard", "poisson"),
+]
+plots.harmonization(bg, fg.sprite, best.placement, settings);
 # %% [markdown]
 # Colour transfer pulls the person towards the scene's light, and too far when the person is
 # meant to differ from it (a red coat in the snow); Poisson blending softens the boundary but
@@ -147,5 +219,16 @@ plots.harmonization(bg, fg.sprite, best.placement,
 # the final placements). `artlib retouch --help` lists the options: another checkpoint, the
 # search method, harmonisation, the start of a cropped cut-out.
 
+# %% [markdown]
+# ## Exercises
+#
+# 1. Export a gallery and retouch one cut-out with `--method numerical` and with the default.
+#    Do the rankings differ? Do the placements?
+# 2. Set `-p top_k 10` and look at the failure cases: which fails more often further down the
+#    ranking, the place or the placement?
+# 3. Score the same person at another starting placement (`artlib retouch --start
+#    0.5,0.6,0.3`). Does the ranking of backgrounds change? What does that say about scoring
+#    a foreground "at its own placement"?
+
 # %%
-print(f"chapter run time: {(time.perf_counter() - chapter_start) / 60:.1f} min")
+print(chapter_footer(profile, chapter_start))

@@ -85,3 +85,28 @@ def toy_query():
 
     ws = synth.make_world_sample(1_000_003, 1, 48)
     return ws.sprite, ws.scene.background, ws.scene.labels.astype("int64"), ws.scene, ws.placement
+
+
+@pytest.fixture(scope="session")
+def executed(tmp_path_factory):
+    """Run every chapter in order under the ci profile, into temporary folders (once per test session)."""
+    from artlib.chapters import CHAPTERS, run_chapter
+
+    out = tmp_path_factory.mktemp("executed")
+    work = tmp_path_factory.mktemp("work")
+    data, balanced, runs = str(work / "data"), str(work / "balanced"), work / "runs"
+    choice, paper_run = str(runs / "choice.json"), str(runs / "verifier")
+    overrides = {
+        "01_dataset": {"data_dir": data, "balanced_dir": balanced},
+        "02_verifier": {"data_dir": data, "run_dir": paper_run},
+        "03_ablation": {"data_dir": data, "balanced_dir": balanced, "run_dir": str(runs / "ablation"),
+                        "study_dir": str(runs / "study"), "paper_run": paper_run, "choice": choice},
+        "04_adjustment": {"data_dir": data, "choice": choice, "paper_run": paper_run},
+        "05_retouch": {"data_dir": data, "choice": choice, "paper_run": paper_run},
+        "06_photos": {"choice": choice, "work_dir": str(runs / "photos")},
+    }
+    assert set(overrides) == set(CHAPTERS)
+    paths = {"data": work / "data", "runs": runs, "out": out, "overrides": overrides}
+    for chapter in CHAPTERS:
+        paths[chapter] = run_chapter(chapter, "ci", out, overrides=overrides[chapter], root=ROOT)
+    return paths

@@ -115,7 +115,8 @@ def test_shape_table_lists_every_step():
     assert rows["encoder feature map H^F"] == (2, 96, 1, 1) and d == 96 * 4
     assert rows["y^s (spatial score)"] == (2,) and rows["content logits"] == (2, 2)
     early = dict(shape_table(Verifier(VerifierConfig(**TINY, spatial_fusion="map"))))
-    assert early["map-fusion context (computed once per background)"] == (2, 32, 8, 8) and "U_S" not in early
+    # the context half of the map branch's first convolution (64 channels), computed once per background
+    assert early["map-fusion context (computed once per background)"] == (2, 64, 8, 8) and "U_S" not in early
 
 
 @pytest.mark.parametrize("fusion", SPATIAL_FUSIONS)

@@ -141,7 +141,7 @@ def test_torchrun_two_cpu_processes(tmp_path, tiny_data):
     torchrun = os.path.join(os.path.dirname(sys.executable), "torchrun")
     cmd = [torchrun, "--standalone", "--nproc_per_node", "2", "-m", "artlib", "train", "--out", str(tmp_path),
            "--data-dir", tiny_data, "--encoder", "test_resnet", "--image-size", "32", "--epochs", "1",
-           "--batch-size", "8", "--train-limit", "32", "--val-limit", "15", "--test-limit", "24", "--quiet"]
+           "--batch-size", "8", "--lr", "0.001", "--train-limit", "32", "--val-limit", "15", "--test-limit", "24", "--quiet"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=600)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
