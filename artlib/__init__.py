@@ -1,19 +1,24 @@
 """artlib: a reproduction of Auto-Retoucher (ART), background replacement and foreground adjustment.
 
-Modules, lower layers first (a module imports only those above it in this list):
+Modules, lower layers first; a module imports only modules of the layers above its own
+(``tests/test_layers.py`` checks this):
 
-* :mod:`artlib.score`    the spatial score of eq. (1)
-* :mod:`artlib.compose`  placements, boxes, alpha pasting (numpy and differentiable torch)
-* :mod:`artlib.files`    validated image reading, atomic writes, hashes
-* :mod:`artlib.synth`    the synthetic world and its oracle
-* :mod:`artlib.inpaint`  cutting the person out and filling the hole (and the leak)
-* :mod:`artlib.config`   strict construction of config dataclasses
-* :mod:`artlib.dataset`  the ART dataset of Section 3: sources, manifest, torch Dataset
-* :mod:`artlib.model`    the multi-task verifier of Section 4.2
-* :mod:`artlib.train`    training, metrics, checkpoints, DDP (Section 5)
-* :mod:`artlib.ablation` Table 2 over seeds, code variants, the lambda grid
-* :mod:`artlib.plots`    figures of the book
-* :mod:`artlib.paper`    the paper's own numbers
-* :mod:`artlib.chapters`, :mod:`artlib.cli`  executing the book
+1. :mod:`artlib.score` the spatial score of eq. (1); :mod:`artlib.labels` label sets of
+   parsing maps; :mod:`artlib.paper` the paper's own numbers; :mod:`artlib.config` strict
+   config dataclasses; :mod:`artlib.files` validated image reading, atomic writes, hashes
+2. :mod:`artlib.compose` placements, boxes, alpha pasting (numpy and differentiable torch)
+3. :mod:`artlib.world` the synthetic world and its oracle; :mod:`artlib.inpaint` cutting the
+   person out and filling the hole; :mod:`artlib.harmonize` colour harmonisation
+4. :mod:`artlib.data` the ART dataset of Section 3: sampling, sources, manifest, loader, audits
+5. :mod:`artlib.model` the multi-task verifier of Section 4.2
+6. :mod:`artlib.train` training, metrics, checkpoints, DDP (Section 5); :mod:`artlib.adjust`
+   foreground adjustment (Section 4.3); :mod:`artlib.select` background selection (Section 4.1)
+7. :mod:`artlib.retouch` the whole retoucher (Figure 3); :mod:`artlib.widgets` the
+   gradient-ascent widget
+8. :mod:`artlib.evaluate` measures judged by the world's oracle; :mod:`artlib.photos` the
+   dataset construction on real photographs
+9. :mod:`artlib.ablation` Table 2 over seeds, code variants, the lambda grid; :mod:`artlib.plots`
+   figures of the book
+10. :mod:`artlib.chapters` executing the book; 11. :mod:`artlib.cli` the ``artlib`` command
 """
 __version__ = "0.1.0"

@@ -26,7 +26,7 @@ from .chapters import CHAPTERS, PROFILES, load_params, project_root, run_chapter
 
 
 def _cmd_build_dataset(args: argparse.Namespace) -> int:
-    from .dataset import BuildConfig, build_dataset, table1
+    from .data import BuildConfig, build_dataset, table1
 
     if args.photos:
         from .photos import build_photo_sources
@@ -199,7 +199,7 @@ def _cmd_cutout(args: argparse.Namespace) -> int:
 
 
 def _cmd_export_gallery(args: argparse.Namespace) -> int:
-    from . import synth
+    from . import world
     from .compose import render_foreground
     from .files import write_png
     from .select import write_gallery
@@ -220,13 +220,13 @@ def _cmd_export_gallery(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     for i in tqdm(range(args.n), desc="backgrounds", disable=args.quiet, mininterval=2):
-        ws = synth.make_world_sample(args.seed, i, args.size)
+        ws = world.make_world_sample(args.seed, i, args.size)
         names.append(f"{i:05d}_{ws.scene.place}")
         bgs.append(ws.scene.background)
         labels.append(ws.scene.labels)
     write_gallery(out, names, bgs, labels)
     for k in range(args.cutouts):  # people of other scenes (another seed), full-frame, where they stood
-        ws = synth.make_world_sample(args.seed + 1, k, args.size)
+        ws = world.make_world_sample(args.seed + 1, k, args.size)
         pre = render_foreground(ws.sprite, ws.placement, ws.scene.labels.shape)
         a = pre[..., 3:]
         straight = np.where(a > 1e-6, pre[..., :3] / np.maximum(a, 1e-6), 0.0)

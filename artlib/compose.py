@@ -24,6 +24,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+__all__ = [
+    "Placement", "box_iou", "box_width", "composite", "paste", "paste_torch", "placement_box", "placement_theta",
+    "premultiply", "render_foreground", "render_foreground_torch", "sprite_width", "unpremultiply",
+]
+
 
 @dataclass(frozen=True)
 class Placement:
@@ -71,6 +76,27 @@ def _as_float_image(img: np.ndarray, channels: int, what: str) -> np.ndarray:
     if not (lo >= -1e-6 and hi <= 1 + 1e-6):  # also false for NaN
         raise ValueError(f"{what} must be uint8 or float in [0, 1], got float values in [{lo:g}, {hi:g}]")
     return img.astype(np.float32, copy=False)
+
+
+def premultiply(rgba: np.ndarray) -> np.ndarray:
+    """``(..., 4)`` straight RGBA -> premultiplied (colour times alpha)."""
+    return np.concatenate([rgba[..., :3] * rgba[..., 3:], rgba[..., 3:]], axis=-1)
+
+
+def unpremultiply(pre: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """``(..., 4)`` premultiplied RGBA -> straight, colour clipped to [0, 1] (0 where alpha <= ``eps``)."""
+    a = pre[..., 3:]
+    rgb = np.where(a > eps, pre[..., :3] / np.maximum(a, eps), 0.0)
+    return np.concatenate([np.clip(rgb, 0, 1), a], axis=-1)
+
+
+def box_width(scale, aspect, canvas_hw: tuple[int, int] = (1, 1)):
+    """Width of a box of height ``scale`` and width/height ``aspect``, as a fraction of the canvas width.
+
+    ``canvas_hw`` matters only for a canvas that is not square (fractions of its height and width).
+    """
+    H, W = canvas_hw
+    return scale * aspect * (H / W)
 
 
 def sprite_width(sprite_hw: tuple[int, int], scale: float, canvas_hw: tuple[int, int]) -> float:
@@ -136,7 +162,7 @@ def render_foreground(
     h, w = spr.shape[:2]
     H, W = canvas_hw
     _check_fits((h, w), placement, canvas_hw)
-    pre = np.concatenate([spr[..., :3] * spr[..., 3:], spr[..., 3:]], axis=2)
+    pre = premultiply(spr)
     out = np.zeros((H, W, 4), np.float32)
     x0, y0, x1, y1 = placement_box((h, w), placement, canvas_hw)
     r0, r1 = max(0, int(math.floor(y0 * H)) - 1), min(H, int(math.ceil(y1 * H)) + 1)

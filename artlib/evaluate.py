@@ -2,7 +2,7 @@
 
 The verifier is trained on eq. (1), which scores closeness to where the person stood; what a
 user needs is a *plausible* placement. The synthetic world's oracle
-(:func:`artlib.synth.plausible_mask`) says which placements are plausible, so this module
+(:func:`artlib.world.plausible_mask`) says which placements are plausible, so this module
 measures the capability directly, never the labels:
 
 * :func:`grid_report`: every feasible cell of a placement grid is scored by the verifier and
@@ -33,7 +33,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 from tqdm import tqdm
 
-from . import synth
+from . import world
 from .adjust import METHODS, AdjustConfig, AdjustResult, PlacementScorer, adjust, grid_placements, random_starts
 from .compose import Placement, box_iou, placement_box, render_foreground
 from .model import Verifier
@@ -64,7 +64,7 @@ class Query:
     sprite: np.ndarray
     background: np.ndarray
     parse: np.ndarray
-    scene: synth.Scene
+    scene: world.Scene
     placement: Placement
     outfit: str
 
@@ -81,7 +81,7 @@ def fresh_queries(split: str, n: int, size: int, background_mode: str = "clean",
         raise ValueError(f"split must be one of {tuple(FRESH_SEEDS)}, got {split!r}")
     out = []
     for i in range(n):
-        ws = synth.make_world_sample(FRESH_SEEDS[split], i, size, shadow=shadow)
+        ws = world.make_world_sample(FRESH_SEEDS[split], i, size, shadow=shadow)
         bg = ws.scene.background
         if background_mode == "inpaint":
             bg = inpaint_background(ws.image, render_foreground(ws.sprite, ws.placement, ws.scene.labels.shape)[..., 3])
@@ -92,7 +92,7 @@ def fresh_queries(split: str, n: int, size: int, background_mode: str = "clean",
 
 def dataset_queries(manifest, split: str = "test", n: int | None = None) -> list[Query]:
     """Queries from the positives of a built dataset's ``split``: each person on their own background."""
-    from .dataset import SPLITS, read_source, scene_of
+    from .data import SPLITS, read_source, scene_of
 
     split_id = SPLITS.index(split) if split in SPLITS else None
     if split_id is None:
@@ -109,7 +109,7 @@ def dataset_queries(manifest, split: str = "test", n: int | None = None) -> list
 
 def _plausible(query: Query, cells: np.ndarray) -> np.ndarray:
     aspect = query.sprite.shape[1] / query.sprite.shape[0]
-    return synth.plausible_mask(query.scene, cells[:, 0], cells[:, 1], cells[:, 2], aspect=aspect)
+    return world.plausible_mask(query.scene, cells[:, 0], cells[:, 1], cells[:, 2], aspect=aspect)
 
 
 def precision_at_k(labels: np.ndarray, scores: np.ndarray, k: int) -> float:
@@ -169,7 +169,7 @@ def content_report(verifier: Verifier, queries: list[Query], batch_size: int = 2
 
     The person is drawn at their own placement (as the paper scores a foreground in
     background selection) on each background; the content score is compared with
-    :func:`artlib.synth.compatible` of the outfit and the background's place. One row per
+    :func:`artlib.world.compatible` of the outfit and the background's place. One row per
     person: ``auc``, ``top3_compatible`` (share of the 3 best backgrounds whose place fits the
     outfit) and ``chance`` (share of all backgrounds that fit).
     """
@@ -187,7 +187,7 @@ def content_report(verifier: Verifier, queries: list[Query], batch_size: int = 2
             p = np.concatenate([verifier.score(fg[i : i + batch_size], ctx.select(torch.arange(i, min(i + batch_size, len(queries)))),
                                                ("content",))["content"].double().cpu().numpy()
                                 for i in range(0, len(queries), batch_size)])
-            fits = np.array([synth.compatible(q.outfit, pl) for pl in places])
+            fits = np.array([world.compatible(q.outfit, pl) for pl in places])
             rows.append({"query": q.name, "outfit": q.outfit, "auc": _auc(fits, p),
                          "top3_compatible": precision_at_k(fits, p, 3), "chance": float(fits.mean())})
     return pd.DataFrame(rows)
@@ -375,7 +375,7 @@ def kind_means(pred: dict[str, np.ndarray], n_boot: int = 1000, seed: int = 0, l
     learnt the shortcut gives moved foregrounds (``D_s-``) a higher content probability than
     positives. Rows are kinds; columns ``mean``, ``low``, ``high`` (percentile bootstrap).
     """
-    from .dataset import KINDS
+    from .data import KINDS
 
     rng = np.random.default_rng(seed)
     rows = {}
@@ -397,12 +397,12 @@ def noise_by_prediction(manifest, pred: dict[str, np.ndarray]) -> pd.DataFrame:
     verifier that learnt the world's rule, not the labels' noise, gives the negatives whose
     outfit fits a higher probability than those whose outfit does not.
     """
-    from .dataset import KINDS
+    from .data import KINDS
 
     s = manifest.samples
     rows = np.asarray(pred["rows"])
     neg = np.asarray(pred["kind"]) == KINDS.index("D_c-")
-    fits = np.array([synth.compatible(manifest.sources[int(s["fg"][r])]["outfit"], manifest.sources[int(s["bg"][r])]["place"])
+    fits = np.array([world.compatible(manifest.sources[int(s["fg_source"][r])]["outfit"], manifest.sources[int(s["bg_source"][r])]["place"])
                      for r in rows])
     p = np.asarray(pred["content"])
     return pd.DataFrame({"content negatives": [int((neg & fits).sum()), int((neg & ~fits).sum())],
@@ -416,7 +416,7 @@ def gallery_from_manifest(manifest, split: str = "test"):
     (names ``NNNNNN_place``, the source index first)."""
     from pathlib import Path
 
-    from .dataset import SPLITS, read_source
+    from .data import SPLITS, read_source
     from .select import Gallery
 
     ids = [s["index"] for s in manifest.sources if s["split"] == SPLITS.index(split)]
@@ -455,7 +455,7 @@ def retrieval_report(verifier: Verifier, manifest, split: str = "test", n_querie
         others = rng.choice([j for j in range(len(ids)) if j != qi], min(distractors, len(ids) - 1), replace=False)
         pool = np.concatenate([[qi], others])
         ranks.append(1 + int(np.sum(s[pool] > s[qi])) + 0.5 * int(np.sum(s[pool[1:]] == s[qi])))
-        fits = np.array([synth.compatible(meta["outfit"], p) for p in places])
+        fits = np.array([world.compatible(meta["outfit"], p) for p in places])
         for k in ks:
             prec[k].append(precision_at_k(fits, s, k))
             base_prec[k].append(fits.mean())
@@ -469,7 +469,7 @@ def retrieval_report(verifier: Verifier, manifest, split: str = "test", n_querie
 
 def read_sprite(manifest, index: int) -> np.ndarray:
     """The person sprite of a source, ``(h, w, 4)`` float in [0, 1]."""
-    from .dataset import read_source
+    from .data import read_source
 
     hashes = manifest.sources[index].get("sha256")
     return read_source(manifest.root, index, manifest.config.size, hashes).sprite.astype(np.float32) / 255
@@ -485,7 +485,7 @@ def retouch_report(verifier: Verifier, manifest, split: str = "test", n_queries:
     (``query``, ``rank``, ``background``, ``compatible``, ``plausible``, scores) and the
     :class:`artlib.retouch.RetouchResult` lists per query.
     """
-    from .dataset import scene_of
+    from .data import scene_of
     from .retouch import Foreground, retouch
     from .select import GalleryIndex
 
@@ -501,9 +501,9 @@ def retouch_report(verifier: Verifier, manifest, split: str = "test", n_queries:
         for r in res:
             j = int(r.name.split("_")[0])
             aspect = fg.sprite.shape[1] / fg.sprite.shape[0]
-            ok = synth.plausible_mask(scene_of(manifest, j), r.placement.x, r.placement.y, r.placement.scale, aspect=aspect)
+            ok = world.plausible_mask(scene_of(manifest, j), r.placement.x, r.placement.y, r.placement.scale, aspect=aspect)
             rows.append({"query": name, "outfit": meta["outfit"], "rank": r.rank, "background": r.name,
-                         "place": manifest.sources[j]["place"], "compatible": synth.compatible(meta["outfit"], manifest.sources[j]["place"]),
+                         "place": manifest.sources[j]["place"], "compatible": world.compatible(meta["outfit"], manifest.sources[j]["place"]),
                          "plausible": bool(ok), "content": r.content, "spatial": r.spatial})
     return pd.DataFrame(rows), results
 
@@ -514,15 +514,15 @@ def failure_cases(rows: pd.DataFrame, results: list, manifest, n: int = 8) -> li
     ``rows`` and ``results`` come from :func:`retouch_report`; a result fails when its place does
     not fit the outfit or its placement breaks a rule of the oracle.
     """
-    from .dataset import scene_of
+    from .data import scene_of
 
     out = []
     for meta, fg, res in results:
         for r in res:
             j = int(r.name.split("_")[0])
             place = manifest.sources[j]["place"]
-            why = synth.implausible_reasons(scene_of(manifest, j), r.placement, fg.sprite.shape[1] / fg.sprite.shape[0])
-            if not synth.compatible(meta["outfit"], place):
+            why = world.implausible_reasons(scene_of(manifest, j), r.placement, fg.sprite.shape[1] / fg.sprite.shape[0])
+            if not world.compatible(meta["outfit"], place):
                 why = [f"{meta['outfit']} does not fit a {place}", *why]
             if why:
                 out.append((r.image, f"#{r.rank}: " + "; ".join(why)))

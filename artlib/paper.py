@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+__all__ = ["SHAPES", "TABLE1_COUNTS", "TABLE2", "table1", "table1_frame"]
+
 #: Table 1 of the paper: number of cases per sample type (the rows add up to 186,975,
 #: not the "300K images" of the text; see the errata chapter).
 TABLE1_COUNTS: dict[str, int] = {"D+": 37395, "D_s-": 74790, "D_c-": 74790}
@@ -23,13 +25,21 @@ SHAPES: list[tuple[str, str]] = [
 ]
 
 
-def table1() -> pd.DataFrame:
-    """Table 1 as printed, with the spatial-score column corrected (see reproduction notes)."""
+def table1_frame(cases: list[int], content_negative_spatial: str = "0",
+                 per_split: dict[str, list[int]] | None = None) -> pd.DataFrame:
+    """Table 1's layout: one row per kind (``D+``, ``D_s-``, ``D_c-``) with its labels, optional
+    counts per split, and the number of cases."""
     return pd.DataFrame(
         {
             "content label": [True, True, False],
-            "spatial score": ["1", "eq. (1) in (0, 1)", "0"],
-            "number of cases": list(TABLE1_COUNTS.values()),
+            "spatial score": ["1", "eq. (1) in (0, 1)", content_negative_spatial],
+            **(per_split or {}),
+            "number of cases": cases,
         },
         index=list(TABLE1_COUNTS),
     )
+
+
+def table1() -> pd.DataFrame:
+    """Table 1 as printed, with the spatial-score column corrected (see the errata chapter)."""
+    return table1_frame(list(TABLE1_COUNTS.values()))

@@ -5,9 +5,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from . import synth
+from . import world
 from .compose import composite
-from .dataset import KINDS, ARTDataset
+from .data import KINDS, ARTDataset
 from .score import spatial_score
 
 
@@ -21,7 +21,7 @@ def _box(ax, box: np.ndarray, size: int, colour: str = "yellow") -> None:
     ax.add_patch(plt.Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False, ec=colour, lw=1))
 
 
-def world_grid(samples: list[synth.WorldSample], with_parse: bool = True) -> Figure:
+def world_grid(samples: list[world.WorldSample], with_parse: bool = True) -> Figure:
     """One photo (and its parsing map) per world sample, titled by place and outfit."""
     n = len(samples)
     cols = 8
@@ -35,7 +35,7 @@ def world_grid(samples: list[synth.WorldSample], with_parse: bool = True) -> Fig
         ax.imshow(s.image)
         ax.set_title(f"{s.scene.place}\n{s.person.outfit}", fontsize=7)
         if with_parse:
-            np.ravel(axes)[i * per + 1].imshow(synth.parse_colours(s.scene.labels))
+            np.ravel(axes)[i * per + 1].imshow(world.parse_colours(s.scene.labels))
             np.ravel(axes)[i * per + 1].set_title("S", fontsize=7)
     fig.tight_layout()
     return fig
@@ -44,12 +44,12 @@ def world_grid(samples: list[synth.WorldSample], with_parse: bool = True) -> Fig
 def outfits(height_px: int = 96, seed: int = 0) -> Figure:
     """The six outfits of the world's people, with the places each fits."""
     rng = np.random.default_rng(seed)
-    fig, axes = plt.subplots(1, len(synth.OUTFITS), figsize=(2 * len(synth.OUTFITS), 3.2))
-    for ax, o in zip(axes, synth.OUTFITS):
-        spr = synth.draw_person(synth.sample_person(rng, outfit=o), height_px)
+    fig, axes = plt.subplots(1, len(world.OUTFITS), figsize=(2 * len(world.OUTFITS), 3.2))
+    for ax, o in zip(axes, world.OUTFITS):
+        spr = world.draw_person(world.sample_person(rng, outfit=o), height_px)
         ax.imshow(composite(np.full(spr.shape[:2] + (3,), 0.85, np.float32), np.concatenate([spr[..., :3] * spr[..., 3:], spr[..., 3:]], 2)))
         ax.set_title(o, fontsize=9)
-        ax.set_xlabel("\n".join(sorted(synth.COMPATIBLE[o])), fontsize=6)
+        ax.set_xlabel("\n".join(sorted(world.COMPATIBLE[o])), fontsize=6)
         _off(ax)
     fig.tight_layout()
     return fig
@@ -58,25 +58,25 @@ def outfits(height_px: int = 96, seed: int = 0) -> Figure:
 def label_legend() -> Figure:
     """The label palette of parsing maps, walkable labels marked."""
     fig, ax = plt.subplots(figsize=(8, 1.2))
-    ax.imshow(synth.PALETTE[None])
-    ax.set_xticks(range(len(synth.LABELS)))
-    ax.set_xticklabels([f"{n}{'*' if w else ''}" for n, w in zip(synth.LABELS, synth.WALKABLE)], rotation=60, fontsize=7)
+    ax.imshow(world.PALETTE[None])
+    ax.set_xticks(range(len(world.LABELS)))
+    ax.set_xticklabels([f"{n}{'*' if w else ''}" for n, w in zip(world.LABELS, world.WALKABLE)], rotation=60, fontsize=7)
     ax.set_yticks([])
     ax.set_title("parsing labels (* walkable)", fontsize=9)
     fig.tight_layout()
     return fig
 
 
-def plausibility_map(sample: synth.WorldSample, steps: int = 64) -> Figure:
+def plausibility_map(sample: world.WorldSample, steps: int = 64) -> Figure:
     """Where the oracle accepts this person, at the perspective-correct height for each row."""
     scene = sample.scene
     ys, xs = np.meshgrid((np.arange(steps) + 0.5) / steps, (np.arange(steps) + 0.5) / steps, indexing="ij")
-    scale = np.clip(synth.perspective_height(scene, ys) * sample.person.height_factor, 1e-3, None)
-    ok = synth.plausible_mask(scene, xs, ys, scale)
+    scale = np.clip(world.perspective_height(scene, ys) * sample.person.height_factor, 1e-3, None)
+    ok = world.plausible_mask(scene, xs, ys, scale)
     fig, axes = plt.subplots(1, 3, figsize=(9, 3.2))
     axes[0].imshow(sample.image)
     axes[0].set_title("photo", fontsize=9)
-    axes[1].imshow(synth.parse_colours(scene.labels))
+    axes[1].imshow(world.parse_colours(scene.labels))
     axes[1].axhline(scene.horizon * scene.labels.shape[0], color="k", ls="--", lw=0.8)
     axes[1].set_title("S and horizon", fontsize=9)
     axes[2].imshow(scene.background)
@@ -117,7 +117,7 @@ def sample_grid(ds: ARTDataset, per_kind: int = 2, seed: int = 0) -> Figure:
         checker = np.where((np.indices(fg.shape[:2]).sum(0) // 4) % 2, 0.8, 0.6)[..., None].repeat(3, 2).astype(np.float32)
         row[0].imshow(composite(checker, fg))
         row[1].imshow(bg)
-        row[2].imshow(synth.parse_colours(it["parse"].numpy()))
+        row[2].imshow(world.parse_colours(it["parse"].numpy()))
         row[3].imshow(np.clip(composite(bg, fg), 0, 1))
         row[0].set_ylabel(f"{KINDS[k]}\nc={it['content']:.0f} s={it['spatial']:.2f}", fontsize=8)
         for ax in row:
@@ -243,7 +243,7 @@ def wrong_examples(ds: ARTDataset, pred: dict[str, np.ndarray], rows: np.ndarray
         ax.imshow(np.clip(composite(bg, fg), 0, 1))
         s = ds.manifest.samples
         r = int(rows[i])
-        fo, bp = ds.manifest.sources[int(s["fg"][r])]["outfit"], ds.manifest.sources[int(s["bg"][r])]["place"]
+        fo, bp = ds.manifest.sources[int(s["fg_source"][r])]["outfit"], ds.manifest.sources[int(s["bg_source"][r])]["place"]
         ax.set_title(f"{KINDS[int(pred['kind'][i])]}: {fo} in {bp}\nlabel {pred['y_content'][i]:.0f}, "
                      f"P={pred['content'][i]:.2f}", fontsize=7)
     fig.tight_layout()
@@ -446,7 +446,7 @@ def figure3(rows: list, manifest, top_k: int = 5) -> Figure:
     :func:`artlib.evaluate.retouch_report`; titles mark the oracle's verdicts on the place
     (outfit fits: ✓) and the placement (plausible: ✓).
     """
-    from .dataset import scene_of
+    from .data import scene_of
 
     fig, axes = plt.subplots(len(rows), top_k + 1, figsize=(1.7 * (top_k + 1), 1.95 * len(rows)), squeeze=False)
     for ax_row, (meta, fg, results) in zip(axes, rows):
@@ -456,8 +456,8 @@ def figure3(rows: list, manifest, top_k: int = 5) -> Figure:
         for ax, r in zip(ax_row[1:], results):
             j = int(r.name.split("_")[0])
             place = manifest.sources[j]["place"]
-            fits = place in synth.COMPATIBLE[meta["outfit"]]
-            ok = not synth.implausible_reasons(scene_of(manifest, j), r.placement, fg.sprite.shape[1] / fg.sprite.shape[0])
+            fits = place in world.COMPATIBLE[meta["outfit"]]
+            ok = not world.implausible_reasons(scene_of(manifest, j), r.placement, fg.sprite.shape[1] / fg.sprite.shape[0])
             ax.imshow(np.clip(r.image, 0, 1))
             ax.set_title(f"#{r.rank} {place}\nplace {'✓' if fits else '✗'} stand {'✓' if ok else '✗'}", fontsize=6.5)
         for ax in ax_row:
@@ -512,7 +512,7 @@ def photo_stages(c, title: str = "") -> Figure:
     axes[2].set_title("cut-out", fontsize=8)
     axes[3].imshow(np.clip(c.background, 0, 1))
     axes[3].set_title("hole filled", fontsize=8)
-    axes[4].imshow(synth.parse_colours(c.labels))
+    axes[4].imshow(world.parse_colours(c.labels))
     axes[4].set_title("parsed", fontsize=8)
     for ax in axes:
         _off(ax)

@@ -19,7 +19,7 @@ chosen in chapter 3 is trained so that placement carries no content information.
 ``NAME.png`` (8-bit RGB) and ``NAME.labels.png`` (8-bit grayscale, one label id per pixel,
 the same size), and ``labels.json`` with the label names (``{"labels": [...], "palette":
 [[r, g, b], ...]}``). The label set is data of the gallery: its names must be the verifier's.
-The book's label set is :data:`artlib.synth.LABELS` (ids 0-15: sky, water, sand, grass, snow,
+The book's label set is :data:`artlib.world.LABELS` (ids 0-15: sky, water, sand, grass, snow,
 road, floor, wall, building, tree, furniture, mountain, rock, ceiling, window, path).
 
 Shown in chapter 5.
@@ -36,7 +36,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from . import synth
+from . import world
 from .files import ImageFileError, atomic_write_bytes, read_image, read_json, sha256_file
 from .model import Context, Verifier
 
@@ -77,10 +77,10 @@ def write_gallery(root: str | os.PathLike, names: list[str], backgrounds: list[n
     for name, bg, lab in zip(names, backgrounds, labels, strict=True):
         write_png(root / f"{name}.png", bg)
         write_png(root / f"{name}{_LABEL_SUFFIX}", np.asarray(lab, np.uint8))
-    atomic_write_json(root / "labels.json", {"labels": list(synth.LABELS), "palette": synth.PALETTE.tolist()})
+    atomic_write_json(root / "labels.json", {"labels": list(world.LABELS), "palette": world.PALETTE.tolist()})
 
 
-def read_gallery(root: str | os.PathLike, labels: tuple[str, ...] = synth.LABELS, progress: bool = False) -> Gallery:
+def read_gallery(root: str | os.PathLike, labels: tuple[str, ...] = world.LABELS, progress: bool = False) -> Gallery:
     """Read and validate a gallery folder.
 
     Raises:

@@ -21,7 +21,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from . import synth
+from . import world
 from .adjust import AdjustConfig, Ascent, PlacementScorer, random_placements
 from .compose import Placement, paste, placement_box
 from .model import Verifier
@@ -62,7 +62,7 @@ class AdjustSession:
     """
 
     def __init__(self, verifier: Verifier, sprite: np.ndarray, background: np.ndarray, parse: np.ndarray, *,
-                 scene: synth.Scene | None = None, method: str = "numerical", config: AdjustConfig | None = None,
+                 scene: world.Scene | None = None, method: str = "numerical", config: AdjustConfig | None = None,
                  seed: int = 0, start: Placement | None = None):
         if method not in ("numerical", "autograd"):
             raise ValueError(f"method must be 'numerical' or 'autograd', got {method!r}")
@@ -84,7 +84,7 @@ class AdjustSession:
         p = self.placement
         sc = self.scorer.scores(np.array([p.as_tuple()]), ("content", "spatial"))
         image = np.clip(np.round(paste(self.background, self.sprite, p) * 255), 0, 255).astype(np.uint8)
-        verdict = None if self.scene is None else bool(synth.plausible_mask(
+        verdict = None if self.scene is None else bool(world.plausible_mask(
             self.scene, p.x, p.y, p.scale, aspect=self.sprite.shape[1] / self.sprite.shape[0]))
         return View(image, p, float(sc["spatial"][0]), float(sc["content"][0]), verdict, list(self.trace))
 

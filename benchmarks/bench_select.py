@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from artlib import synth
+from artlib import world
 from artlib.ablation import read_choice
 from artlib.compose import render_foreground
 from artlib.select import Gallery, GalleryIndex
@@ -39,11 +39,11 @@ def main() -> None:
     args = ap.parse_args()
     model = load_verifier(args.run or read_choice(args.choice)["run"])
     t0 = time.perf_counter()
-    scenes = [synth.render_scene(synth.PLACES[i % 16], args.size, np.random.default_rng([99, i])) for i in range(args.n)]
+    scenes = [world.render_scene(world.PLACES[i % 16], args.size, np.random.default_rng([99, i])) for i in range(args.n)]
     gallery = Gallery(Path("."), [f"{i:05d}" for i in range(args.n)], np.stack([(s.background * 255).round().astype(np.uint8) for s in scenes]),
                       np.stack([s.labels for s in scenes]), [""] * args.n)
     render_s = time.perf_counter() - t0
-    ws = synth.make_world_sample(98, 0, args.size)
+    ws = world.make_world_sample(98, 0, args.size)
     fg = torch.from_numpy(render_foreground(ws.sprite, ws.placement, (args.size, args.size))).permute(2, 0, 1)[None]
 
     t0 = time.perf_counter()

@@ -14,8 +14,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import cv2  # noqa: E402
 
-from artlib import synth  # noqa: E402
-from artlib.dataset import ARTDataset, BuildConfig, build_dataset  # noqa: E402
+from artlib import world  # noqa: E402
+from artlib.data import ARTDataset, BuildConfig, build_dataset  # noqa: E402
 
 
 def rate(fn, seconds: float) -> float:
@@ -32,7 +32,7 @@ def main() -> None:
     args = ap.parse_args()
     cv2.setNumThreads(1)
     for size in (64, 256):
-        r = rate(lambda i: synth.make_world_sample(0, i, size), args.seconds)
+        r = rate(lambda i: world.make_world_sample(0, i, size), args.seconds)
         print(f"world photos (scene + person + paste), {size:3d} px, 1 core: {r:7.1f} /s")
     for size in (64, 256):
         with tempfile.TemporaryDirectory() as d:

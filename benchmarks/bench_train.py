@@ -17,8 +17,9 @@ import numpy as np
 import torch
 import yaml
 
-from artlib.dataset import ARTDataset
+from artlib.data import ARTDataset
 from artlib.model import Verifier, VerifierConfig
+from artlib.world import WORLD_LABELS
 from artlib.train import collate
 
 
@@ -48,7 +49,7 @@ def main() -> None:
     args.image_size = args.image_size or prof["image_size"]
     torch.manual_seed(0)
     ds = ARTDataset(args.data, "train")
-    model = Verifier(VerifierConfig(encoder=args.encoder, image_size=args.image_size))
+    model = Verifier(VerifierConfig(encoder=args.encoder, image_size=args.image_size), WORLD_LABELS)
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
     B, S = args.batch_size, args.image_size
     x3 = torch.rand(B, 3, S, S)

@@ -25,7 +25,7 @@
 # * **content negatives** $D_c^-$: another photo's foreground on this background.
 #
 # Those photos cannot be downloaded here, and this book never downloads anything. Instead it
-# builds the same dataset from a **synthetic world** whose rules are known (`artlib.synth`):
+# builds the same dataset from a **synthetic world** whose rules are known (`artlib.world`):
 # every claim below can be checked against ground truth, which the paper's data never allowed.
 # This chapter shows the world, eq. (1), the dataset and its Table 1, and then measures two
 # weaknesses of the paper's recipe: label noise in its assumption, and the leak left by
@@ -56,9 +56,9 @@ from dataclasses import asdict, replace
 import numpy as np
 import pandas as pd
 
-from artlib import paper, plots, synth
+from artlib import paper, plots, world
 from artlib.chapters import chapter_footer, glue_values
-from artlib.dataset import (
+from artlib.data import (
     ARTDataset,
     BuildConfig,
     build_dataset,
@@ -90,11 +90,11 @@ pd.Series(asdict(config), name="dataset parameters").to_frame()
 # person, and a soft contact shadow sits under the feet.
 
 # %% mystnb={"figure": {"caption": "One photo of each of the sixteen places, with its parsing map S.", "name": "fig-world"}}
-world = [
-    synth.make_world_sample(seed, i, max(size, 96), shadow=shadow)
-    for i in range(len(synth.PLACES))
+world_samples = [
+    world.make_world_sample(seed, i, max(size, 96), shadow=shadow)
+    for i in range(len(world.PLACES))
 ]
-plots.world_grid(world);
+plots.world_grid(world_samples);
 # %% mystnb={"figure": {"caption": "The label set of the parsing maps; a star marks the labels a person can stand on.", "name": "fig-labels"}}
 plots.label_legend();
 # %% mystnb={"figure": {"caption": "The six outfits, and the places each fits (the world's content rule).", "name": "fig-outfits"}}
@@ -105,11 +105,11 @@ plots.outfits();
 # %%
 pd.DataFrame(
     [
-        [("yes" if synth.compatible(o, p) else "") for p in synth.PLACES]
-        for o in synth.OUTFITS
+        [("yes" if world.compatible(o, p) else "") for p in world.PLACES]
+        for o in world.OUTFITS
     ],
-    index=list(synth.OUTFITS),
-    columns=list(synth.PLACES),
+    index=list(world.OUTFITS),
+    columns=list(world.PLACES),
 )
 
 # %% [markdown]
@@ -122,9 +122,9 @@ pd.DataFrame(
 # stays on the canvas (2% margin). Green: where this person could stand at the right size.
 
 # %% mystnb={"figure": {"caption": "A beach: the photo, its parsing map with the horizon, and the feet positions the oracle accepts at the camera rule's height.", "name": "fig-oracle-beach"}}
-plots.plausibility_map(world[0]);
+plots.plausibility_map(world_samples[0]);
 # %% mystnb={"figure": {"caption": "A lakeside: water is not walkable, so the plausible region stops at the shore.", "name": "fig-oracle-lake"}}
-plots.plausibility_map(world[7]);
+plots.plausibility_map(world_samples[7]);
 # %% [markdown]
 # (sec-eq1)=
 # ## The spatial score, eq. (1)
@@ -336,7 +336,7 @@ leak_summary.round(3)
 #    would a verifier trained on it learn about where people stand?
 # 2. Halve the shift range of the spatial negatives (`BuildConfig(shift_max_fraction=0.5)`).
 #    Predict, then check, the histogram of their targets. Why does eq. (1) pile them up?
-# 3. Change the world's height tolerance (`artlib.synth.HEIGHT_TOLERANCE`) to 0.1 and rerun the
+# 3. Change the world's height tolerance (`artlib.world.HEIGHT_TOLERANCE`) to 0.1 and rerun the
 #    label-noise table. Which column moves, and why?
 
 # %%

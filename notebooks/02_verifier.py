@@ -65,7 +65,7 @@ import torch
 
 from artlib import paper, plots
 from artlib.chapters import chapter_footer, glue_values
-from artlib.dataset import ARTDataset, load_manifest
+from artlib.data import ARTDataset, load_manifest
 from artlib.evaluate import (
     fresh_queries,
     grid_report,
@@ -131,7 +131,7 @@ print(
 
 # %% mystnb={"figure": {"caption": "The paper's Figure 2 redrawn from this chapter's model: every box carries the shape of its tensor.", "name": "fig-figure2"}}
 torch.manual_seed(seed)
-model = Verifier(vcfg)
+model = Verifier(vcfg, manifest.labels)
 n_params = sum(p.numel() for p in model.parameters())
 print(
     f"{encoder} at {image_size} px: {n_params / 1e6:.2f} M parameters, "

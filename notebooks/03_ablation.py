@@ -89,7 +89,7 @@ from artlib.ablation import (
     write_choice,
 )
 from artlib.chapters import chapter_footer, glue_values
-from artlib.dataset import load_manifest
+from artlib.data import load_manifest
 from artlib.evaluate import fresh_queries, height_band, kind_means
 from artlib.model import VerifierConfig
 from artlib.train import TrainConfig, load_verifier

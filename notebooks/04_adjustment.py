@@ -53,7 +53,7 @@ from artlib.ablation import read_choice
 from artlib.adjust import AdjustConfig
 from artlib.chapters import chapter_footer, glue_values
 from artlib.compose import Placement
-from artlib.dataset import load_manifest
+from artlib.data import load_manifest
 from artlib.evaluate import (
     ascent_paths,
     compare_methods,

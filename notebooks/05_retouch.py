@@ -52,7 +52,7 @@ import pandas as pd
 from artlib import plots
 from artlib.ablation import read_choice
 from artlib.chapters import chapter_footer, glue_values
-from artlib.dataset import load_manifest
+from artlib.data import load_manifest
 from artlib.evaluate import (
     failure_cases,
     gallery_from_manifest,

@@ -14,14 +14,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def small_config():
-    from artlib.dataset import BuildConfig
+    from artlib.data import BuildConfig
 
     return BuildConfig(n_sources=30, size=32, seed=3)
 
 
 @pytest.fixture(scope="session")
 def small_manifest(tmp_path_factory, small_config):
-    from artlib.dataset import build_dataset
+    from artlib.data import build_dataset
 
     return build_dataset(tmp_path_factory.mktemp("ds"), small_config, progress=False)
 
@@ -81,9 +81,9 @@ class ToyVerifier:
 @pytest.fixture(scope="session")
 def toy_query():
     """A world scene and its person: ``(sprite, background, parse, scene, true placement)``."""
-    from artlib import synth
+    from artlib import world
 
-    ws = synth.make_world_sample(1_000_003, 1, 48)
+    ws = world.make_world_sample(1_000_003, 1, 48)
     return ws.sprite, ws.scene.background, ws.scene.labels.astype("int64"), ws.scene, ws.placement
 
 

@@ -11,6 +11,7 @@ from artlib.adjust import (
 )
 from artlib.compose import Placement, placement_box, sprite_width
 from artlib.model import Verifier, VerifierConfig
+from artlib.world import WORLD_LABELS
 from conftest import ToyVerifier
 
 TARGET = Placement(0.55, 0.8, 0.45)
@@ -138,7 +139,7 @@ def test_cached_context_gives_the_plain_forward_scores(toy_query):
     """B and S encoded once give the same scores as the authors' re-encoding of every candidate."""
     sprite, bg, parse, _, _ = toy_query
     torch.manual_seed(0)
-    model = Verifier(VerifierConfig(encoder="test_resnet", image_size=48, spatial_fusion="map")).eval()
+    model = Verifier(VerifierConfig(encoder="test_resnet", image_size=48, spatial_fusion="map"), WORLD_LABELS).eval()
     pts = random_placements(5, sprite.shape[:2], bg.shape[:2], AdjustConfig(), np.random.default_rng(1))
     cached = PlacementScorer(model, sprite, bg, parse).scores(pts, ("content", "spatial"))
     fresh = PlacementScorer(model, sprite, bg, parse, batch_size=1, reuse_context=False).scores(pts, ("content", "spatial"))

@@ -17,7 +17,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from artlib import dataset as D
+from artlib import data as D
+from artlib.data.manifest import _check_samples
 from artlib.cli import main
 from artlib.compose import Placement, paste, paste_torch
 from artlib.files import ImageFileError, read_image, write_png
@@ -117,7 +118,7 @@ def test_16_bit_png_is_refused(tmp_path):
 
 @pytest.mark.parametrize("column, value, match", [
     ("kind", 7, "kind = 7"), ("split", -1, "split = -1"), ("content", 0.5, "content = 0.5"),
-    ("spatial", float("nan"), "spatial = nan"), ("x", 1e9, "x = 1000000000.0"), ("fg", 999, "fg = 999"),
+    ("spatial", float("nan"), "spatial = nan"), ("x", 1e9, "x = 1000000000.0"), ("fg_source", 999, "fg_source = 999"),
 ])
 def test_manifest_values_are_validated_on_load(tmp_path, data, column, value, match):
     shutil.copytree(data, tmp_path / "m")
@@ -259,10 +260,10 @@ def test_any_manifest_that_loads_is_in_range(tmp_path_factory, vals):
     """A manifest whose values pass the loader only holds in-range values (a property over edits)."""
     root = tmp_path_factory.mktemp("h")
     x, y, scale, spatial = vals
-    samples = {"kind": [0], "fg": [0], "bg": [0], "split": [0], "x": [x], "y": [y], "scale": [scale],
+    samples = {"kind": [0], "fg_source": [0], "bg_source": [0], "split": [0], "x": [x], "y": [y], "scale": [scale],
                "content": [1.0], "spatial": [spatial], "distance": [0.0], "ratio": [1.0]}
     try:
-        out = D._check_samples(root / "manifest.json", samples, 2)
+        out = _check_samples(root / "manifest.json", samples, 2)
     except ValueError:
         assert scale == 0
         return

@@ -3,7 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from artlib import dataset as D
+from artlib import data as D
+from artlib.data import manifest as M
 from artlib.compose import Placement
 from artlib.files import read_image
 from artlib.score import max_displacement, spatial_score
@@ -19,7 +20,7 @@ def test_table1_counts(small_manifest, small_config):
 
 def test_split_is_disjoint_in_foregrounds_and_backgrounds(small_manifest, small_config):
     s = small_manifest.samples
-    used = [set(s["fg"][s["split"] == k]) | set(s["bg"][s["split"] == k]) for k in range(len(D.SPLITS))]
+    used = [set(s["fg_source"][s["split"] == k]) | set(s["bg_source"][s["split"] == k]) for k in range(len(D.SPLITS))]
     assert all(used) and not (used[0] & used[1]) and not (used[0] & used[2]) and not (used[1] & used[2])
     n = small_config.n_sources
     assert [len(u) for u in used] == list(D.split_sizes(n, small_config.test_fraction, small_config.val_fraction))
@@ -28,18 +29,18 @@ def test_split_is_disjoint_in_foregrounds_and_backgrounds(small_manifest, small_
 def test_content_negatives_are_derangements(small_manifest):
     s = small_manifest.samples
     neg = s["kind"] == 2
-    assert np.all(s["fg"][neg] != s["bg"][neg])
+    assert np.all(s["fg_source"][neg] != s["bg_source"][neg])
     assert np.all(s["content"][neg] == 0) and np.all(s["spatial"][neg] == 0)
     # the two negatives of a background use two different foregrounds
-    for b in np.unique(s["bg"][neg]):
-        assert len(set(s["fg"][neg & (s["bg"] == b)])) == 2
+    for b in np.unique(s["bg_source"][neg]):
+        assert len(set(s["fg_source"][neg & (s["bg_source"] == b)])) == 2
 
 
 def test_spatial_targets_follow_eq1(small_manifest):
     s, src = small_manifest.samples, small_manifest.sources
     m = np.flatnonzero(s["kind"] == 1)
     for r in m:
-        p = Placement(*src[s["fg"][r]]["placement"])
+        p = Placement(*src[s["fg_source"][r]]["placement"])
         q = Placement(s["x"][r], s["y"][r], s["scale"][r])
         assert q.distance(p) == pytest.approx(s["distance"][r], abs=1e-9)
         assert q.scale / p.scale == pytest.approx(s["ratio"][r], rel=1e-9)
@@ -74,7 +75,7 @@ def test_deterministic_build(tmp_path, small_manifest, small_config):
 
 
 def test_killed_build_resumes_to_the_same_result(tmp_path, monkeypatch, small_manifest, small_config):
-    real = D.write_source
+    real = M.write_source
     calls = []
 
     def dying(root, index, cfg):
@@ -83,11 +84,11 @@ def test_killed_build_resumes_to_the_same_result(tmp_path, monkeypatch, small_ma
         calls.append(index)
         return real(root, index, cfg)
 
-    monkeypatch.setattr(D, "write_source", dying)
+    monkeypatch.setattr(M, "write_source", dying)
     with pytest.raises(KeyboardInterrupt):
         D.build_dataset(tmp_path / "r", small_config, progress=False)
     assert not (tmp_path / "r" / "manifest.json").exists()
-    monkeypatch.setattr(D, "write_source", real)
+    monkeypatch.setattr(M, "write_source", real)
     done = D.build_dataset(tmp_path / "r", small_config, progress=False)
     for k in small_manifest.samples:
         np.testing.assert_array_equal(done.samples[k], small_manifest.samples[k])

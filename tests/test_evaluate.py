@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from artlib import synth
+from artlib import world
 from artlib.adjust import AdjustConfig, grid_placements
 from artlib.compose import Placement, box_iou, placement_box
 from artlib.evaluate import (
@@ -31,7 +31,7 @@ def test_fresh_queries_are_deterministic_and_split_by_seed(queries):
     assert [q.placement for q in queries] == [q.placement for q in again]
     assert queries[0].placement != test[0].placement and FRESH_SEEDS["val"] != FRESH_SEEDS["test"]
     for q in queries:
-        assert synth.is_plausible(q.scene, q.placement) and q.parse.dtype == np.int64
+        assert world.is_plausible(q.scene, q.placement) and q.parse.dtype == np.int64
         assert q.sprite.shape[2] == 4 and q.background.shape == (48, 48, 3)
     with pytest.raises(ValueError, match="split must be one of"):
         fresh_queries("train", 1, 48)
@@ -41,7 +41,7 @@ def test_grid_report_judges_every_cell_with_the_oracle(queries):
     q = queries[0]
     df = grid_report(_toy_for(q), [q], CFG)
     cells = grid_placements(q.sprite.shape[:2], q.background.shape[:2], CFG)
-    ok = synth.plausible_mask(q.scene, cells[:, 0], cells[:, 1], cells[:, 2], aspect=q.sprite.shape[1] / q.sprite.shape[0])
+    ok = world.plausible_mask(q.scene, cells[:, 0], cells[:, 1], cells[:, 2], aspect=q.sprite.shape[1] / q.sprite.shape[0])
     row = df.iloc[0]
     assert row["cells"] == len(cells) and row["plausible_share"] == pytest.approx(ok.mean())
     # the toy peaks at the person's own placement: it outranks most cells, and its best cell is plausible
@@ -63,7 +63,7 @@ def test_compare_methods_rows_baselines_and_gap(queries):
     assert list(summary.index)[:4] == ["numerical", "greedy", "autograd", "grid"]
     curve = restarts_curve(results, [q], "numerical", counts=(1, 3))
     first = results[(q.name, "numerical")].best_of(1)[0]
-    assert curve[1] == float(synth.plausible_mask(q.scene, first.x, first.y, first.scale, aspect=q.sprite.shape[1] / q.sprite.shape[0]))
+    assert curve[1] == float(world.plausible_mask(q.scene, first.x, first.y, first.scale, aspect=q.sprite.shape[1] / q.sprite.shape[0]))
     with pytest.raises(ValueError, match="ran 3 restarts, fewer than 5"):
         restarts_curve(results, [q], "numerical", counts=(5,))
 
@@ -78,6 +78,6 @@ def test_surfaces(queries):
 
 def test_dataset_queries(small_manifest):
     qs = dataset_queries(small_manifest, "test", n=2)
-    assert len(qs) == 2 and all(synth.is_plausible(q.scene, q.placement) for q in qs)
+    assert len(qs) == 2 and all(world.is_plausible(q.scene, q.placement) for q in qs)
     with pytest.raises(ValueError, match="split must be one of"):
         dataset_queries(small_manifest, "holdout")

@@ -2,14 +2,14 @@
 import numpy as np
 import pytest
 
-from artlib import synth
+from artlib import world
 from artlib.compose import Placement, paste
 from artlib.harmonize import harmonize, reinhard
 
 
 @pytest.fixture(scope="module")
 def scene():
-    ws = synth.make_world_sample(5, 2, 64)
+    ws = world.make_world_sample(5, 2, 64)
     return ws.scene.background, ws.sprite, Placement(0.5, 0.85, 0.45)
 
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from artlib import synth
+from artlib import world
 from artlib.compose import box_iou, render_foreground
 from artlib.inpaint import hole_mask, inpaint_background, locate_hole
 
@@ -16,7 +16,7 @@ def test_hole_mask_dilates_alpha():
 def test_inpainting_removes_the_person_and_the_hole_is_found():
     hits = 0
     for i in range(8):
-        ws = synth.make_world_sample(2, i, 96)
+        ws = world.make_world_sample(2, i, 96)
         fg = render_foreground(ws.sprite, ws.placement, (96, 96))
         filled = inpaint_background(ws.image, fg[..., 3])
         inside = fg[..., 3] > 0.5

@@ -3,6 +3,7 @@ import timm
 import torch
 
 from artlib.model import SPATIAL_FUSIONS, BiAttention, Verifier, VerifierConfig, shape_table
+from artlib.world import WORLD_LABELS
 
 TINY = dict(encoder="test_resnet", image_size=32)
 
@@ -17,7 +18,7 @@ def _batch(b=3, s=32, seed=0):
 @pytest.mark.parametrize("loss", ["paper", "code"])
 def test_all_variants_run_and_have_valid_outputs(attention, layout, loss):
     torch.manual_seed(0)
-    m = Verifier(VerifierConfig(**TINY, attention=attention, layout=layout, loss=loss))
+    m = Verifier(VerifierConfig(**TINY, attention=attention, layout=layout, loss=loss), WORLD_LABELS)
     out = m(*_batch())
     assert out["content"].shape == (3,) and out["spatial"].shape == (3,)
     assert torch.all((out["content"] > 0) & (out["content"] < 1)) and torch.all((out["spatial"] > 0) & (out["spatial"] < 1))
@@ -35,7 +36,7 @@ def test_paper_dimensions():
 
 
 def test_fusion_layouts_and_attention_sizes():
-    m = Verifier(VerifierConfig(**TINY, attention="outer", layout="paper"))
+    m = Verifier(VerifierConfig(**TINY, attention="outer", layout="paper"), WORLD_LABELS)
     d = m.feature_dim
     h_f, h_b, h_s = torch.full((1, d), 1.0), torch.full((1, d), 2.0), torch.full((1, d), 3.0)
     u_c, u_s = m.fuse(h_f, h_b, h_s)
@@ -43,7 +44,7 @@ def test_fusion_layouts_and_attention_sizes():
     assert torch.all(u_c[:, :d] == 1) and torch.all(u_c[:, d : 2 * d] == 3)  # [h_F, h_S, ...]
     assert torch.all(u_s[:, :d] == 1) and torch.all(u_s[:, d : 2 * d] == 2)  # [h_F, h_B, ...]
     assert torch.all(u_c[:, -d:] == 3)  # h^ = max = h_S
-    code = Verifier(VerifierConfig(**TINY, attention="none", layout="code"))
+    code = Verifier(VerifierConfig(**TINY, attention="none", layout="code"), WORLD_LABELS)
     u_c, u_s = code.fuse(h_f, h_b, h_s)
     assert u_c.shape == (1, 3 * d) and torch.all(u_c[:, :d] == 2) and torch.all(u_s[:, :d] == 3)
 
@@ -58,7 +59,7 @@ def test_bi_attention_elementwise_matches_the_formula():
 
 def test_dropout_only_in_training():
     torch.manual_seed(0)
-    m = Verifier(VerifierConfig(**TINY))
+    m = Verifier(VerifierConfig(**TINY), WORLD_LABELS)
     batch = _batch()
     m.eval()
     a, b = m(*batch), m(*batch)
@@ -73,7 +74,7 @@ def test_dropout_only_in_training():
 
 def test_input_options_and_resize():
     for opts in (dict(fg_input="rgba"), dict(parse_input="onehot")):
-        m = Verifier(VerifierConfig(**TINY, **opts))
+        m = Verifier(VerifierConfig(**TINY, **opts), WORLD_LABELS)
         assert m(*_batch(s=48))["content"].shape == (3,)  # 48 px inputs resized to 32
 
 
@@ -82,11 +83,11 @@ def test_pretrained_weights_come_from_a_local_file(tmp_path):
     src = timm.create_model("test_resnet", pretrained=False, num_classes=0, global_pool="")
     path = tmp_path / "weights.pth"
     torch.save(src.state_dict(), path)
-    m = Verifier(VerifierConfig(**TINY, pretrained_path=str(path)))
+    m = Verifier(VerifierConfig(**TINY, pretrained_path=str(path)), WORLD_LABELS)
     for enc in (m.enc_f, m.enc_b, m.enc_s):
         torch.testing.assert_close(enc.state_dict()["conv1.0.weight"], src.state_dict()["conv1.0.weight"])
     with pytest.raises(FileNotFoundError, match="pretrained weights file not found"):
-        Verifier(VerifierConfig(**TINY, pretrained_path=str(tmp_path / "missing.pth")))
+        Verifier(VerifierConfig(**TINY, pretrained_path=str(tmp_path / "missing.pth")), WORLD_LABELS)
 
 
 def test_bad_config_and_inputs():
@@ -99,8 +100,8 @@ def test_bad_config_and_inputs():
     with pytest.raises(ValueError, match="spatial_fusion must be one of"):
         VerifierConfig(spatial_fusion="middle")
     with pytest.raises(ValueError, match="unknown encoder 'resnet_nope'"):
-        Verifier(VerifierConfig(encoder="resnet_nope"))
-    m = Verifier(VerifierConfig(**TINY))
+        Verifier(VerifierConfig(encoder="resnet_nope"), WORLD_LABELS)
+    m = Verifier(VerifierConfig(**TINY), WORLD_LABELS)
     fg, bg, parse = _batch()
     with pytest.raises(ValueError, match="fg must be"):
         m(fg[:, :3], bg, parse)
@@ -109,12 +110,12 @@ def test_bad_config_and_inputs():
 
 
 def test_shape_table_lists_every_step():
-    rows = dict(shape_table(Verifier(VerifierConfig(**TINY))))
+    rows = dict(shape_table(Verifier(VerifierConfig(**TINY), WORLD_LABELS)))
     d = rows["pooled 2x2 and flattened h_B (also h_F, h_S, h^)"][1]
     assert rows["U_C"][1] == rows["U_S"][1] == 3 * d + 30
     assert rows["encoder feature map H^F"] == (2, 96, 1, 1) and d == 96 * 4
     assert rows["y^s (spatial score)"] == (2,) and rows["content logits"] == (2, 2)
-    early = dict(shape_table(Verifier(VerifierConfig(**TINY, spatial_fusion="map"))))
+    early = dict(shape_table(Verifier(VerifierConfig(**TINY, spatial_fusion="map"), WORLD_LABELS)))
     # the context half of the map branch's first convolution (64 channels), computed once per background
     assert early["map-fusion context (computed once per background)"] == (2, 64, 8, 8) and "U_S" not in early
 
@@ -123,7 +124,7 @@ def test_shape_table_lists_every_step():
 def test_encode_once_score_many_equals_the_plain_forward(fusion):
     """Scoring many foregrounds against one encoded background gives the plain forward's scores."""
     torch.manual_seed(0)
-    m = Verifier(VerifierConfig(**TINY, spatial_fusion=fusion)).eval()
+    m = Verifier(VerifierConfig(**TINY, spatial_fusion=fusion), WORLD_LABELS).eval()
     fg, bg, parse = _batch(4)
     with torch.no_grad():
         plain = m(fg, bg[:1].expand(4, -1, -1, -1), parse[:1].expand(4, -1, -1))
@@ -146,7 +147,7 @@ def test_encode_once_score_many_equals_the_plain_forward(fusion):
 def test_loss_matches_the_formula(mode):
     """Section 4.2.3: lam * CE + (1 - lam) * MSE (paper) or MSE + 1.5 * MSE (authors' code)."""
     torch.manual_seed(0)
-    m = Verifier(VerifierConfig(**TINY, loss=mode, lam=0.3))
+    m = Verifier(VerifierConfig(**TINY, loss=mode, lam=0.3), WORLD_LABELS)
     out = m(*_batch())
     yc, ys = torch.tensor([1.0, 0.0, 1.0]), torch.tensor([1.0, 0.0, 0.4])
     got = m.loss(out, yc, ys)
@@ -163,7 +164,7 @@ def test_loss_matches_the_formula(mode):
 
 def test_content_negatives_can_be_left_out_of_the_spatial_loss():
     torch.manual_seed(0)
-    m = Verifier(VerifierConfig(**TINY, spatial_on_content_negatives=False))
+    m = Verifier(VerifierConfig(**TINY, spatial_on_content_negatives=False), WORLD_LABELS)
     out = m(*_batch())
     yc, ys = torch.tensor([1.0, 0.0, 1.0]), torch.tensor([1.0, 0.0, 0.4])
     keep = torch.tensor([True, False, True])
@@ -171,6 +172,6 @@ def test_content_negatives_can_be_left_out_of_the_spatial_loss():
 
 
 def test_hidden_head_option():
-    m = Verifier(VerifierConfig(**TINY, head_hidden=16))
+    m = Verifier(VerifierConfig(**TINY, head_hidden=16), WORLD_LABELS)
     assert isinstance(m.head_c, torch.nn.Sequential) and m.head_c[0].out_features == 16
     assert m(*_batch())["content"].shape == (3,)

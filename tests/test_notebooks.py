@@ -32,7 +32,7 @@ def test_chapter_executes_without_errors_and_shows_figures(executed, chapter):
 
 
 def test_chapter1_table1_matches_the_profile(executed):
-    from artlib.dataset import load_manifest, table1
+    from artlib.data import load_manifest, table1
 
     n = load_params(ROOT, "ci", "01_dataset")["n_sources"]
     counts = table1(load_manifest(executed["data"]))["number of cases"]

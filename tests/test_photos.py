@@ -6,7 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
-from artlib import synth
+from artlib import world
 from artlib.compose import Placement, paste, placement_box, render_foreground
 from artlib.files import ImageFileError, read_photo, sha256_file, write_png
 from artlib.photos import (
@@ -22,7 +22,7 @@ def scene_photo():
     """A real background (scikit-learn's china.jpg) with a world person pasted at a known place."""
     bg = sample_photos(("china",))["china"][0]
     H, W = bg.shape[:2]
-    sprite = synth.draw_person(synth.make_world_sample(5, 1, 64).person, int(0.6 * H))
+    sprite = world.draw_person(world.make_world_sample(5, 1, 64).person, int(0.6 * H))
     p = Placement(0.5, 0.9, 0.6)
     image = np.clip(np.round(paste(bg, sprite, p) * 255), 0, 255).astype(np.uint8)
     box = placement_box(sprite.shape[:2], p, (H, W)) * [W, H, W, H]
@@ -88,10 +88,10 @@ def test_classical_rules(rgb, texture, y, label):
 
 
 def test_classical_parser_on_a_world_scene():
-    scene = synth.render_scene("beach", 64, np.random.default_rng(0))
+    scene = world.render_scene("beach", 64, np.random.default_rng(0))
     labels = parse(np.clip(np.round(scene.background * 255), 0, 255).astype(np.uint8))
-    assert labels.shape == (64, 64) and labels.dtype == np.uint8 and labels.max() < len(synth.LABELS)
-    assert np.mean(synth.WALKABLE[labels] == synth.WALKABLE[scene.labels]) > 0.8
+    assert labels.shape == (64, 64) and labels.dtype == np.uint8 and labels.max() < len(world.LABELS)
+    assert np.mean(world.WALKABLE[labels] == world.WALKABLE[scene.labels]) > 0.8
 
 
 def test_user_model_from_a_local_file(tmp_path):
@@ -104,7 +104,7 @@ def test_user_model_from_a_local_file(tmp_path):
     digest = sha256_file(tmp_path / "seg.pt")
     parser = ModelParser(tmp_path / "seg.pt", digest, tmp_path / "map.json", arch="lraspp_mobilenet_v3_large", input_size=64)
     labels = parse(np.zeros((40, 50, 3), np.uint8), parser)
-    assert labels.shape == (40, 50) and set(np.unique(labels)) <= {synth.LABELS.index(n) for n in ("sky", "grass", "wall")}
+    assert labels.shape == (40, 50) and set(np.unique(labels)) <= {world.LABELS.index(n) for n in ("sky", "grass", "wall")}
     with pytest.raises(ValueError, match="differs from the expected"):
         ModelParser(tmp_path / "seg.pt", "0" * 64, tmp_path / "map.json", arch="lraspp_mobilenet_v3_large")
     with pytest.raises(FileNotFoundError, match="no such model file"):

@@ -7,17 +7,18 @@ import numpy as np
 import pytest
 import torch
 
-from artlib import synth
+from artlib import world
 from artlib.compose import Placement, render_foreground
 from artlib.files import read_image
 from artlib.model import Verifier, VerifierConfig
+from artlib.world import WORLD_LABELS
 from artlib.retouch import DEFAULT_START, foreground_from_cutout, retouch
 from artlib.select import read_gallery
 from conftest import ROOT
 
 
 def _full_frame(size=48):
-    ws = synth.make_world_sample(11, 3, size)
+    ws = world.make_world_sample(11, 3, size)
     pre = render_foreground(ws.sprite, ws.placement, (size, size))
     a = pre[..., 3:]
     return np.concatenate([np.where(a > 1e-6, pre[..., :3] / np.maximum(a, 1e-6), 0), a], 2), ws
@@ -41,11 +42,11 @@ def test_full_frame_and_cropped_cutouts():
 def test_retouch_in_python(tmp_path):
     from artlib.select import write_gallery
 
-    scenes = [synth.make_world_sample(12, i, 48) for i in range(6)]
+    scenes = [world.make_world_sample(12, i, 48) for i in range(6)]
     write_gallery(tmp_path, [f"g{i}" for i in range(6)], [s.scene.background for s in scenes], [s.scene.labels for s in scenes])
     gallery = read_gallery(tmp_path)
     torch.manual_seed(0)
-    model = Verifier(VerifierConfig(encoder="test_resnet", image_size=48)).eval()
+    model = Verifier(VerifierConfig(encoder="test_resnet", image_size=48), WORLD_LABELS).eval()
     res = retouch(model, foreground_from_cutout(_full_frame()[0]), gallery, top_k=3)
     assert [r.rank for r in res] == [1, 2, 3] and len({r.name for r in res}) == 3
     assert all(a.content >= b.content for a, b in zip(res, res[1:]))
@@ -67,7 +68,7 @@ def cli_setup(tmp_path_factory):
     out = _run("export-gallery", "--out", str(root / "gallery"), "--n", "8", "--size", "32", "--cutouts", "2", "--quiet")
     assert out.returncode == 0, out.stderr
     torch.manual_seed(0)
-    model = Verifier(VerifierConfig(encoder="test_resnet", image_size=32))
+    model = Verifier(VerifierConfig(encoder="test_resnet", image_size=32), WORLD_LABELS)
     opt = torch.optim.Adam(model.parameters())
     save_checkpoint(root / "ckpt.pt", model, opt, 1, TrainConfig(data_dir="x", lr=1e-3), [])
     return root

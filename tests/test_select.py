@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 import torch
 
-from artlib import synth
+from artlib import world
 from artlib.compose import Placement, render_foreground
 from artlib.model import Verifier, VerifierConfig
+from artlib.world import WORLD_LABELS
 from artlib.select import GalleryIndex, model_identity, read_gallery, write_gallery
 
 TINY = VerifierConfig(encoder="test_resnet", image_size=32)
@@ -14,7 +15,7 @@ TINY = VerifierConfig(encoder="test_resnet", image_size=32)
 @pytest.fixture(scope="module")
 def gallery_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp("gallery")
-    scenes = [synth.make_world_sample(7, i, 32) for i in range(12)]
+    scenes = [world.make_world_sample(7, i, 32) for i in range(12)]
     write_gallery(root, [f"{i:02d}_{s.scene.place}" for i, s in enumerate(scenes)],
                   [s.scene.background for s in scenes], [s.scene.labels for s in scenes])
     return root
@@ -23,11 +24,11 @@ def gallery_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def model():
     torch.manual_seed(0)
-    return Verifier(TINY).eval()
+    return Verifier(TINY, WORLD_LABELS).eval()
 
 
 def _fg(size=32):
-    ws = synth.make_world_sample(8, 0, size)
+    ws = world.make_world_sample(8, 0, size)
     return torch.from_numpy(render_foreground(ws.sprite, ws.placement, (size, size))).permute(2, 0, 1)[None]
 
 
@@ -51,7 +52,7 @@ def test_index_round_trip_and_refusals(gallery_dir, model, tmp_path):
     again = GalleryIndex.load(tmp_path / "index.pt", model, gallery)
     assert again.names == index.names and torch.equal(again.context.h_b, index.context.h_b)
     torch.manual_seed(1)
-    other = Verifier(TINY).eval()
+    other = Verifier(TINY, WORLD_LABELS).eval()
     assert model_identity(other) != model_identity(model) == model_identity(model)
     with pytest.raises(ValueError, match="built with another verifier"):
         GalleryIndex.load(tmp_path / "index.pt", other, gallery)

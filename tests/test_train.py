@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from artlib.dataset import KINDS, BuildConfig, build_dataset
+from artlib.data import KINDS, BuildConfig, build_dataset
 from artlib.model import VerifierConfig
+from artlib.world import WORLD_LABELS
 from artlib.train import TrainConfig, load_checkpoint, load_verifier, metrics, train, validation_loss
 from conftest import ROOT
 
@@ -125,7 +126,7 @@ def test_validation_loss_is_the_training_loss_formula(mode, on_dc):
     from artlib.model import Verifier
 
     p = _pred()
-    model = Verifier(replace(TINY, loss=mode, lam=0.3, spatial_on_content_negatives=on_dc))
+    model = Verifier(replace(TINY, loss=mode, lam=0.3, spatial_on_content_negatives=on_dc), WORLD_LABELS)
     keep = np.ones(6, bool) if on_dc else p["y_content"] >= 0.5
     mse_s = np.mean(((p["spatial"] - p["y_spatial"]) ** 2)[keep])
     if mode == "paper":

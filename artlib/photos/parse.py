@@ -16,7 +16,7 @@ The paper parses backgrounds with a learned scene parser we cannot download. Bac
   downloaded; a missing file, another hash or an unknown label is a clear error. It fails
   where the model fails, and on classes its table does not map (they get the table's default).
 
-Label ids are those of :data:`artlib.synth.LABELS`.
+Label ids are those of :data:`artlib.world.LABELS`.
 """
 from __future__ import annotations
 
@@ -27,12 +27,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .. import synth
+from .. import world
 from ..files import read_json, sha256_file
 
 __all__ = ["PARSERS", "ModelParser", "classify_segment", "parse", "parse_classical"]
 
-L = {name: i for i, name in enumerate(synth.LABELS)}
+L = {name: i for i, name in enumerate(world.LABELS)}
 
 
 def classify_segment(rgb: np.ndarray, texture: float, y: float) -> str:
@@ -165,10 +165,10 @@ def _label_table(path: Path) -> tuple[np.ndarray, int]:
     data = read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("classes"), dict) or data.get("default") not in L:
         raise ValueError(f"{path}: expected {{\"classes\": {{\"<id>\": \"<label>\"}}, \"default\": \"<label>\"}} "
-                         f"with labels among {list(synth.LABELS)}")
+                         f"with labels among {list(world.LABELS)}")
     bad = {k: v for k, v in data["classes"].items() if v not in L or not str(k).isdigit()}
     if bad:
-        raise ValueError(f"{path}: unknown labels or class ids {bad}; labels must be among {list(synth.LABELS)}")
+        raise ValueError(f"{path}: unknown labels or class ids {bad}; labels must be among {list(world.LABELS)}")
     n = 1 + max((int(k) for k in data["classes"]), default=0)
     lut = np.full(n, L[data["default"]], np.uint8)
     for k, v in data["classes"].items():

@@ -202,7 +202,7 @@ def build_photo_sources(photos: str | os.PathLike, out: str | os.PathLike, size:
     derangements, a ``manifest.json`` of samples (paper recipe) is written, so ``artlib train``
     can train on it.
     """
-    from ..dataset import BuildConfig, _manifest_json, make_samples, source_dir, split_sources
+    from ..data import BuildConfig, source_dir, write_manifest
 
     cfg = cfg or PhotoConfig()
     out = Path(out)
@@ -232,10 +232,7 @@ def build_photo_sources(photos: str | os.PathLike, out: str | os.PathLike, size:
     except ValueError as exc:
         report["manifest"] = f"not written: {exc}"
     else:
-        split = split_sources(bcfg.n_sources, bcfg.test_fraction, bcfg.val_fraction, bcfg.seed)
-        for s, k in zip(sources, split):
-            s["split"] = int(k)
-        atomic_write_json(out / "manifest.json", _manifest_json(bcfg, sources, make_samples(bcfg, sources)))
+        write_manifest(out, bcfg, sources)
         report["manifest"] = "manifest.json"
     atomic_write_json(out / "report.json", report)
     return report

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import synth
+from .. import world
 from ..compose import Placement, box_iou, paste, placement_box, render_foreground
 from ..files import read_photo
 from .detect import detect
@@ -82,10 +82,10 @@ def paste_trials(backgrounds: dict[str, np.ndarray], per_background: int, seed: 
         bg = cv2.resize(bg, (round(W * f), round(H * f)), interpolation=cv2.INTER_AREA) if f < 1 else bg
         H, W = bg.shape[:2]
         for k in range(per_background):
-            person = synth.sample_person(rng)
+            person = world.sample_person(rng)
             scale = float(height * rng.uniform(0.8, 1.2))
-            sprite = synth.draw_person(person, max(16, int(round(scale * H))))
-            half = scale * synth.ASPECT * H / W / 2
+            sprite = world.draw_person(person, max(16, int(round(scale * H))))
+            half = scale * world.ASPECT * H / W / 2
             p = Placement(float(rng.uniform(half + 0.02, 1 - half - 0.02)), float(rng.uniform(0.85, 0.97)), scale)
             image = np.clip(np.round(paste(bg, sprite, p) * 255), 0, 255).astype(np.uint8)
             alpha = render_foreground(sprite, p, (H, W))[..., 3]
@@ -154,17 +154,17 @@ def parser_agreement(n_scenes: int, size: int = 256, seed: int = 5) -> pd.Series
     :data:`GROUPS`; ``walkable agreement``: both say walkable or both say not (what the
     placement oracle needs).
     """
-    group_of = np.zeros(len(synth.LABELS), np.int64)
+    group_of = np.zeros(len(world.LABELS), np.int64)
     for g, (_, names) in enumerate(GROUPS.items()):
         for n in names:
-            group_of[synth.LABELS.index(n)] = g
+            group_of[world.LABELS.index(n)] = g
     same, group, walk = [], [], []
     for i in range(n_scenes):
-        scene = synth.render_scene(synth.PLACES[i % len(synth.PLACES)], size, np.random.default_rng([seed, i]))
+        scene = world.render_scene(world.PLACES[i % len(world.PLACES)], size, np.random.default_rng([seed, i]))
         got = parse(np.clip(np.round(scene.background * 255), 0, 255).astype(np.uint8))
         same.append(np.mean(got == scene.labels))
         group.append(np.mean(group_of[got] == group_of[scene.labels]))
-        walk.append(np.mean(synth.WALKABLE[got] == synth.WALKABLE[scene.labels]))
+        walk.append(np.mean(world.WALKABLE[got] == world.WALKABLE[scene.labels]))
     return pd.Series({"label agreement": float(np.mean(same)), "group agreement": float(np.mean(group)),
                       "walkable agreement": float(np.mean(walk))}, name="classical parser")
 

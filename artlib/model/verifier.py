@@ -18,7 +18,7 @@ Layers, with the paper's names:
 3. **Prediction** (4.2.3): dropout 0.3 (training only), a 2-way softmax content head and a
    sigmoid spatial head.
 
-Options let the book compare the paper with the authors' code (the errata chapter):
+Options let the book compare the paper with the authors' code (the errata chapter of the book):
 ``attention`` = ``"elementwise"`` (paper), ``"outer"`` (code: 30x30 outer product, 900 dims)
 or ``"none"`` (the ablation); ``layout`` = ``"paper"`` or ``"code"`` (the code swaps h_S and
 h_B between the heads); ``loss`` = ``"paper"`` (lambda * CE + (1 - lambda) * MSE) or ``"code"``
@@ -45,12 +45,12 @@ against it. ``forward(fg, bg, parse)`` is exactly ``score(fg, encode_context(bg,
 
 Input formats (all tensors in [0, 1]):
 
-* ``fg``: ``(N, 4, H, W)`` premultiplied RGBA as :class:`artlib.dataset.ARTDataset` gives it.
+* ``fg``: ``(N, 4, H, W)`` premultiplied RGBA as :class:`artlib.data.ARTDataset` gives it.
   With ``fg_input="rgb"`` (default) the content path sees F composited on a neutral grey
   canvas (3 channels); with ``"rgba"`` it sees all four channels (``in_chans=4``).
 * ``bg``: ``(N, 3, H, W)`` RGB.
 * ``parse``: ``(N, H, W)`` int64 label ids. With ``parse_input="palette"`` (default, as the
-  authors' code) the S encoder sees the label colours of :data:`artlib.synth.PALETTE`; with
+  authors' code) the S encoder sees the label colours of its :class:`~artlib.labels.LabelSet`; with
   ``"onehot"`` one channel per label. The early and map branches always take one-hot labels.
 
 Images are resized to ``image_size`` when they differ, and normalised with ImageNet
@@ -58,190 +58,21 @@ statistics (the authors feed raw 0-255 BGR; we normalise, which pretrained weigh
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
-import timm
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .config import check_types, strict_from_dict
-from .synth import LABELS, PALETTE
+from ..labels import LabelSet
+from .config import HEADS, VerifierConfig
+from .encoders import coord_channels, make_encoder
+from .fusion import BiAttention, EarlyFusion, MapFusion, prediction_head
 
-__all__ = [
-    "ATTENTIONS", "LAYOUTS", "LOSSES", "SPATIAL_FUSIONS", "BiAttention", "Context", "Verifier",
-    "VerifierConfig", "make_encoder", "shape_table",
-]
+__all__ = ["Context", "IMAGENET_MEAN", "IMAGENET_STD", "Verifier"]
 
-ATTENTIONS = ("elementwise", "outer", "none")
-LAYOUTS = ("paper", "code")
-LOSSES = ("paper", "code")
-SPATIAL_FUSIONS = ("late", "early", "map")
-HEADS = ("content", "spatial")
-_MEAN = (0.485, 0.456, 0.406)
-_STD = (0.229, 0.224, 0.225)
-
-
-@dataclass(frozen=True)
-class VerifierConfig:
-    """Architecture and loss of a :class:`Verifier`; stored in every checkpoint.
-
-    ``spatial_on_content_negatives=False`` leaves the content negatives out of the spatial
-    loss (their spatial target says nothing about placement under the paper's sampling).
-    ``head_hidden > 0`` gives the heads on ``U_C`` / ``U_S`` one hidden layer of that width
-    (the paper's text says "fully connect layers", its equations one linear layer, which can
-    only add up F and B evidence: an outfit that fits a place is an interaction).
-    """
-
-    encoder: str = "resnet50"
-    pretrained_path: str | None = None
-    image_size: int = 256
-    pool: int = 2
-    attention: str = "elementwise"
-    attn_dim: int = 30
-    layout: str = "paper"
-    loss: str = "paper"
-    lam: float = 0.5
-    dropout: float = 0.3
-    fg_input: str = "rgb"
-    parse_input: str = "palette"
-    spatial_fusion: str = "late"
-    spatial_on_content_negatives: bool = True
-    head_hidden: int = 0
-
-    def __post_init__(self) -> None:
-        check_types(self)
-        for name, allowed in (("attention", ATTENTIONS), ("layout", LAYOUTS), ("loss", LOSSES),
-                              ("fg_input", ("rgb", "rgba")), ("parse_input", ("palette", "onehot")),
-                              ("spatial_fusion", SPATIAL_FUSIONS)):
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
-        if not 0 <= self.lam <= 1:
-            raise ValueError(f"lam must be in [0, 1], got {self.lam}")
-        for name, low in (("pool", 1), ("attn_dim", 1), ("image_size", 16), ("head_hidden", 0)):
-            if int(getattr(self, name)) < low:
-                raise ValueError(f"{name} must be >= {low}, got {getattr(self, name)}")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "VerifierConfig":
-        return strict_from_dict(cls, d, "verifier options")
-
-
-def make_encoder(name: str, in_chans: int, pretrained_path: str | None = None, out_index: int | None = None) -> nn.Module:
-    """A timm backbone without its classifier; weights only from a local file, if given.
-
-    With ``out_index`` the model returns only the feature map of that stage
-    (``features_only=True``), e.g. ``1`` for stride 4 in a ResNet.
-    """
-    if name not in timm.list_models():
-        raise ValueError(f"unknown encoder {name!r}: not a timm model name (see timm.list_models())")
-    kwargs: dict[str, Any] = dict(in_chans=in_chans)
-    if out_index is None:
-        kwargs.update(num_classes=0, global_pool="")
-    else:
-        kwargs.update(features_only=True, out_indices=(out_index,))
-    if pretrained_path:
-        if not Path(pretrained_path).is_file():
-            raise FileNotFoundError(f"{pretrained_path}: pretrained weights file not found")
-        return timm.create_model(name, pretrained=True, pretrained_cfg_overlay=dict(file=str(pretrained_path)), **kwargs)
-    return timm.create_model(name, pretrained=False, **kwargs)
-
-
-def coord_channels(n: int, size: int, device: torch.device, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """``(n, 2, size, size)`` pixel-centre coordinates ``x, y`` in [-1, 1] (CoordConv)."""
-    t = (torch.arange(size, device=device, dtype=dtype) + 0.5) / size * 2 - 1
-    yy, xx = torch.meshgrid(t, t, indexing="ij")
-    return torch.stack([xx, yy])[None].expand(n, -1, -1, -1)
-
-
-class BiAttention(nn.Module):
-    """``GELU((x W_1) * (h^ W_2))`` (paper) or ``GELU(outer(x W_1, h^ W_2))`` (authors' code).
-
-    Projections have no bias, as in the authors' code. GELU uses the tanh approximation
-    with the standard constant 0.044715 (the paper prints 0.0447).
-    """
-
-    def __init__(self, in_dim: int, shared_dim: int, dim: int, mode: str):
-        super().__init__()
-        self.mode = mode
-        self.w1 = nn.Linear(in_dim, dim, bias=False)
-        self.w2 = nn.Linear(shared_dim, dim, bias=False)
-        self.act = nn.GELU(approximate="tanh")
-        self.out_dim = dim * dim if mode == "outer" else dim
-
-    def forward(self, x: torch.Tensor, shared: torch.Tensor) -> torch.Tensor:
-        """``(N, in_dim)``, ``(N, shared_dim)`` -> ``(N, out_dim)``."""
-        a, b = self.w1(x), self.w2(shared)
-        z = torch.einsum("bi,bj->bij", a, b).flatten(1) if self.mode == "outer" else a * b
-        return self.act(z)
-
-
-class EarlyFusion(nn.Module):
-    """Spatial branch ``"early"``: one encoder over ``[composite, alpha, one-hot S, x, y]``."""
-
-    def __init__(self, cfg: VerifierConfig, n_labels: int):
-        super().__init__()
-        self.pool = cfg.pool
-        self.enc = make_encoder(cfg.encoder, 3 + 1 + n_labels + 2, cfg.pretrained_path)
-        self.head = nn.Linear(self.enc.num_features * cfg.pool * cfg.pool, 1)
-
-    def forward(self, fg: torch.Tensor, ctx: torch.Tensor, norm, dropout: nn.Module) -> torch.Tensor:
-        """``fg`` ``(N, 4, s, s)`` premultiplied, ``ctx`` ``(N, 3 + L + 2, s, s)`` -> ``(N,)`` logits."""
-        comp = fg[:, :3] + (1 - fg[:, 3:]) * ctx[:, :3]
-        x = torch.cat([norm(comp), fg[:, 3:] * 2 - 1, ctx[:, 3:]], 1)
-        h = F.adaptive_avg_pool2d(self.enc(x), self.pool).flatten(1)
-        return self.head(dropout(h)).squeeze(1)
-
-
-def _head(d_in: int, d_out: int, hidden: int) -> nn.Module:
-    """A prediction head: ``W U + b`` (paper), or one hidden GELU layer of width ``hidden``."""
-    if hidden == 0:
-        return nn.Linear(d_in, d_out)
-    return nn.Sequential(nn.Linear(d_in, hidden), nn.GELU(), nn.Linear(hidden, d_out))
-
-
-def _conv(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
-
-
-class MapFusion(nn.Module):
-    """Spatial branch ``"map"``: F joins a stride-4 map of ``[B, one-hot S, x, y]`` encoded once.
-
-    The first convolution of the judging body is linear in its input ``[context, F features]``,
-    so its context half is computed once per background (:meth:`encode`) and only the F half per
-    placement: exactly the same function as convolving the concatenation, at half the cost.
-    """
-
-    def __init__(self, cfg: VerifierConfig, n_labels: int, width: int = 64):
-        super().__init__()
-        self.ctx = make_encoder(cfg.encoder, 3 + n_labels + 2, cfg.pretrained_path, out_index=1)
-        self.ctx_channels = c = self.ctx.feature_info.channels()[0]
-        self.stem = nn.Sequential(_conv(4, 16, 2), _conv(16, 32, 2))
-        self.body = nn.Sequential(_conv(c + 32, width), _conv(width, width, 2), _conv(width, width, 2))
-        self.head = nn.Linear(2 * width, 1)
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """``(N, 3 + L + 2, s, s)`` -> the context's share of the first body convolution ``(N, width, s/4, s/4)``."""
-        weight = self.body[0][0].weight[:, : self.ctx_channels]
-        return F.conv2d(self.ctx(x)[0], weight, padding=1)
-
-    def forward(self, fg: torch.Tensor, ctx: torch.Tensor, dropout: nn.Module) -> torch.Tensor:
-        """``fg`` ``(N, 4, s, s)`` premultiplied, ``ctx`` from :meth:`encode` -> ``(N,)`` logits."""
-        f = self.stem(fg * 2 - 1)
-        if f.shape[-2:] != ctx.shape[-2:]:
-            f = F.interpolate(f, size=ctx.shape[-2:], mode="bilinear", align_corners=False)
-        conv, norm, act = self.body[0]
-        z = act(norm(ctx + F.conv2d(f, conv.weight[:, self.ctx_channels :], padding=1)))
-        z = self.body[1:](z)
-        h = torch.cat([z.mean((2, 3)), z.amax((2, 3))], 1)
-        return self.head(dropout(h)).squeeze(1)
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 @dataclass
@@ -274,19 +105,21 @@ class Context:
 class Verifier(nn.Module):
     """The multi-task verifier (Section 4.2). See the module docstring for the layers."""
 
-    def __init__(self, config: VerifierConfig | None = None):
+    def __init__(self, config: VerifierConfig, labels: LabelSet):
+        """``labels``: the label set of the parsing maps it will see (from the training data)."""
         super().__init__()
-        self.config = cfg = config or VerifierConfig()
-        self.n_labels = n_labels = len(LABELS)
+        self.config = cfg = config
+        self.labels = labels
+        self.n_labels = n_labels = len(labels)
         fg_ch = 3 if cfg.fg_input == "rgb" else 4
         s_ch = 3 if cfg.parse_input == "palette" else n_labels
         self.enc_f = make_encoder(cfg.encoder, fg_ch, cfg.pretrained_path)
         self.enc_b = make_encoder(cfg.encoder, 3, cfg.pretrained_path)
         self.enc_s = make_encoder(cfg.encoder, s_ch, cfg.pretrained_path)
         self.feature_dim = d = self.enc_f.num_features * cfg.pool * cfg.pool
-        self.register_buffer("palette", torch.tensor(PALETTE, dtype=torch.float32) / 255.0, persistent=False)
-        self.register_buffer("mean", torch.tensor(_MEAN).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor(_STD).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("palette", torch.tensor(labels.colours, dtype=torch.float32) / 255.0, persistent=False)
+        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
         late = cfg.spatial_fusion == "late"
         self.att_c = self.att_s = None
         att = 0
@@ -295,8 +128,8 @@ class Verifier(nn.Module):
             self.att_s = BiAttention(2 * d, d, cfg.attn_dim, cfg.attention) if late else None
             att = self.att_c.out_dim
         self.dropout = nn.Dropout(cfg.dropout)
-        self.head_c = _head(3 * d + att, 2 if cfg.loss == "paper" else 1, cfg.head_hidden)
-        self.head_s = _head(3 * d + att, 1, cfg.head_hidden) if late else None
+        self.head_c = prediction_head(3 * d + att, 2 if cfg.loss == "paper" else 1, cfg.head_hidden)
+        self.head_s = prediction_head(3 * d + att, 1, cfg.head_hidden) if late else None
         self.early = EarlyFusion(cfg, n_labels) if cfg.spatial_fusion == "early" else None
         self.map = MapFusion(cfg, n_labels) if cfg.spatial_fusion == "map" else None
 
@@ -426,49 +259,3 @@ class Verifier(nn.Module):
             l_c = F.mse_loss(out["content"], content)
             total = l_c + 1.5 * l_s
         return {"loss": total, "loss_content": l_c.detach(), "loss_spatial": l_s.detach()}
-
-
-def shape_table(model: Verifier, batch: int = 2) -> list[tuple[str, tuple[int, ...]]]:
-    """Tensor shapes at every step of a forward pass (the paper's Figure 2 as a table).
-
-    The shapes are recorded with forward hooks during one real forward pass, so the table
-    follows the model.
-    """
-    s = model.config.image_size
-    fg, bg = torch.zeros(batch, 4, s, s), torch.zeros(batch, 3, s, s)
-    parse = torch.zeros(batch, s, s, dtype=torch.int64)
-    rows: list[tuple[str, tuple[int, ...]]] = []
-
-    def record(name: str, inputs: bool = False):
-        def hook(_mod, args, output=None):
-            t = args[0] if inputs else output
-            rows.append((name, tuple(t.shape)))
-        return hook
-
-    hooks = [
-        model.enc_f.register_forward_pre_hook(record("input F", True)),
-        model.enc_f.register_forward_hook(record("encoder feature map H^F")),
-        model.head_c.register_forward_pre_hook(record("U_C", True)),
-        model.head_c.register_forward_hook(record("content logits")),
-    ]
-    if model.att_c is not None:
-        hooks.append(model.att_c.register_forward_hook(record(f"bi-attention h~_C ({model.config.attention})")))
-    if model.head_s is not None:
-        hooks.append(model.head_s.register_forward_pre_hook(record("U_S", True)))
-    was = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            b, p = model.prepare_bg(bg), model.prepare_parse(parse)
-            rows += [("input B", tuple(b.shape)), ("input S", tuple(p.shape))]
-            ctx = model.encode_context(bg, parse)
-            rows.append((f"pooled {model.config.pool}x{model.config.pool} and flattened h_B (also h_F, h_S, h^)", tuple(ctx.h_b.shape)))
-            if ctx.spatial is not None:
-                rows.append((f"{model.config.spatial_fusion}-fusion context (computed once per background)", tuple(ctx.spatial.shape)))
-            out = model.score(fg, ctx)
-    finally:
-        for h in hooks:
-            h.remove()
-        model.train(was)
-    rows += [("y^c (content probability)", tuple(out["content"].shape)), ("y^s (spatial score)", tuple(out["spatial"].shape))]
-    return rows

@@ -1,0 +1,22 @@
+"""The multi-task verifier of Section 4.2 (Figure 2).
+
+* :mod:`artlib.model.config`: :class:`VerifierConfig`, the paper's options and ours;
+* :mod:`artlib.model.encoders`: timm encoders (4.2.1) and coordinate channels;
+* :mod:`artlib.model.fusion`: bi-attention (4.2.2), the early and map spatial branches, the heads (4.2.3);
+* :mod:`artlib.model.verifier`: :class:`Verifier` (encode a background once, score many
+  foregrounds) and its loss;
+* :mod:`artlib.model.shapes`: the tensor shapes of one forward pass.
+
+The model knows nothing of the world: the label set of the parsing maps is given to it by the
+data it is trained on (:class:`artlib.labels.LabelSet`). Shown in chapters 2 and 3.
+"""
+from .config import ATTENTIONS, HEADS, LAYOUTS, LOSSES, SPATIAL_FUSIONS, VerifierConfig
+from .encoders import coord_channels, make_encoder
+from .fusion import BiAttention, EarlyFusion, MapFusion, prediction_head
+from .shapes import shape_table
+from .verifier import Context, Verifier
+
+__all__ = [
+    "ATTENTIONS", "BiAttention", "Context", "EarlyFusion", "HEADS", "LAYOUTS", "LOSSES", "MapFusion",
+    "SPATIAL_FUSIONS", "Verifier", "VerifierConfig", "coord_channels", "make_encoder", "prediction_head", "shape_table",
+]

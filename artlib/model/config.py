@@ -1,0 +1,66 @@
+"""The verifier's options (:class:`VerifierConfig`): the paper's architecture and loss by default,
+with the authors' code and our departures as named alternatives (chapter 3 measures them)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..config import check_types, strict_from_dict
+
+__all__ = ["ATTENTIONS", "HEADS", "LAYOUTS", "LOSSES", "SPATIAL_FUSIONS", "VerifierConfig"]
+
+ATTENTIONS = ("elementwise", "outer", "none")
+LAYOUTS = ("paper", "code")
+LOSSES = ("paper", "code")
+SPATIAL_FUSIONS = ("late", "early", "map")
+HEADS = ("content", "spatial")
+
+
+@dataclass(frozen=True)
+class VerifierConfig:
+    """Architecture and loss of a :class:`Verifier`; stored in every checkpoint.
+
+    ``spatial_on_content_negatives=False`` leaves the content negatives out of the spatial
+    loss (their spatial target says nothing about placement under the paper's sampling).
+    ``head_hidden > 0`` gives the heads on ``U_C`` / ``U_S`` one hidden layer of that width
+    (the paper's text says "fully connect layers", its equations one linear layer, which can
+    only add up F and B evidence: an outfit that fits a place is an interaction).
+    """
+
+    encoder: str = "resnet50"
+    pretrained_path: str | None = None
+    image_size: int = 256
+    pool: int = 2
+    attention: str = "elementwise"
+    attn_dim: int = 30
+    layout: str = "paper"
+    loss: str = "paper"
+    lam: float = 0.5
+    dropout: float = 0.3
+    fg_input: str = "rgb"
+    parse_input: str = "palette"
+    spatial_fusion: str = "late"
+    spatial_on_content_negatives: bool = True
+    head_hidden: int = 0
+
+    def __post_init__(self) -> None:
+        check_types(self)
+        for name, allowed in (("attention", ATTENTIONS), ("layout", LAYOUTS), ("loss", LOSSES),
+                              ("fg_input", ("rgb", "rgba")), ("parse_input", ("palette", "onehot")),
+                              ("spatial_fusion", SPATIAL_FUSIONS)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        if not 0 <= self.lam <= 1:
+            raise ValueError(f"lam must be in [0, 1], got {self.lam}")
+        for name, low in (("pool", 1), ("attn_dim", 1), ("image_size", 16), ("head_hidden", 0)):
+            if int(getattr(self, name)) < low:
+                raise ValueError(f"{name} must be >= {low}, got {getattr(self, name)}")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "VerifierConfig":
+        return strict_from_dict(cls, d, "verifier options")

@@ -1,0 +1,38 @@
+"""Training and evaluating the verifier (Section 5).
+
+The paper trains with Adam (lr 1e-5), batch 20, dropout 0.3 and lambda = 0.5 on a 20% test
+split. :func:`train` does the same with any :class:`~artlib.model.VerifierConfig`, shows a
+tqdm bar with the running loss, evaluates on the **validation** split every epoch, keeps the
+epoch with the lowest validation loss, and reads the **test** split once, at the end, with
+that epoch's weights. It writes into its run folder:
+
+* ``checkpoint.pt``: model, optimizer, epoch, RNG states, configs, label set and history,
+  written atomically after every epoch (for resuming); :func:`load_checkpoint` reads it with
+  ``weights_only=True`` and refuses one whose configuration differs from the requested one;
+* ``best.pt``: the same for the epoch chosen on validation (what :func:`load_verifier` loads);
+* ``metrics.json``: the configs, the per-epoch validation history, the chosen epoch, and its
+  validation and test metrics;
+* ``predictions.npz``: the chosen epoch's test predictions, for the book's plots.
+
+A run that is stopped resumes from its last checkpoint and ends with the same weights as an
+uninterrupted run (same seed, CPU). A run that looks finished is verified before it is
+trusted: both checkpoints must load and agree with ``metrics.json``. Under ``torchrun``
+(``WORLD_SIZE > 1``) it trains with DistributedDataParallel: gloo on CPU, NCCL on CUDA;
+rank 0 evaluates and writes.
+
+* :mod:`artlib.train.config`: :class:`TrainConfig` and the checks before training;
+* :mod:`artlib.train.metrics`: predictions and the metrics of Section 5;
+* :mod:`artlib.train.checkpoint`: checkpoint files and "is this the same run?";
+* :mod:`artlib.train.loop`: :func:`train`.
+"""
+from ..data import collate, dataset_identity, subset_rows
+from .checkpoint import load_checkpoint, load_verifier, run_diffs, save_checkpoint
+from .config import FINE_TUNING_LR, TrainConfig, check_recipe, resolve_device
+from .loop import read_metrics, train
+from .metrics import metrics, predict, validation_loss
+
+__all__ = [
+    "FINE_TUNING_LR", "TrainConfig", "check_recipe", "collate", "dataset_identity", "load_checkpoint", "load_verifier",
+    "metrics", "predict", "read_metrics", "resolve_device", "run_diffs", "save_checkpoint", "subset_rows", "train",
+    "validation_loss",
+]

@@ -1,0 +1,125 @@
+"""Checkpoints of the verifier: written atomically, read with ``weights_only=True``, checked
+against the configuration and the dataset they are meant to continue or describe."""
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..data import dataset_identity
+from ..files import atomic_write_bytes
+from ..labels import LabelSet
+from ..model import Verifier, VerifierConfig
+from ..world import WORLD_LABELS
+from .config import TrainConfig
+
+__all__ = ["load_checkpoint", "load_verifier", "run_diffs", "save_checkpoint"]
+
+_REQUIRED = ("model", "verifier_config", "train_config", "epoch")
+
+
+def _rng_state() -> dict[str, Any]:
+    state: dict[str, Any] = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def save_checkpoint(path: str | os.PathLike, model: Verifier, optimizer: torch.optim.Optimizer | None, epoch: int,
+                    train_cfg: TrainConfig, history: list[dict[str, float]], dataset: str | None = None) -> None:
+    """Write a checkpoint atomically (tensors and plain values only: loadable with weights_only).
+
+    It carries the model's configuration and label set, the training settings, the RNG states
+    and the validation history; ``dataset`` is the training data's
+    :func:`~artlib.data.dataset_identity`, checked when the run resumes.
+    """
+    buf = io.BytesIO()
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict() if optimizer is not None else {},
+            "epoch": epoch,
+            "rng": _rng_state(),
+            "verifier_config": model.config.to_dict(),
+            "labels": model.labels.to_dict(),
+            "train_config": asdict(train_cfg),
+            "dataset": dataset,
+            "history": history,
+        },
+        buf,
+    )
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def _comparable(train_cfg: dict[str, Any]) -> dict[str, Any]:
+    """Training settings that must match to resume (the number of epochs may grow; the dataset
+    is compared by its identity, not by how its folder was spelled)."""
+    return {k: v for k, v in train_cfg.items() if k not in ("epochs", "device", "data_dir")}
+
+
+def _diffs(have: dict[str, Any], want: dict[str, Any], what: str) -> list[str]:
+    return [f"{k}: {what} {have.get(k)!r} != requested {v!r}" for k, v in want.items() if have.get(k) != v]
+
+
+def run_diffs(record: dict[str, Any], verifier_cfg: VerifierConfig | None, train_cfg: TrainConfig | None,
+              same_epochs: bool = False, what: str = "checkpoint") -> list[str]:
+    """How a run's record (a checkpoint or ``metrics.json``) differs from the requested settings.
+
+    The one answer to "is this the same run?": the verifier's configuration, the training
+    settings that matter (:func:`_comparable`; with ``same_epochs`` also the number of epochs)
+    and the dataset's identity. Returns one line per difference (empty when the same).
+    """
+    diffs = []
+    if verifier_cfg is not None:
+        diffs += _diffs(record.get("verifier_config") or {}, verifier_cfg.to_dict(), what)
+    if train_cfg is not None:
+        have = record.get("train_config") or {}
+        diffs += _diffs(_comparable(have), _comparable(asdict(train_cfg)), what)
+        if same_epochs and have.get("epochs") != train_cfg.epochs:
+            diffs.append(f"epochs: {what} {have.get('epochs')!r} != requested {train_cfg.epochs!r}")
+        if record.get("dataset") is not None and record["dataset"] != dataset_identity(train_cfg.data_dir):
+            diffs.append(f"dataset: {what} trained on another dataset than {train_cfg.data_dir}")
+    return diffs
+
+
+def load_checkpoint(path: str | os.PathLike, verifier_cfg: VerifierConfig | None = None,
+                    train_cfg: TrainConfig | None = None) -> dict[str, Any]:
+    """Load a checkpoint with ``weights_only=True``; check it against the given configs.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: unreadable, or built with another configuration (the message lists
+            the differing options).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such checkpoint")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for bad files
+        raise ValueError(f"{path}: not a readable checkpoint ({exc.__class__.__name__}: {exc})") from exc
+    missing = [k for k in _REQUIRED if not isinstance(ckpt, dict) or k not in ckpt]
+    if missing:
+        raise ValueError(f"{path}: not an artlib checkpoint (missing {missing[0]!r})")
+    if diffs := run_diffs(ckpt, verifier_cfg, train_cfg):
+        raise ValueError(f"{path}: checkpoint configuration does not match: " + "; ".join(diffs))
+    return ckpt
+
+
+def load_verifier(path: str | os.PathLike, device: str = "cpu") -> Verifier:
+    """A trained verifier in eval mode, from a checkpoint file or a run folder (its ``best.pt``).
+
+    Its label set is the checkpoint's (the world's for checkpoints written before labels were stored).
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / "best.pt"
+    ckpt = load_checkpoint(path)
+    labels = LabelSet.from_dict(ckpt["labels"]) if "labels" in ckpt else WORLD_LABELS
+    model = Verifier(VerifierConfig.from_dict(ckpt["verifier_config"]), labels)
+    model.load_state_dict(ckpt["model"])
+    return model.to(device).eval()

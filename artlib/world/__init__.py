@@ -1,0 +1,36 @@
+"""The synthetic world: the embedded default data of the book.
+
+The paper builds its dataset from *Celebrity in Places* photos (Section 3), which cannot be
+downloaded here. This package renders a small procedural world instead, whose rules are
+known, so every claim of the book can be checked against ground truth:
+
+* :mod:`artlib.world.labels`: the semantic label set (:data:`LABELS`, colours in
+  :data:`PALETTE`); some labels are walkable;
+* :mod:`artlib.world.places`: 16 place categories (the paper's dataset also has 16), each with
+  a layout, a palette and a light tint, and the renderer of an empty scene (exact parsing map);
+* :mod:`artlib.world.people`: articulated figures in one of six outfits, which fit some places
+  and not others (:data:`COMPATIBLE`);
+* :mod:`artlib.world.oracle`: is a placement plausible (feet on walkable ground, height by the
+  camera rule ``camera_k * (y - y_h)``, inside the canvas), does an outfit fit a place;
+* :mod:`artlib.world.photos`: a photo of the world, a person standing in a scene.
+
+All geometry is drawn in normalised coordinates from a geometry random stream, and pixel
+noise from a separate stream, so a scene is the same picture at 64 px and 256 px. Shown in
+chapter 1.
+"""
+from .labels import L, LABELS, PALETTE, WALKABLE, WALKABLE_LABELS, WORLD_LABELS, parse_colours
+from .oracle import (
+    CANVAS_MARGIN, HEIGHT_TOLERANCE, compatible, implausible_reasons, is_plausible, perspective_height,
+    plausible_mask, sample_placement,
+)
+from .people import ASPECT, COMPATIBLE, OUTFITS, Person, draw_person, light_sprite, sample_person
+from .photos import WorldSample, make_world_sample, shadow_map, sprite_height_px
+from .places import FEATURES, PLACE_SPECS, PLACES, PlaceSpec, Scene, render_scene
+
+__all__ = [
+    "ASPECT", "CANVAS_MARGIN", "COMPATIBLE", "FEATURES", "HEIGHT_TOLERANCE", "L", "LABELS", "OUTFITS", "PALETTE",
+    "PLACES", "PLACE_SPECS", "Person", "PlaceSpec", "Scene", "WALKABLE", "WALKABLE_LABELS", "WORLD_LABELS",
+    "WorldSample", "compatible", "draw_person", "implausible_reasons", "is_plausible", "light_sprite",
+    "make_world_sample", "parse_colours", "perspective_height", "plausible_mask", "render_scene", "sample_person",
+    "sample_placement", "shadow_map", "sprite_height_px",
+]
