@@ -1,0 +1,77 @@
+"""The library's layers: a module imports only modules of lower layers (read from the source, not run)."""
+import ast
+from pathlib import Path
+
+import pytest
+
+import artlib
+
+ROOT = Path(artlib.__file__).parent
+
+#: Lower layers first; the same order as the list in ``artlib/__init__.py``.
+LAYERS = [
+    {"score", "labels", "paper", "config", "files"},
+    {"compose"},
+    {"world", "inpaint", "harmonize"},
+    {"data"},
+    {"model"},
+    {"train", "adjust", "select"},
+    {"retouch", "widgets"},
+    {"evaluate", "photos"},
+    {"ablation", "plots"},
+    {"chapters"},
+    {"cli"},
+    {"__main__"},
+]
+LAYER = {name: i for i, layer in enumerate(LAYERS) for name in layer}
+
+
+def _module(path: Path, root: Path = ROOT) -> str:
+    """The top-level artlib module a file belongs to (``data`` for ``artlib/data/loader.py``)."""
+    return path.relative_to(root).with_suffix("").parts[0]
+
+
+def _imported(path: Path, root: Path = ROOT) -> set[str]:
+    """Top-level artlib modules that a file imports, relative or absolute."""
+    package = list(path.relative_to(root).parts[:-1])
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level > 0:
+            base = package[: len(package) - (node.level - 1)]
+            parts = base + (node.module.split(".") if node.module else [])
+            out |= {parts[0]} if parts else {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("artlib."):
+            out.add(node.module.split(".")[1])
+        elif isinstance(node, ast.ImportFrom) and node.module == "artlib":
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.Import):
+            out |= {a.name.split(".")[1] for a in node.names if a.name.startswith("artlib.")}
+    return out - {_module(path, root)}
+
+
+FILES = sorted(p for p in ROOT.rglob("*.py") if p.name != "__init__.py" or p.parent != ROOT)
+
+
+def test_every_module_has_a_layer():
+    assert {_module(p) for p in FILES} == set(LAYER)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_imports_only_lower_layers(path):
+    me = LAYER[_module(path)]
+    higher = sorted(m for m in _imported(path) if LAYER.get(m, -1) >= me)
+    assert not higher, f"{path.relative_to(ROOT)} (layer {me}) imports {higher} from its own or a higher layer"
+
+
+def test_the_model_knows_no_world():
+    """The verifier gets its label set from the data it is trained on, not from the world."""
+    for path in (ROOT / "model").rglob("*.py"):
+        assert not _imported(path) & {"world", "data", "widgets", "cli"}, path.name
+
+
+def test_the_check_sees_every_import_form(tmp_path):
+    (tmp_path / "data").mkdir()
+    bad = tmp_path / "data" / "loader.py"
+    bad.write_text("import artlib.cli\nfrom artlib.train import train\nfrom artlib import plots\n"
+                   "from .. import world\nfrom ..model.verifier import Verifier\nfrom .sampling import Kind\n")
+    assert _imported(bad, tmp_path) == {"cli", "train", "plots", "world", "model"}
