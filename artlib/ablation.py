@@ -14,6 +14,7 @@ Shown in chapter 3.
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -79,12 +80,29 @@ def run_grid(
     return df
 
 
+def _seed_stats(df: pd.DataFrame, metrics: Iterable[str]) -> pd.DataFrame:
+    """Mean and standard deviation (``ddof=1``) over seeds, per variant."""
+    return df.groupby("variant", sort=False)[list(metrics)].agg(["mean", "std"])
+
+
+def seed_noise(stats: pd.DataFrame, name: str, reference: str, metric: str) -> float:
+    """The noise of comparing ``name`` with ``reference``: the larger of their two seed standard deviations."""
+    return float(max(stats.loc[reference, (metric, "std")], stats.loc[name, (metric, "std")]))
+
+
 def signal_to_noise(df: pd.DataFrame, reference: str = "base (paper)",
                     metrics: Iterable[str] = ("accuracy", "auc", "rmse")) -> pd.DataFrame:
-    """Each variant's mean minus the reference's, in units of the reference's seed standard deviation."""
-    stats = df.groupby("variant", sort=False)[list(metrics)].agg(["mean", "std"])
-    ref = stats.loc[reference]
-    return pd.DataFrame({m: (stats[(m, "mean")] - ref[(m, "mean")]) / ref[(m, "std")] for m in metrics})
+    """Each variant's mean minus the reference's, in units of :func:`seed_noise`.
+
+    :func:`findings` calls a difference real when this ratio is above 2 in size.
+    """
+    stats = _seed_stats(df, metrics)
+
+    def ratio(v: str, m: str) -> float:
+        d, noise = stats.loc[v, (m, "mean")] - stats.loc[reference, (m, "mean")], seed_noise(stats, v, reference, m)
+        return float(d / noise) if noise > 0 else (0.0 if d == 0 else math.copysign(math.inf, d))
+
+    return pd.DataFrame({m: [ratio(v, m) for v in stats.index] for m in metrics}, index=stats.index)
 
 
 def verdict(diff: float, noise: float, higher_is_better: bool = True) -> str:
@@ -95,23 +113,35 @@ def verdict(diff: float, noise: float, higher_is_better: bool = True) -> str:
 
 
 def findings(df: pd.DataFrame, reference: str = "base (paper)") -> list[str]:
-    """One sentence per variant: its accuracy and RMSE against the reference, read against seed noise.
-
-    The noise of a comparison is the larger of the two variants' seed standard deviations.
-    """
-    stats = df.groupby("variant", sort=False)[["accuracy", "rmse"]].agg(["mean", "std"])
-    ref = stats.loc[reference]
+    """One sentence per variant: its accuracy and RMSE against the reference, read against :func:`seed_noise`."""
+    stats = _seed_stats(df, ("accuracy", "rmse"))
     out = []
     for name in stats.index:
         if name == reference:
             continue
         parts = []
         for m, up in (("accuracy", True), ("rmse", False)):
-            d = stats.loc[name, (m, "mean")] - ref[(m, "mean")]
-            noise = max(ref[(m, "std")], stats.loc[name, (m, "std")])
-            parts.append(f"{m} {d:+.3f} ({verdict(d, noise, up)})")
+            d = stats.loc[name, (m, "mean")] - stats.loc[reference, (m, "mean")]
+            parts.append(f"{m} {d:+.3f} ({verdict(d, seed_noise(stats, name, reference, m), up)})")
         out.append(f"{name}: {', '.join(parts)} against the {reference} model")
     return out
+
+
+def noise_summary(grid: pd.DataFrame, lam_table: pd.DataFrame, paper_gap: float,
+                  reference: str = "base (paper)") -> dict[str, float | str]:
+    """What chapter 3 says about Table 2's noise, computed from the runs.
+
+    ``paper_gap``: the paper's accuracy gain from the bi-attention (one run each). Returns the
+    reference's seed standard deviation of accuracy and AUC, the AUC spread across the lambda
+    grid, and the two comparisons in words (``spread_vs_gap``: the seed spread against the
+    paper's gap; ``lam_vs_seed``: the lambda grid's spread against the seed spread).
+    """
+    ref = grid[grid["variant"] == reference]
+    seed_std, auc_std = float(ref["accuracy"].std(ddof=1)), float(ref["auc"].std(ddof=1))
+    lam_spread = float(lam_table["auc"].max() - lam_table["auc"].min()) if len(lam_table) else 0.0
+    return {"paper_gap": float(paper_gap), "seed_std": seed_std, "auc_std": auc_std, "lam_spread": lam_spread,
+            "spread_vs_gap": "larger" if seed_std > paper_gap else "smaller",
+            "lam_vs_seed": "no larger" if lam_spread <= auc_std else "larger"}
 
 
 def lambda_table(df: pd.DataFrame, base_lam: float = 0.5) -> pd.DataFrame:
@@ -228,6 +258,15 @@ def read_choice(path: str | os.PathLike) -> dict[str, str]:
     if not isinstance(data, dict) or not {"variant", "run"} <= set(data):
         raise ValueError(f"{path}: not a verifier choice (expected keys 'variant' and 'run'); run chapter 3 first")
     return data
+
+
+def chosen_verifier(choice: str | os.PathLike, run: str | os.PathLike | None = None):
+    """``(choice record, verifier)``: the verifier in ``run`` when given, else the one chapter 3
+    chose (its choice file ``choice``); the record is ``{"variant": "given", "run": run}`` for ``run``."""
+    from .train import load_verifier
+
+    record = {"variant": "given", "run": str(run)} if run else read_choice(choice)
+    return record, load_verifier(record["run"])
 
 
 def test_report(runs: dict[str, str | os.PathLike], scenes, seed: int = 0) -> pd.DataFrame:

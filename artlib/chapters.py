@@ -1,7 +1,8 @@
 """Executing the book's chapters with papermill, under a parameter profile.
 
-A chapter's source is the jupytext percent file ``notebooks/NAME.py``; its parameters for a
-profile are ``params/PROFILE/NAME.yaml``. :func:`run_chapter` converts the source to a
+A chapter's source is the jupytext percent file ``notebooks/NAME.py``; its ``parameters`` cell
+holds the book profile's values, and ``params/PROFILE/NAME.yaml`` holds only what another
+profile changes (configs are then built by :func:`artlib.config.config_from_params`). :func:`run_chapter` converts the source to a
 notebook under ``build/notebooks/`` (never into a paired ``.ipynb`` beside the source),
 executes it with papermill and moves the result atomically to ``OUT/NAME.ipynb``. A chapter
 whose source, parameters and library code (a hash of ``artlib/``) have not changed since its
@@ -92,16 +93,6 @@ def profile_params(root: Path, profile: str, chapter: str) -> dict[str, Any]:
     return {**chapter_parameters(root, chapter), **load_params(root, profile, chapter)}
 
 
-def config_from_params(cls: type, params: dict[str, Any], what: str):
-    """A config dataclass from the chapter parameters that are its fields (the others belong to the chapter)."""
-    from dataclasses import fields
-
-    from .config import strict_from_dict
-
-    names = {f.name for f in fields(cls)}
-    return strict_from_dict(cls, {k: v for k, v in params.items() if k in names}, what)
-
-
 def library_hash(root: Path) -> str:
     """SHA-256 over the library's source files (``artlib/**/*.py``), in path order."""
     h = hashlib.sha256()
@@ -119,6 +110,69 @@ def _fingerprint(root: Path, source: Path, params: dict[str, Any]) -> str:
     return h.hexdigest()
 
 
+def _up_to_date(out: Path, fingerprint: str) -> bool:
+    """Whether ``out`` is an executed chapter with this fingerprint (an unreadable one is not)."""
+    import nbformat
+
+    if not out.exists():
+        return False
+    try:
+        return nbformat.read(out, as_version=4).metadata.get("artbook", {}).get("fingerprint") == fingerprint
+    except Exception:  # an unreadable old output is simply rebuilt
+        return False
+
+
+def _execute(root: Path, source: Path, out: Path, params: dict[str, Any]) -> None:
+    """Convert the percent source to a notebook under ``build/notebooks/`` and execute it into ``out``.
+
+    The kernel inherits this environment with the hub offline and matplotlib's inline backend.
+    """
+    import jupytext
+    import nbformat
+    import papermill as pm
+
+    nb = jupytext.read(source)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    work = root / "build" / "notebooks"
+    work.mkdir(parents=True, exist_ok=True)
+    src_nb = work / f"{source.stem}.ipynb"
+    nbformat.write(nb, src_nb)
+    saved = {k: os.environ.get(k) for k in ("HF_HUB_OFFLINE", "MPLBACKEND")}
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ.pop("MPLBACKEND", None)
+    try:
+        pm.execute_notebook(str(src_nb), str(out), parameters=params, kernel_name="python3", cwd=str(root),
+                            progress_bar=False)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _publish(tmp: Path, out: Path, metadata: dict[str, str]) -> None:
+    """Prepare an executed notebook for the book and move it atomically from ``tmp`` to ``out``.
+
+    The injected parameters are shown instead of the cell's defaults, long parameter lines are
+    wrapped, widget state is dropped, and glued figures are written beside it.
+    """
+    import nbformat
+
+    done = nbformat.read(tmp, as_version=4)
+    if any("injected-parameters" in c.metadata.get("tags", []) for c in done.cells):
+        for c in done.cells:
+            tags = c.metadata.get("tags", [])
+            if "parameters" in tags and "remove-cell" not in tags:
+                c.metadata["tags"] = [*tags, "remove-cell"]
+    done.metadata["artbook"] = metadata
+    _wrap_parameters(done)
+    _drop_widget_state(done)
+    nbformat.write(done, tmp)
+    _save_glued_figures(done, out.parent)
+    os.replace(tmp, out)
+
+
 def run_chapter(
     chapter: str,
     profile: str,
@@ -127,62 +181,28 @@ def run_chapter(
     root: str | os.PathLike | None = None,
     force: bool = False,
 ) -> Path:
-    """Execute ``notebooks/CHAPTER.py`` with papermill; returns the executed notebook's path."""
-    import jupytext
-    import nbformat
-    import papermill as pm
+    """Execute ``notebooks/CHAPTER.py`` with papermill under ``profile``; returns the executed notebook's path.
 
+    A chapter whose fingerprint (source, parameters, library) matches its last output is skipped
+    unless ``force``; the notebook is written under a temporary name and moved into place only
+    when it has run to the end.
+    """
     root = project_root(root)
     source = root / "notebooks" / f"{chapter}.py"
     if not source.is_file():
         raise FileNotFoundError(f"{source}: no such chapter")
-    params = {**load_params(root, profile, chapter), **(overrides or {})}
     check_params(overrides or {}, chapter_parameters(root, chapter), f"overrides of {chapter}")
-    params["profile"] = profile  # every chapter says which profile built it
+    params = {**profile_params(root, profile, chapter), **(overrides or {}), "profile": profile}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"{chapter}.ipynb"
     fp = _fingerprint(root, source, params)
-    if out.exists() and not force:
-        try:
-            if nbformat.read(out, as_version=4).metadata.get("artbook", {}).get("fingerprint") == fp:
-                print(f"{chapter}: up to date, skipped ({out})")
-                return out
-        except Exception:  # an unreadable old output is simply rebuilt
-            pass
-    nb = jupytext.read(source)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    work = root / "build" / "notebooks"
-    work.mkdir(parents=True, exist_ok=True)
-    src_nb = work / f"{chapter}.ipynb"
-    nbformat.write(nb, src_nb)
+    if not force and _up_to_date(out, fp):
+        print(f"{chapter}: up to date, skipped ({out})")
+        return out
     tmp = out_dir / f".{chapter}.running.ipynb"
-    # the kernel inherits this environment: offline hub, and matplotlib's inline backend
-    saved = {k: os.environ.get(k) for k in ("HF_HUB_OFFLINE", "MPLBACKEND")}
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ.pop("MPLBACKEND", None)
-    try:
-        pm.execute_notebook(
-            str(src_nb), str(tmp), parameters=params, kernel_name="python3", cwd=str(root), progress_bar=False
-        )
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    done = nbformat.read(tmp, as_version=4)
-    if any("injected-parameters" in c.metadata.get("tags", []) for c in done.cells):
-        for c in done.cells:  # the book shows the values used (the injected cell), not the defaults
-            tags = c.metadata.get("tags", [])
-            if "parameters" in tags and "remove-cell" not in tags:
-                c.metadata["tags"] = [*tags, "remove-cell"]
-    done.metadata["artbook"] = {"fingerprint": fp, "profile": profile, "chapter": chapter}
-    _wrap_parameters(done)
-    _drop_widget_state(done)
-    nbformat.write(done, tmp)
-    _save_glued_figures(done, out_dir)
-    os.replace(tmp, out)
+    _execute(root, source, tmp, params)
+    _publish(tmp, out, {"fingerprint": fp, "profile": profile, "chapter": chapter})
     return out
 
 

@@ -20,9 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
-from .chapters import CHAPTERS, PROFILES, load_params, project_root, run_chapter
+from .chapters import CHAPTERS, PROFILES, project_root, run_chapter
 
 
 def _cmd_build_dataset(args: argparse.Namespace) -> int:
@@ -38,7 +37,8 @@ def _cmd_build_dataset(args: argparse.Namespace) -> int:
             print(f"  {f['photo']}: {f['reason']}")
         print(f"{report['sources']} of {report['photos']} photos became sources in {args.out}; manifest: {report['manifest']}")
         return 0
-    from .chapters import config_from_params, profile_params
+    from .chapters import profile_params
+    from .config import config_from_params
 
     root = project_root()
     params = profile_params(root, args.profile, "01_dataset")
@@ -72,14 +72,13 @@ def _cmd_book(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from dataclasses import fields
-
+    from .config import config_from_params
     from .model import VerifierConfig
     from .train import TrainConfig, train
 
-    vals = vars(args)
-    vcfg = VerifierConfig(**{f.name: vals[f.name] for f in fields(VerifierConfig) if vals.get(f.name) is not None})
-    tcfg = TrainConfig(**{f.name: vals[f.name] for f in fields(TrainConfig) if vals.get(f.name) is not None})
+    given = {k: v for k, v in vars(args).items() if v is not None}  # options left out keep the paper's defaults
+    vcfg = config_from_params(VerifierConfig, given, "verifier options")
+    tcfg = config_from_params(TrainConfig, given, "training options")
     res = train(vcfg, tcfg, args.out, resume=not args.restart, progress=not args.quiet)
     if res:
         for split in ("val", "test"):
@@ -200,7 +199,7 @@ def _cmd_cutout(args: argparse.Namespace) -> int:
 
 def _cmd_export_gallery(args: argparse.Namespace) -> int:
     from . import world
-    from .compose import render_foreground
+    from .compose import render_foreground, unpremultiply
     from .files import write_png
     from .select import write_gallery
 
@@ -228,9 +227,7 @@ def _cmd_export_gallery(args: argparse.Namespace) -> int:
     for k in range(args.cutouts):  # people of other scenes (another seed), full-frame, where they stood
         ws = world.make_world_sample(args.seed + 1, k, args.size)
         pre = render_foreground(ws.sprite, ws.placement, ws.scene.labels.shape)
-        a = pre[..., 3:]
-        straight = np.where(a > 1e-6, pre[..., :3] / np.maximum(a, 1e-6), 0.0)
-        write_png(out / "cutouts" / f"{k:02d}_{ws.person.outfit}_from_{ws.scene.place}.png", np.concatenate([straight, a], 2))
+        write_png(out / "cutouts" / f"{k:02d}_{ws.person.outfit}_from_{ws.scene.place}.png", unpremultiply(pre))
     print(f"wrote {args.n} backgrounds (NAME.png, NAME.labels.png, labels.json) and {args.cutouts} cut-outs "
           f"(cutouts/) to {out}")
     return 0
@@ -264,15 +261,8 @@ def _add_photo_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--max-side", type=int, default=512, help="photos are reduced to this many pixels (default 512)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="artlib",
-        description="The ART book: build the synthetic ART dataset, train the verifier, retouch photos, "
-                    "execute chapters, build the book.",
-        epilog="Add --traceback to any command to see where an error came from.",
-    )
-    sub = p.add_subparsers(dest="command", required=True)
-
+def _add_build_dataset(sub) -> None:
+    """The ``build-dataset`` command."""
     d = sub.add_parser("build-dataset", help="build or resume the ART dataset of a profile")
     d.add_argument("--profile", choices=PROFILES, default="book", help="parameter profile (default: book)")
     d.add_argument("--out", help="output folder (default: the profile's data_dir)")
@@ -283,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_photo_options(d)
     d.set_defaults(func=_cmd_build_dataset)
 
+
+def _add_chapter(sub) -> None:
+    """The ``chapter`` command."""
     c = sub.add_parser("chapter", help="execute one chapter with papermill")
     c.add_argument("name", choices=CHAPTERS, help="chapter to execute")
     c.add_argument("--profile", choices=PROFILES, default="book", help="parameter profile (default: book)")
@@ -290,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--force", action="store_true", help="re-execute even if up to date")
     c.set_defaults(func=_cmd_chapter)
 
+
+def _add_train(sub) -> None:
+    """The ``train`` command."""
     t = sub.add_parser("train", help="train a verifier on a built dataset (works under torchrun)",
                        description="Train the multi-task verifier. Under torchrun --nproc_per_node N it uses "
                                    "DistributedDataParallel (gloo on CPU, NCCL on GPU).")
@@ -302,6 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dataclass_options(t, TrainConfig)
     _add_dataclass_options(t, VerifierConfig)
     t.set_defaults(func=_cmd_train)
+
+
+def _add_retouch(sub) -> None:
+    """The ``retouch`` command."""
+    from .adjust import METHODS, AdjustConfig
 
     r = sub.add_parser(
         "retouch", help="replace the background of a person and adjust them (the whole Auto-Retoucher)",
@@ -319,15 +320,20 @@ def build_parser() -> argparse.ArgumentParser:
                    f"{DEFAULT_CHOICE})")
     r.add_argument("--start", help="x,y,scale: where a cropped foreground is scored and starts (default 0.5,0.9,0.5); "
                    "for a full-frame cut-out, overrides the placement read from its alpha")
-    r.add_argument("--method", default="grid", choices=("numerical", "greedy", "autograd", "grid"),
-                   help="placement search (default grid: a coarse grid refined by ascent; numerical: the paper's)")
-    r.add_argument("--restarts", type=int, default=8, help="random restarts of the ascent methods (default 8)")
+    r.add_argument("--method", default=AdjustConfig.method, choices=METHODS,
+                   help=f"placement search (default {AdjustConfig.method}: a coarse grid refined by ascent, chosen on "
+                        "validation scenes; numerical: the paper's; greedy: the authors' code)")
+    r.add_argument("--restarts", type=int, default=AdjustConfig.restarts,
+                   help=f"random restarts of the ascent methods (default {AdjustConfig.restarts})")
     r.add_argument("--colour", default="none", choices=("none", "reinhard"), help="colour transfer (default none)")
     r.add_argument("--blend", default="alpha", choices=("alpha", "poisson"), help="blending (default alpha)")
     r.add_argument("--seed", type=int, default=0, help="seed of the search's random starts (default 0)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.set_defaults(func=_cmd_retouch)
 
+
+def _add_export_gallery(sub) -> None:
+    """The ``export-gallery`` command."""
     g = sub.add_parser("export-gallery", help="write a gallery folder and a few cut-outs from the synthetic world",
                        description="Render N empty world scenes as a gallery folder (NAME.png, NAME.labels.png, "
                                    "labels.json) and a few full-frame cut-outs of people from other scenes (cutouts/).")
@@ -341,6 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=_cmd_export_gallery)
 
+
+def _add_cutout(sub) -> None:
+    """The ``cutout`` command."""
     k = sub.add_parser("cutout", help="cut the main person out of a photo (detect, matte) for artlib retouch",
                        description="Detect the main person in a photo, matte them, and write a full-frame RGBA cut-out "
                                    "(the person where they stood, transparent elsewhere) and a preview of every stage.")
@@ -350,11 +359,31 @@ def build_parser() -> argparse.ArgumentParser:
     _add_photo_options(k)
     k.set_defaults(func=_cmd_cutout)
 
+
+def _add_book(sub) -> None:
+    """The ``book`` command."""
     b = sub.add_parser("book", help="execute all chapters, then build the HTML book")
     b.add_argument("--profile", choices=PROFILES, default="book", help="parameter profile (default: book)")
     b.add_argument("--force", action="store_true", help="re-execute chapters even if up to date")
     b.add_argument("--no-html", action="store_true", help="only execute the chapters")
     b.set_defaults(func=_cmd_book)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="artlib",
+        description="The ART book: build the synthetic ART dataset, train the verifier, retouch photos, "
+                    "execute chapters, build the book.",
+        epilog="Add --traceback to any command to see where an error came from.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    _add_build_dataset(sub)
+    _add_chapter(sub)
+    _add_train(sub)
+    _add_retouch(sub)
+    _add_export_gallery(sub)
+    _add_cutout(sub)
+    _add_book(sub)
     return p
 
 

@@ -15,7 +15,7 @@ import typing
 from dataclasses import fields
 from typing import Any, TypeVar
 
-__all__ = ["check_types", "closest", "strict_from_dict"]
+__all__ = ["check_types", "closest", "config_from_params", "strict_from_dict"]
 
 T = TypeVar("T")
 
@@ -36,6 +36,24 @@ def strict_from_dict(cls: type[T], data: dict[str, Any], what: str) -> T:
         hints = "; ".join(f"{k!r}{closest(k, names)}" for k in unknown)
         raise ValueError(f"unknown {what}: {hints}")
     return cls(**data)
+
+
+def config_from_params(cls: type[T], params: dict[str, Any], what: str = "", **fixed: Any) -> T:
+    """A config dataclass from a run's parameters: the one way configs are built.
+
+    The layers, later ones winning: the dataclass defaults (the paper's values), a chapter's
+    ``parameters`` cell, the profile's YAML (only what it changes), papermill's or the
+    command line's values; ``params`` is their merge, and only the keys that are fields of
+    ``cls`` are taken (the others belong to the chapter). ``fixed`` sets fields explicitly
+    (for example a study's own ``epochs``). An empty string stands for ``None`` in a field
+    whose default is ``None`` (parameter cells and YAML profiles write paths as strings).
+    """
+    optional = {f.name for f in fields(cls) if f.default is None}  # type: ignore[arg-type]
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    data = {k: v for k, v in params.items() if k in names}
+    data.update(fixed)
+    data = {k: (None if k in optional and v == "" else v) for k, v in data.items()}
+    return strict_from_dict(cls, data, what or f"{cls.__name__} parameters")
 
 
 def _accepts(value: Any, hint: Any) -> bool:

@@ -102,6 +102,28 @@ def _png_bit_depth(data: bytes) -> int | None:
     return None
 
 
+#: PIL modes of more than 8 bits per channel.
+_DEEP_MODES = ("I", "I;16", "I;16B", "I;16L", "F")
+
+
+def _decode(path: Path, data: bytes, size: tuple[int, int] | None = None) -> Image.Image:
+    """The image in ``data`` (the bytes of ``path``), decoded only after its header is checked:
+    at most :data:`MAX_PIXELS`, and ``size`` ``(H, W)`` when given."""
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            w, h = im.size
+            if w * h > MAX_PIXELS:
+                raise ImageFileError(f"{path}: {w} x {h} pixels is larger than the {MAX_PIXELS:,} this book reads")
+            if size is not None and (h, w) != tuple(size):
+                raise ImageFileError(f"{path}: expected size {tuple(size)}, got {(h, w)}")
+            im.load()
+            return im.copy()
+    except Image.DecompressionBombError as exc:
+        raise ImageFileError(f"{path}: larger than the {MAX_PIXELS:,} pixels this book reads ({exc})") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise ImageFileError(f"{path}: not a readable image (corrupt or truncated): {exc}") from exc
+
+
 def read_image(path: str | os.PathLike, mode: str, size: tuple[int, int] | None = None,
                sha256: str | None = None) -> np.ndarray:
     """Read an 8-bit image and check it, returning uint8 ``(H, W)`` for ``L``, else ``(H, W, C)``.
@@ -132,21 +154,9 @@ def read_image(path: str | os.PathLike, mode: str, size: tuple[int, int] | None 
         raise ImageFileError(f"{path}: content does not match the manifest's hash (changed or corrupt)")
     if (bits := _png_bit_depth(data)) not in (None, 8):
         raise ImageFileError(f"{path}: expected an 8-bit {mode} image, got a {bits}-bit PNG")
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            w, h = im.size
-            if w * h > MAX_PIXELS:
-                raise ImageFileError(f"{path}: {w} x {h} pixels is larger than the {MAX_PIXELS:,} this book reads")
-            if size is not None and (h, w) != tuple(size):
-                raise ImageFileError(f"{path}: expected size {tuple(size)}, got {(h, w)}")
-            im.load()
-            got = im.mode
-            arr = np.asarray(im)
-    except Image.DecompressionBombError as exc:
-        raise ImageFileError(f"{path}: larger than the {MAX_PIXELS:,} pixels this book reads ({exc})") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise ImageFileError(f"{path}: not a readable image (corrupt or truncated): {exc}") from exc
-    if arr.dtype != np.uint8 or got in ("I;16", "I;16B", "I;16L", "I", "F"):
+    im = _decode(path, data, size)
+    got, arr = im.mode, np.asarray(im)
+    if arr.dtype != np.uint8 or got in _DEEP_MODES:
         raise ImageFileError(f"{path}: expected an 8-bit {mode} image, got mode {got} ({arr.dtype})")
     if got != mode:
         raise ImageFileError(f"{path}: expected an 8-bit {mode} image, got mode {got}")
@@ -168,21 +178,10 @@ def read_photo(path: str | os.PathLike) -> tuple[np.ndarray, str]:
     data = path.read_bytes()
     if (bits := _png_bit_depth(data)) not in (None, 8):
         raise ImageFileError(f"{path}: a {bits}-bit PNG; save the photo with 8 bits per channel")
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            w, h = im.size
-            if w * h > MAX_PIXELS:
-                raise ImageFileError(f"{path}: {w} x {h} pixels is larger than the {MAX_PIXELS:,} this book reads")
-            im.load()
-            mode = im.mode
-            if mode in ("I", "I;16", "I;16B", "I;16L", "F"):
-                raise ImageFileError(f"{path}: a {mode} (16-bit or float) photo; save it with 8 bits per channel")
-            rgb = np.asarray(im.convert("RGB"))
-    except Image.DecompressionBombError as exc:
-        raise ImageFileError(f"{path}: larger than the {MAX_PIXELS:,} pixels this book reads ({exc})") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise ImageFileError(f"{path}: not a readable image (corrupt or truncated): {exc}") from exc
-    return np.ascontiguousarray(rgb), mode
+    im = _decode(path, data)
+    if im.mode in _DEEP_MODES:
+        raise ImageFileError(f"{path}: a {im.mode} (16-bit or float) photo; save it with 8 bits per channel")
+    return np.ascontiguousarray(np.asarray(im.convert("RGB"))), im.mode
 
 
 def read_json(path: str | os.PathLike) -> Any:

@@ -15,29 +15,24 @@ plausibility. The last line is one JSON object.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import time
 
 import numpy as np
 
-from artlib.ablation import read_choice
 from artlib.adjust import AdjustConfig, adjust
 from artlib.compose import Placement
-from artlib.evaluate import fresh_queries, _plausible
-from artlib.train import load_verifier
+from artlib.evaluate import fresh_queries, plausible_cells
 from artlib.widgets import AdjustSession
+
+from _common import load_model, verifier_parser
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--run", help="a run folder or checkpoint (default: the book profile's chosen verifier)")
-    ap.add_argument("--choice", default="runs/book/choice.json", help="chapter 3's choice file, used without --run")
+    ap = verifier_parser(__doc__)
     ap.add_argument("--queries", type=int, default=16, help="fresh test scenes (default 16)")
-    ap.add_argument("--size", type=int, default=64, help="canvas size in pixels (default 64, the book profile's)")
     args = ap.parse_args()
-    run = args.run or read_choice(args.choice)["run"]
-    model = load_verifier(run)
+    chosen, model = load_model(args)
     queries = fresh_queries("test", args.queries, args.size)
     ours_cfg = AdjustConfig()
     authors_cfg = AdjustConfig(method="greedy", reuse_context=False, batch_size=1)
@@ -51,7 +46,7 @@ def main() -> None:
         o = adjust(model, q.sprite, q.background, q.parse, seed=k, config=ours_cfg)
         ours_t.append(time.perf_counter() - t0)
         for res, ok, n in ((o, ours_ok, ours_n), (a, authors_ok, authors_n)):
-            ok.append(bool(_plausible(q, np.array([res.placement.as_tuple()]))[0]))
+            ok.append(bool(plausible_cells(q, np.array([res.placement.as_tuple()]))[0]))
             n.append(res.evaluations)
     session = AdjustSession(model, queries[0].sprite, queries[0].background, queries[0].parse, scene=queries[0].scene)
     moves = []
@@ -60,7 +55,7 @@ def main() -> None:
         session.set_placement(float(x), 0.85, 0.4)
         moves.append(time.perf_counter() - t0)
     ours_s, authors_s = float(np.median(ours_t)), float(np.median(authors_t))
-    print(f"verifier {run}; {len(queries)} fresh test scenes at {args.size} px")
+    print(f"verifier {chosen['run']}; {len(queries)} fresh test scenes at {args.size} px")
     print(f"ours    ({ours_cfg.method}, grid {ours_cfg.grid}, {ours_cfg.refine} cell refined by {ours_cfg.n_steps} steps, "
           f"B/S encoded once, batched): "
           f"{ours_s:.3f} s/query median, {np.mean(ours_n):.0f} evaluations, plausible {np.mean(ours_ok):.0%}")

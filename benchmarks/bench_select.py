@@ -14,7 +14,6 @@ scored in well under a second on 2 CPU cores. The last line is one JSON object.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
@@ -23,21 +22,18 @@ import numpy as np
 import torch
 
 from artlib import world
-from artlib.ablation import read_choice
 from artlib.compose import render_foreground
 from artlib.select import Gallery, GalleryIndex
-from artlib.train import load_verifier
+
+from _common import load_model, verifier_parser
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--run", help="a run folder or checkpoint (default: the book profile's chosen verifier)")
-    ap.add_argument("--choice", default="runs/book/choice.json", help="chapter 3's choice file, used without --run")
+    ap = verifier_parser(__doc__)
     ap.add_argument("--n", type=int, default=10_000, help="gallery size (default 10,000)")
-    ap.add_argument("--size", type=int, default=64, help="canvas size (default 64, the book profile's)")
     ap.add_argument("--repeats", type=int, default=5, help="timed repeats of the index scoring; median (default 5)")
     args = ap.parse_args()
-    model = load_verifier(args.run or read_choice(args.choice)["run"])
+    _, model = load_model(args)
     t0 = time.perf_counter()
     scenes = [world.render_scene(world.PLACES[i % 16], args.size, np.random.default_rng([99, i])) for i in range(args.n)]
     gallery = Gallery(Path("."), [f"{i:05d}" for i in range(args.n)], np.stack([(s.background * 255).round().astype(np.uint8) for s in scenes]),

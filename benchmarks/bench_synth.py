@@ -37,7 +37,7 @@ def main() -> None:
     for size in (64, 256):
         with tempfile.TemporaryDirectory() as d:
             t0 = time.perf_counter()
-            m = build_dataset(d, BuildConfig(n_sources=200, size=size), progress=False)
+            m = build_dataset(d, BuildConfig(n_sources=200, size=size, background_mode="clean"), progress=False)
             build = time.perf_counter() - t0
             ds = ARTDataset(m, "all")
             items = rate(lambda i: ds[i % len(ds)], args.seconds)

@@ -58,6 +58,7 @@ import pandas as pd
 
 from artlib import paper, plots, world
 from artlib.chapters import chapter_footer, glue_values
+from artlib.config import config_from_params
 from artlib.data import (
     ARTDataset,
     BuildConfig,
@@ -71,13 +72,9 @@ from artlib.score import spatial_score
 
 chapter_start = time.perf_counter()
 pd.set_option("display.precision", 3)
-config = BuildConfig(
-    n_sources=n_sources,
-    size=size,
-    seed=seed,
-    background_mode=background_mode,
-    shadow=shadow,
-)
+# the parameters above that are fields of BuildConfig;
+# its other fields keep the paper's values
+config = config_from_params(BuildConfig, globals())
 pd.Series(asdict(config), name="dataset parameters").to_frame()
 
 # %% [markdown]

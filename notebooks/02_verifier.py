@@ -65,6 +65,7 @@ import torch
 
 from artlib import paper, plots
 from artlib.chapters import chapter_footer, glue_values
+from artlib.config import config_from_params
 from artlib.data import ARTDataset, load_manifest
 from artlib.evaluate import (
     fresh_queries,
@@ -80,29 +81,10 @@ from artlib.train import TrainConfig, load_verifier, train
 
 chapter_start = time.perf_counter()
 pd.set_option("display.precision", 3)
-vcfg = VerifierConfig(
-    encoder=encoder,
-    pretrained_path=pretrained_path or None,
-    image_size=image_size,
-    pool=pool,
-    attention=attention,
-    layout=layout,
-    loss=loss,
-    lam=lam,
-    dropout=dropout,
-)
-tcfg = TrainConfig(
-    data_dir=data_dir,
-    epochs=epochs,
-    batch_size=batch_size,
-    lr=lr,
-    seed=seed,
-    train_limit=train_limit,
-    val_limit=val_limit,
-    test_limit=test_limit,
-    device=device,
-    from_scratch=from_scratch,
-)
+# the parameters above that are fields of each config;
+# its other fields keep the paper's values
+vcfg = config_from_params(VerifierConfig, globals())
+tcfg = config_from_params(TrainConfig, globals())
 manifest = load_manifest(data_dir)
 print(
     f"dataset: {manifest.config.n_sources} sources at "

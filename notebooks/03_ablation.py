@@ -81,6 +81,7 @@ from artlib.ablation import (
     findings,
     goal_table,
     lambda_table,
+    noise_summary,
     run_grid,
     run_study,
     signal_to_noise,
@@ -89,6 +90,7 @@ from artlib.ablation import (
     write_choice,
 )
 from artlib.chapters import chapter_footer, glue_values
+from artlib.config import config_from_params
 from artlib.data import load_manifest
 from artlib.evaluate import fresh_queries, height_band, kind_means
 from artlib.model import VerifierConfig
@@ -96,22 +98,10 @@ from artlib.train import TrainConfig, load_verifier
 
 chapter_start = time.perf_counter()
 pd.set_option("display.precision", 3)
-base = VerifierConfig(
-    encoder=encoder,
-    image_size=image_size,
-    pretrained_path=pretrained_path or None,
-)
-tcfg = TrainConfig(
-    data_dir=data_dir,
-    epochs=epochs,
-    batch_size=batch_size,
-    lr=lr,
-    train_limit=train_limit,
-    val_limit=val_limit,
-    test_limit=test_limit,
-    device=device,
-    from_scratch=from_scratch,
-)
+# the parameters above that are fields of each config;
+# its other fields keep the paper's values
+base = config_from_params(VerifierConfig, globals())
+tcfg = config_from_params(TrainConfig, globals())
 pd.DataFrame(
     {
         "changes from the paper's model": {
@@ -159,8 +149,9 @@ plots.ablation_bars(grid, "accuracy");
 plots.ablation_bars(grid, "rmse");
 # %% [markdown]
 # How big is a difference compared with the spread between seeds? For each variant, the
-# difference of its mean from the base model's, in units of the base model's seed standard
-# deviation (a rough signal-to-noise ratio; with three seeds, values below about 2 are noise).
+# difference of its mean from the base model's, in units of the larger seed standard
+# deviation of the two (a rough signal-to-noise ratio; the findings below count a difference
+# only when this is above 2 in size).
 
 # %%
 signal_to_noise(grid).round(2)
@@ -186,39 +177,22 @@ lam_table
 # %%
 for line in findings(grid):
     print(textwrap.fill(line, 76))
-ref = grid[grid["variant"] == "base (paper)"]
-paper_gap = (
-    paper.TABLE2["base model"]["accuracy"]
-    - paper.TABLE2["-Attention"]["accuracy"]
+noise = noise_summary(
+    grid,
+    lam_table,
+    paper_gap=paper.TABLE2["base model"]["accuracy"]
+    - paper.TABLE2["-Attention"]["accuracy"],
 )
-seed_std = float(ref["accuracy"].std(ddof=1))
-lam_spread = (
-    float(lam_table["auc"].max() - lam_table["auc"].min())
-    if len(lam_table)
-    else 0.0
-)
-auc_std = float(ref["auc"].std(ddof=1))
-glue_values(
-    paper_gap=paper_gap,
-    seed_std=seed_std,
-    lam_spread=lam_spread,
-    auc_std=auc_std,
-    spread_vs_gap="larger" if seed_std > paper_gap else "smaller",
-    lam_vs_seed="no larger" if lam_spread <= auc_std else "larger",
-)
-print(
-    f"paper's accuracy gap from attention: {paper_gap:.3f}; "
-    f"seed-to-seed std "
-    f"of our base"
-)
-print(
-    f"model ({len(ref)} seeds): {seed_std:.3f}; content AUC spread across "
-    f"the lambda grid:"
-)
-print(
-    f"{lam_spread:.3f}; seed-to-seed std of the base model's AUC: "
-    f"{auc_std:.3f}"
-)
+glue_values(**noise)
+pd.Series(
+    {
+        "paper's accuracy gap from attention": noise["paper_gap"],
+        "seed std of our base model's accuracy": noise["seed_std"],
+        "content AUC spread over the lambda grid": noise["lam_spread"],
+        "seed std of our base model's AUC": noise["auc_std"],
+    },
+    name="value",
+).to_frame()
 
 # %% [markdown]
 # **Attention.** The paper reads an accuracy gain of {glue:text}`paper_gap:.3f` from the
@@ -260,22 +234,14 @@ print(
 # they compare within a recipe only; the oracle's measures compare across recipes.
 
 # %%
-study_base = VerifierConfig(
-    encoder=encoder,
-    image_size=study_image_size,
-    pretrained_path=pretrained_path or None,
+study_base = config_from_params(
+    VerifierConfig, globals(), image_size=study_image_size
 )
-study_tcfg = TrainConfig(
-    data_dir=data_dir,
+study_tcfg = config_from_params(
+    TrainConfig,
+    globals(),
     epochs=study_epochs,
-    batch_size=batch_size,
-    lr=lr,
     train_limit=study_train_limit,
-    val_limit=val_limit,
-    test_limit=test_limit,
-    device=device,
-    from_scratch=from_scratch,
-    seed=seed,
 )
 val_scenes = fresh_queries(
     "val", n_scenes, load_manifest(data_dir).config.size

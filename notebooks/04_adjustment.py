@@ -49,7 +49,7 @@ import time
 import pandas as pd
 
 from artlib import plots
-from artlib.ablation import read_choice
+from artlib.ablation import chosen_verifier
 from artlib.adjust import AdjustConfig
 from artlib.chapters import chapter_footer, glue_values
 from artlib.compose import Placement
@@ -71,11 +71,8 @@ from artlib.widgets import AdjustSession, queries_app
 chapter_start = time.perf_counter()
 pd.set_option("display.precision", 3)
 manifest = load_manifest(data_dir)
-chosen = read_choice(choice)
-verifier, paper_verifier = (
-    load_verifier(chosen["run"]),
-    load_verifier(paper_run),
-)
+chosen, verifier = chosen_verifier(choice)
+paper_verifier = load_verifier(paper_run)
 cfg = AdjustConfig(restarts=restarts)
 print(f"chosen verifier: {chosen['variant']}")
 print(

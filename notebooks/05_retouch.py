@@ -50,7 +50,7 @@ import time
 import pandas as pd
 
 from artlib import plots
-from artlib.ablation import read_choice
+from artlib.ablation import chosen_verifier
 from artlib.chapters import chapter_footer, glue_values
 from artlib.data import load_manifest
 from artlib.evaluate import (
@@ -65,11 +65,8 @@ from artlib.train import load_verifier
 chapter_start = time.perf_counter()
 pd.set_option("display.precision", 3)
 manifest = load_manifest(data_dir)
-chosen = read_choice(choice)
-verifier, paper_verifier = (
-    load_verifier(chosen["run"]),
-    load_verifier(paper_run),
-)
+chosen, verifier = chosen_verifier(choice)
+paper_verifier = load_verifier(paper_run)
 print(f"chosen verifier: {chosen['variant']}")
 
 # %% [markdown]

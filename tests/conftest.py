@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def small_config():
     from artlib.data import BuildConfig
 
-    return BuildConfig(n_sources=30, size=32, seed=3)
+    return BuildConfig(n_sources=30, size=32, seed=3, background_mode="clean")
 
 
 @pytest.fixture(scope="session")

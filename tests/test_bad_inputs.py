@@ -46,7 +46,7 @@ def _one_line_error(status, err, *needles):
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     root = tmp_path_factory.mktemp("bad") / "ds"
-    D.build_dataset(root, D.BuildConfig(n_sources=30, size=32, seed=2), progress=False)
+    D.build_dataset(root, D.BuildConfig(n_sources=30, size=32, seed=2, background_mode="clean"), progress=False)
     return root
 
 
@@ -95,7 +95,7 @@ def test_unknown_keys_are_refused_with_a_suggestion():
 
 
 def test_a_swapped_file_is_refused_and_a_rebuild_repairs_it(tmp_path):
-    cfg = D.BuildConfig(n_sources=30, size=32, seed=4)
+    cfg = D.BuildConfig(n_sources=30, size=32, seed=4, background_mode="clean")
     m = D.build_dataset(tmp_path / "ds", cfg, progress=False)
     bg2, bg3 = D.source_dir(m.root, 2) / "bg.png", D.source_dir(m.root, 3) / "bg.png"
     original = bg2.read_bytes()

@@ -33,3 +33,43 @@ def test_parameters_are_checked_against_the_cell(tmp_path):
         check_params({"sise": 3}, defaults, "p.yaml")
     with pytest.raises(ValueError, match="p.yaml: flag must be a bool like its default True, got 1"):
         check_params({"flag": 1}, defaults, "p.yaml")
+
+
+# ----------------------------------------------------------------------------- configuration layers
+from pathlib import Path  # noqa: E402
+
+from artlib.chapters import CHAPTERS, PROFILES, chapter_parameters as _cell, load_params, profile_params  # noqa: E402
+from artlib.config import config_from_params  # noqa: E402
+from artlib.data import BuildConfig  # noqa: E402
+from artlib.model import VerifierConfig  # noqa: E402
+from artlib.train import TrainConfig  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_a_profile_holds_only_what_it_changes(profile):
+    for chapter in CHAPTERS:
+        cell, yaml_values = _cell(ROOT, chapter), load_params(ROOT, profile, chapter)
+        same = sorted(k for k, v in yaml_values.items() if cell[k] == v)
+        assert not same, f"params/{profile}/{chapter}.yaml repeats the parameters cell: {same}"
+
+
+def test_the_paper_profile_is_the_dataclass_defaults():
+    """The dataclasses hold the paper's values; the paper profile only points at its folders."""
+    data = profile_params(ROOT, "paper", "01_dataset")
+    assert config_from_params(BuildConfig, data) == BuildConfig()
+    params = profile_params(ROOT, "paper", "02_verifier")
+    assert config_from_params(VerifierConfig, params) == VerifierConfig()
+    assert config_from_params(TrainConfig, params) == TrainConfig(data_dir=params["data_dir"])
+
+
+def test_config_from_params_takes_fields_overrides_and_empty_paths():
+    params = {"encoder": "test_resnet", "pretrained_path": "", "epochs": 3, "n_scenes": 8}
+    cfg = config_from_params(VerifierConfig, params, image_size=32)
+    assert (cfg.encoder, cfg.pretrained_path, cfg.image_size, cfg.lam) == ("test_resnet", None, 32, 0.5)
+    assert config_from_params(TrainConfig, {"data_dir": "d", **params}, epochs=5).epochs == 5
+    with pytest.raises(ValueError, match="image_size must be int"):
+        config_from_params(VerifierConfig, params, image_size="32")
+    with pytest.raises(ValueError, match=r"unknown training options: 'epoch' \(did you mean 'epochs'\?\)"):
+        config_from_params(TrainConfig, {"data_dir": "d"}, "training options", epoch=3)

@@ -132,7 +132,7 @@ def test_verify_detects_a_changed_file(tmp_path, small_config):
 def test_inpaint_mode(tmp_path):
     cfg = D.BuildConfig(n_sources=30, size=32, seed=1, background_mode="inpaint")
     m = D.build_dataset(tmp_path / "i", cfg, progress=False)
-    clean = D.build_dataset(tmp_path / "c", D.BuildConfig(n_sources=30, size=32, seed=1), progress=False)
+    clean = D.build_dataset(tmp_path / "c", D.BuildConfig(n_sources=30, size=32, seed=1, background_mode="clean"), progress=False)
     assert m.sources[0]["sha256"]["bg.png"] != clean.sources[0]["sha256"]["bg.png"]
     assert m.sources[0]["sha256"]["parse.png"] == clean.sources[0]["sha256"]["parse.png"]
 

@@ -1,6 +1,5 @@
 """Judging placements by the oracle: grid measures, method comparison, queries."""
 import numpy as np
-import pandas as pd
 import pytest
 
 from artlib import world

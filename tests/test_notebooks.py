@@ -6,7 +6,7 @@ import sys
 import nbformat
 import pytest
 
-from artlib.chapters import CHAPTERS, load_params, run_chapter
+from artlib.chapters import CHAPTERS, profile_params, run_chapter
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -34,7 +34,7 @@ def test_chapter_executes_without_errors_and_shows_figures(executed, chapter):
 def test_chapter1_table1_matches_the_profile(executed):
     from artlib.data import load_manifest, table1
 
-    n = load_params(ROOT, "ci", "01_dataset")["n_sources"]
+    n = profile_params(ROOT, "ci", "01_dataset")["n_sources"]
     counts = table1(load_manifest(executed["data"]))["number of cases"]
     assert counts.tolist() == [n, 2 * n, 2 * n]
     assert "content negatives that are in fact compatible" in _text(_outputs(executed["01_dataset"])[1])
@@ -71,7 +71,7 @@ def test_chapter3_writes_its_results_and_a_choice(executed):
     from artlib.train import load_verifier
 
     rows = json.loads((executed["runs"] / "ablation" / "ablation.json").read_text())
-    params = load_params(ROOT, "ci", "03_ablation")
+    params = profile_params(ROOT, "ci", "03_ablation")
     n_lam = len([x for x in params["lambdas"] if x != 0.5])
     assert len(rows) == len(params["variants"]) * len(params["seeds"]) + n_lam
     study = json.loads((executed["runs"] / "study" / "study.json").read_text())

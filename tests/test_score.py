@@ -30,7 +30,8 @@ def test_symmetric_in_ratio(x, r):
 @pytest.mark.parametrize(
     "rel, expected", [(0.3, 0.982), (0.4, 0.881), (0.5, 0.5), (0.6, 0.119), (0.7, 0.018)]
 )
-def test_values_of_the_reproduction_notes(rel, expected):
+def test_values_of_the_sigmoid_table(rel, expected):
+    """Eq. (1) at 0.3 to 0.7 of x_max, the sigmoid worked out by hand (0.5 at half of x_max)."""
     assert spatial_score(rel * 0.8, 0.8, 1.0) == pytest.approx(expected, abs=5e-4)
 
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from artlib import world
-from artlib.compose import Placement, render_foreground
+from artlib.compose import render_foreground
 from artlib.model import Verifier, VerifierConfig
 from artlib.world import WORLD_LABELS
 from artlib.select import GalleryIndex, model_identity, read_gallery, write_gallery

@@ -21,7 +21,7 @@ TINY = VerifierConfig(encoder="test_resnet", image_size=32)
 @pytest.fixture(scope="module")
 def tiny_data(tmp_path_factory):
     root = tmp_path_factory.mktemp("train_ds")
-    build_dataset(root, BuildConfig(n_sources=30, size=32, seed=1), progress=False)
+    build_dataset(root, BuildConfig(n_sources=30, size=32, seed=1, background_mode="clean"), progress=False)
     return str(root)
 
 

@@ -9,15 +9,40 @@
 
 Shown in chapter 1.
 """
-from .audits import label_noise, leak_study, placement_by_content, sample_plausible, scene_of
+from .audits import (
+    label_noise,
+    leak_study,
+    placement_by_content,
+    sample_plausible,
+    scene_of,
+)
 from .loader import ARTDataset, collate, subset_rows
 from .manifest import (
-    SCHEMA_VERSION, Manifest, build_dataset, dataset_identity, load_manifest, table1, verify_dataset,
+    SCHEMA_VERSION,
+    Manifest,
+    build_dataset,
+    dataset_identity,
+    load_manifest,
+    table1,
+    verify_dataset,
     write_manifest,
 )
 from .sampling import (
-    BACKGROUND_MODES, INT_COLUMNS, KINDS, RECIPES, SAMPLE_COLUMNS, SPLITS, BuildConfig, Kind, content_partners,
-    cyclic_derangement, make_samples, sample_moved, split_sizes, split_sources, visible_fraction,
+    BACKGROUND_MODES,
+    INT_COLUMNS,
+    KINDS,
+    RECIPES,
+    SAMPLE_COLUMNS,
+    SPLITS,
+    BuildConfig,
+    Kind,
+    content_partners,
+    cyclic_derangement,
+    make_samples,
+    sample_moved,
+    split_sizes,
+    split_sources,
+    visible_fraction,
 )
 from .sources import SOURCE_FILES, SourceImages, read_source, source_dir, write_source
 

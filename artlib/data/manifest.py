@@ -21,7 +21,16 @@ from ..files import atomic_write_json, read_json, sha256_file
 from ..labels import LabelSet
 from ..paper import table1_frame
 from ..world import WORLD_LABELS
-from .sampling import INT_COLUMNS, KINDS, SAMPLE_COLUMNS, SPLITS, BuildConfig, Kind, make_samples, split_sources
+from .sampling import (
+    INT_COLUMNS,
+    KINDS,
+    SAMPLE_COLUMNS,
+    SPLITS,
+    BuildConfig,
+    Kind,
+    make_samples,
+    split_sources,
+)
 from .sources import source_dir, write_source, write_source_job
 
 __all__ = ["SCHEMA_VERSION", "Manifest", "build_dataset", "dataset_identity", "load_manifest", "table1", "verify_dataset",

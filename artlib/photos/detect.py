@@ -60,18 +60,24 @@ def _nms(boxes: np.ndarray, scores: np.ndarray, iou: float = 0.4) -> list[int]:
     return nms(torch.as_tensor(boxes, dtype=torch.float32), torch.as_tensor(scores, dtype=torch.float32), iou).tolist()
 
 
-def detect_hog(image: np.ndarray) -> list[Detection]:
-    """OpenCV's HOG + linear SVM people detector; best first."""
-    bgr, f = _prepare(image)
-    hog = cv2.HOGDescriptor()
-    hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
-    rects, weights = hog.detectMultiScale(bgr, winStride=(8, 8), padding=(16, 16), scale=1.05)
+def _detections(rects, weights, f: float) -> list[Detection]:
+    """OpenCV's ``(x, y, w, h)`` rectangles and scores on the resized photo (factor ``f``) as
+    detections on the original, overlaps suppressed, best first."""
     if len(rects) == 0:
         return []
     boxes = np.array([[x, y, x + w, y + h] for x, y, w, h in rects], float) / f
     scores = np.asarray(weights, float).ravel()
     return sorted((Detection(tuple(map(float, boxes[k])), float(scores[k])) for k in _nms(boxes, scores)),
                   key=lambda d: -d.score)
+
+
+def detect_hog(image: np.ndarray) -> list[Detection]:
+    """OpenCV's HOG + linear SVM people detector; best first."""
+    bgr, f = _prepare(image)
+    hog = cv2.HOGDescriptor()
+    hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+    rects, weights = hog.detectMultiScale(bgr, winStride=(8, 8), padding=(16, 16), scale=1.05)
+    return _detections(rects, weights, f)
 
 
 def detect_cascade(image: np.ndarray) -> list[Detection]:
@@ -83,12 +89,7 @@ def detect_cascade(image: np.ndarray) -> list[Detection]:
         raise FileNotFoundError(f"{path}: OpenCV's full-body cascade is missing")
     gray = cv2.equalizeHist(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY))
     rects, _, weights = cascade.detectMultiScale3(gray, scaleFactor=1.05, minNeighbors=3, outputRejectLevels=True)
-    if len(rects) == 0:
-        return []
-    boxes = np.array([[x, y, x + w, y + h] for x, y, w, h in rects], float) / f
-    scores = np.asarray(weights, float).ravel()
-    return sorted((Detection(tuple(map(float, boxes[k])), float(scores[k])) for k in _nms(boxes, scores)),
-                  key=lambda d: -d.score)
+    return _detections(rects, weights, f)
 
 
 DETECTORS = {"hog": detect_hog, "cascade": detect_cascade}

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from ..compose import Placement
+from ..compose import Placement, unpremultiply
 from ..config import check_types
 from ..files import ImageFileError, atomic_write_json, read_json, read_photo, write_png
 from .detect import DETECTORS, Detection, detect
@@ -161,9 +161,7 @@ def _source_arrays(c: PhotoCutout, size: int) -> tuple[dict[str, np.ndarray], Pl
     alpha = crop(c.alpha.astype(np.float32), cv2.INTER_AREA)
     sprite, placement = _sprite(image, alpha)
     fg = render_foreground(sprite, placement, (size, size))
-    a = fg[..., 3:]
-    arrays = {"image.png": image, "person.png": sprite,
-              "fg.png": np.concatenate([np.where(a > 1e-6, fg[..., :3] / np.maximum(a, 1e-6), 0), a], 2),
+    arrays = {"image.png": image, "person.png": sprite, "fg.png": unpremultiply(fg),
               "bg.png": crop(np.clip(c.background, 0, 1).astype(np.float32), cv2.INTER_AREA),
               "parse.png": crop(c.labels, cv2.INTER_NEAREST)}
     return arrays, placement, [float(v) for v in placement_box(sprite.shape[:2], placement, (size, size))]

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import world
-from ..compose import Placement, box_iou, paste, placement_box, render_foreground
+from ..compose import Placement, box_iou, box_width, paste, placement_box, render_foreground
 from ..files import read_photo
 from .detect import detect
 from .fill import fill
@@ -85,7 +85,7 @@ def paste_trials(backgrounds: dict[str, np.ndarray], per_background: int, seed: 
             person = world.sample_person(rng)
             scale = float(height * rng.uniform(0.8, 1.2))
             sprite = world.draw_person(person, max(16, int(round(scale * H))))
-            half = scale * world.ASPECT * H / W / 2
+            half = box_width(scale, world.ASPECT, (H, W)) / 2
             p = Placement(float(rng.uniform(half + 0.02, 1 - half - 0.02)), float(rng.uniform(0.85, 0.97)), scale)
             image = np.clip(np.round(paste(bg, sprite, p) * 255), 0, 255).astype(np.uint8)
             alpha = render_foreground(sprite, p, (H, W))[..., 3]

@@ -150,6 +150,34 @@ def _finish(out_dir: Path, model: Verifier, data: _Data, device: torch.device, v
     return result
 
 
+def _model_and_optimizer(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, data: _Data, device: torch.device,
+                         out_dir: Path, resume: bool, rank: int):
+    """A seeded new verifier and its Adam optimizer, restored from the last checkpoint when resuming.
+
+    Returns ``(model, optimizer, history, epochs done)``. A restart (``resume=False``) first
+    removes the old run's results, so they never sit beside the new checkpoints.
+    """
+    torch.manual_seed(train_cfg.seed)
+    model = Verifier(verifier_cfg, data.train.manifest.labels).to(device)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if not resume and rank == 0:
+        for name in _RUN_FILES:
+            (out_dir / name).unlink(missing_ok=True)
+    opt = torch.optim.Adam(model.parameters(), lr=train_cfg.lr, betas=(train_cfg.beta1, train_cfg.beta2))
+    if resume and (out_dir / "checkpoint.pt").exists():
+        return model, opt, *_restore(out_dir / "checkpoint.pt", model, opt, verifier_cfg, train_cfg)
+    return model, opt, [], 0
+
+
+def _save_epoch(out_dir: Path, model: Verifier, opt: torch.optim.Optimizer, train_cfg: TrainConfig,
+                history: list[dict[str, float]], data_id: str) -> None:
+    """Checkpoint the epoch just recorded in ``history``; also as ``best.pt`` when its validation loss is the lowest."""
+    epoch = history[-1]["epoch"]
+    if history[-1]["val_loss"] <= min(h["val_loss"] for h in history):
+        save_checkpoint(out_dir / "best.pt", model, None, epoch, train_cfg, history, data_id)
+    save_checkpoint(out_dir / "checkpoint.pt", model, opt, epoch, train_cfg, history, data_id)
+
+
 def _check_out_dir(out_dir: Path) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise ValueError(f"{out_dir}: exists and is not a folder")
@@ -181,22 +209,10 @@ def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | o
         torch.cuda.set_device(device)
     data = _Data.load(train_cfg)
 
-    torch.manual_seed(train_cfg.seed)
-    model = Verifier(verifier_cfg, data.train.manifest.labels).to(device)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if not resume and rank == 0:  # a restart must not leave the old run's results beside the new checkpoints
-        for name in _RUN_FILES:
-            (out_dir / name).unlink(missing_ok=True)
-    opt = torch.optim.Adam(model.parameters(), lr=train_cfg.lr, betas=(train_cfg.beta1, train_cfg.beta2))
-    history: list[dict[str, float]] = []
-    start = 0
-    ckpt_path = out_dir / "checkpoint.pt"
-    if resume and ckpt_path.exists():
-        history, start = _restore(ckpt_path, model, opt, verifier_cfg, train_cfg)
+    model, opt, history, start = _model_and_optimizer(verifier_cfg, train_cfg, data, device, out_dir, resume, rank)
     net: torch.nn.Module = model
     if world > 1:
         net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-
     for epoch in range(start, train_cfg.epochs):
         mine, steps = _epoch_rows(data.train_rows, train_cfg, epoch, rank, world)
         bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{train_cfg.epochs}", disable=not progress or rank != 0, mininterval=5)
@@ -208,9 +224,7 @@ def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | o
                    "samples_per_s": steps * train_cfg.batch_size * world / max(seconds, 1e-9),
                    **losses, **_validate(model, data, device, on_epoch)}
             history.append(rec)
-            if rec["val_loss"] <= min(h["val_loss"] for h in history):
-                save_checkpoint(out_dir / "best.pt", model, None, epoch + 1, train_cfg, history, data_id)
-            save_checkpoint(ckpt_path, model, opt, epoch + 1, train_cfg, history, data_id)
+            _save_epoch(out_dir, model, opt, train_cfg, history, data_id)
             if verbose:
                 print(f"epoch {epoch + 1}: loss {rec['train_loss']:.4f} | validation: loss {rec['val_loss']:.4f}, "
                       f"AUC {rec['auc']:.3f}, RMSE {rec['rmse']:.3f}", flush=True)

@@ -18,12 +18,34 @@ All geometry is drawn in normalised coordinates from a geometry random stream, a
 noise from a separate stream, so a scene is the same picture at 64 px and 256 px. Shown in
 chapter 1.
 """
-from .labels import L, LABELS, PALETTE, WALKABLE, WALKABLE_LABELS, WORLD_LABELS, parse_colours
-from .oracle import (
-    CANVAS_MARGIN, HEIGHT_TOLERANCE, compatible, implausible_reasons, is_plausible, perspective_height,
-    plausible_mask, sample_placement,
+from .labels import (
+    LABELS,
+    PALETTE,
+    WALKABLE,
+    WALKABLE_LABELS,
+    WORLD_LABELS,
+    L,
+    parse_colours,
 )
-from .people import ASPECT, COMPATIBLE, OUTFITS, Person, draw_person, light_sprite, sample_person
+from .oracle import (
+    CANVAS_MARGIN,
+    HEIGHT_TOLERANCE,
+    compatible,
+    implausible_reasons,
+    is_plausible,
+    perspective_height,
+    plausible_mask,
+    sample_placement,
+)
+from .people import (
+    ASPECT,
+    COMPATIBLE,
+    OUTFITS,
+    Person,
+    draw_person,
+    light_sprite,
+    sample_person,
+)
 from .photos import WorldSample, make_world_sample, shadow_map, sprite_height_px
 from .places import FEATURES, PLACE_SPECS, PLACES, PlaceSpec, Scene, render_scene
 

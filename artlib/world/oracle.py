@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compose import Placement
+from ..compose import Placement, box_width
 from .labels import LABELS, WALKABLE, WALKABLE_LABELS
-from .people import ASPECT, COMPATIBLE, OUTFITS
+from .people import ASPECT, COMPATIBLE
 from .places import PLACE_SPECS, Scene
 
 __all__ = ["CANVAS_MARGIN", "HEIGHT_TOLERANCE", "compatible", "implausible_reasons", "is_plausible",
@@ -46,7 +46,7 @@ def plausible_mask(
     ph = perspective_height(scene, y)
     with np.errstate(divide="ignore", invalid="ignore"):
         height_ok = (ph > 0) & (np.abs(scale / np.where(ph > 0, ph, 1) - 1) <= HEIGHT_TOLERANCE)
-    half_w = scale * aspect * H / W / 2
+    half_w = box_width(scale, aspect, (H, W)) / 2
     inside = (x - half_w >= -CANVAS_MARGIN) & (x + half_w <= 1 + CANVAS_MARGIN) & (y - scale >= -CANVAS_MARGIN)
     return on_ground & height_ok & inside
 
@@ -64,7 +64,7 @@ def implausible_reasons(scene: Scene, placement: Placement, aspect: float = ASPE
     ph = float(perspective_height(scene, y))
     if ph > 0 and abs(s / ph - 1) > HEIGHT_TOLERANCE:
         reasons.append(f"{'too tall' if s > ph else 'too small'} for where the feet are ({s / ph:.2f} x the camera rule)")
-    half = s * aspect * H / W / 2
+    half = box_width(s, aspect, (H, W)) / 2
     if x - half < -CANVAS_MARGIN or x + half > 1 + CANVAS_MARGIN or y - s < -CANVAS_MARGIN or y > 1 + CANVAS_MARGIN:
         reasons.append("leaves the canvas")
     return reasons

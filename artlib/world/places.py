@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from .labels import L, LABELS
+from .labels import LABELS, L
 
 __all__ = ["FEATURES", "PLACES", "PLACE_SPECS", "PlaceSpec", "Scene", "render_scene"]
 

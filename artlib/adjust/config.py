@@ -1,0 +1,81 @@
+"""The settings of the placement search (:class:`AdjustConfig`); the methods and their default steps."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..config import check_types, strict_from_dict
+
+__all__ = ["AdjustConfig", "DEFAULT_STEPS", "GREEDY_SCALES", "METHODS"]
+
+
+METHODS = ("numerical", "greedy", "autograd", "grid")
+
+
+#: The authors' greedy moves: one step left, right, up or down, times these scale factors.
+GREEDY_SCALES = (1.0, 0.95, 1.05)
+
+
+#: Steps (rounds for ``greedy``: the authors' 10) when ``AdjustConfig.steps`` is None.
+DEFAULT_STEPS = {"numerical": 20, "greedy": 10, "autograd": 20, "grid": 5}
+
+
+@dataclass(frozen=True)
+class AdjustConfig:
+    """Settings of the placement search (see the module docstring for the default method).
+
+    ``restarts`` and ``steps`` are ``R`` and ``T`` of the module docstring; ``step_size`` is
+    the initial step length in ``(x, y, log s)`` units and ``fd_eps`` the finite-difference
+    half-width; ``grid`` is ``(nx, ny, ns)`` cells (scales geometric in the feasible range)
+    and ``refine`` the number of best grid cells refined by ascent; ``greedy_step`` is the
+    authors' 1/20 of the canvas.
+    """
+
+    method: str = "grid"  # paper: "numerical"; the authors' code: "greedy"
+    restarts: int = 8
+    steps: int | None = None  # None: DEFAULT_STEPS[method]
+    step_size: float = 0.08
+    fd_eps: float = 0.02
+    scale_min: float = 0.1
+    scale_max: float = 0.9
+    grid: tuple[int, int, int] = (8, 8, 5)
+    refine: int = 1
+    greedy_step: float = 0.05
+    batch_size: int = 256
+    reuse_context: bool = True
+
+    def __post_init__(self) -> None:
+        check_types(self)
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+        for name in ("restarts", "steps", "batch_size"):
+            v = getattr(self, name)
+            if name == "steps" and v is None:
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
+        for name in ("step_size", "fd_eps", "greedy_step"):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
+                raise ValueError(f"{name} must be a finite number > 0, got {getattr(self, name)!r}")
+        if not 0 < self.scale_min < self.scale_max <= 1:
+            raise ValueError(f"need 0 < scale_min < scale_max <= 1, got {self.scale_min}, {self.scale_max}")
+        if len(self.grid) != 3 or min(self.grid) < 1:
+            raise ValueError(f"grid must be three counts (nx, ny, ns) >= 1, got {self.grid!r}")
+        if self.refine < 0:
+            raise ValueError(f"refine must be >= 0, got {self.refine}")
+
+    @property
+    def n_steps(self) -> int:
+        """Steps of ascent (rounds of ``greedy``): ``steps``, or the method's default."""
+        return DEFAULT_STEPS[self.method] if self.steps is None else int(self.steps)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "AdjustConfig":
+        d = dict(d)
+        if "grid" in d:
+            d["grid"] = tuple(d["grid"])
+        return strict_from_dict(cls, d, "adjustment options")
+

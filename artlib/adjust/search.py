@@ -1,0 +1,98 @@
+"""One call for every method: :func:`adjust` returns the best placement, its scores and the path."""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from ..compose import Placement
+from ..model import Verifier
+from .config import AdjustConfig
+from .methods import Trajectory, _ascend, _greedy, _grid
+from .scorer import PlacementScorer
+from .space import random_starts
+
+__all__ = ["AdjustResult", "adjust"]
+
+
+@dataclass
+class AdjustResult:
+    """What :func:`adjust` found: the placement, its two scores, the search's path and cost."""
+
+    placement: Placement
+    spatial: float
+    content: float
+    trajectory: list[Trajectory]
+    evaluations: int
+    seconds: float
+    method: str
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def best_of(self, restarts: int) -> tuple[Placement, float]:
+        """The best placement among the first ``restarts`` trajectories (the restarts curve)."""
+        return max((t.best() for t in self.trajectory[:restarts]), key=lambda ps: ps[1])
+
+
+def _check_start(start: Placement | None) -> None:
+    if start is None:
+        return
+    if not isinstance(start, Placement):
+        raise ValueError(f"start must be a Placement or None, got {type(start).__name__}")
+    if not (0 <= start.x <= 1 and 0 <= start.y <= 1 and 0 < start.scale <= 1):
+        raise ValueError(f"start {start.as_tuple()} is outside the canvas: need x, y in [0, 1] and scale in (0, 1]")
+
+
+def adjust(verifier: Verifier, sprite: np.ndarray, background: np.ndarray, parse: np.ndarray, *,
+           method: str | None = None, start: Placement | None = None, restarts: int | None = None,
+           steps: int | None = None, seed: int = 0, config: AdjustConfig | None = None) -> AdjustResult:
+    """Find the placement of ``sprite`` on ``background`` that the verifier scores highest.
+
+    Args:
+        verifier: a trained verifier.
+        sprite: ``(h, w, 4)`` RGBA foreground, straight alpha, tightly cropped.
+        background: ``(H, W, 3)`` RGB background B.
+        parse: ``(H, W)`` label ids of B's parsing map S.
+        method: one of :data:`METHODS` (see the module docstring); default ``config.method``.
+        start: the first restart's start (``greedy`` uses only this one); the others, and the
+            first when ``None``, are random feasible placements drawn with ``seed``. With
+            ``greedy`` and no start, the authors' fixed start is used: the box in the top-left
+            corner at the geometric middle of the scale range.
+        restarts, steps: override ``config.restarts`` / ``config.steps``.
+        seed: seed of the random starts.
+        config: every other setting (:class:`AdjustConfig`).
+
+    Returns:
+        An :class:`AdjustResult`; for ``greedy`` its placement is where the search ended (as in
+        the authors' code), for the others the best placement visited.
+
+    Raises:
+        ValueError: bad arrays (empty alpha, sizes that differ, unknown label ids), a start
+            outside the canvas, or non-positive ``restarts`` / ``steps``.
+    """
+    over = {k: v for k, v in (("method", method), ("restarts", restarts), ("steps", steps)) if v is not None}
+    cfg = replace(config or AdjustConfig(), **over)
+    _check_start(start)
+    t0 = time.perf_counter()
+    scorer = PlacementScorer(verifier, sprite, background, parse, cfg.batch_size, cfg.reuse_context)
+    if cfg.method == "greedy":
+        if start is None:
+            s0 = math.sqrt(cfg.scale_min * cfg.scale_max)
+            start = Placement(0.0, 0.0, s0)  # projected to the top-left corner
+        trajectory = _greedy(scorer, np.array(start.as_tuple()), cfg)
+        placement, spatial = Placement(*map(float, trajectory[0].placements[-1])), float(trajectory[0].scores[-1])
+    else:
+        if cfg.method == "grid":
+            trajectory = _grid(scorer, cfg)
+        else:
+            starts = random_starts(scorer.sprite_hw, scorer.canvas_hw, cfg, seed)
+            if start is not None:
+                starts[0] = start.as_tuple()
+            trajectory = _ascend(scorer, starts, cfg, exact=cfg.method == "autograd")
+        placement, spatial = max((t.best() for t in trajectory), key=lambda ps: ps[1])
+    content = float(scorer.scores(np.array([placement.as_tuple()]), ("content",))["content"][0])
+    return AdjustResult(placement, spatial, content, trajectory, scorer.evaluations, time.perf_counter() - t0,
+                        cfg.method, asdict(cfg))
+
