@@ -25,9 +25,9 @@ DEFAULT_STEPS = {"numerical": 20, "greedy": 10, "autograd": 20, "grid": 5}
 
 @dataclass(frozen=True)
 class AdjustConfig:
-    """Settings of the placement search (see the module docstring for the default method).
+    """Settings of the placement search (see :mod:`artlib.adjust` for the default method).
 
-    ``restarts`` and ``steps`` are ``R`` and ``T`` of the module docstring; ``step_size`` is
+    ``restarts`` and ``steps`` are ``R`` and ``T`` of :mod:`artlib.adjust`; ``step_size`` is
     the initial step length in ``(x, y, log s)`` units and ``fd_eps`` the finite-difference
     half-width; ``grid`` is ``(nx, ny, ns)`` cells (scales geometric in the feasible range)
     and ``refine`` the number of best grid cells refined by ascent; ``greedy_step`` is the

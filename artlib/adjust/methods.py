@@ -39,7 +39,7 @@ def _fd_gradient(scorer: PlacementScorer, xyz: torch.Tensor, cfg: AdjustConfig) 
 
 
 class Ascent:
-    """Normalised gradient ascent with backtracking from ``R`` starts at once (module docstring).
+    """Normalised gradient ascent with backtracking from ``R`` starts at once (step rule in :mod:`artlib.adjust`).
 
     Stateful, one :meth:`step` per call, so an interactive tool can show every step; the
     numerical and autograd methods run it for ``steps`` steps.

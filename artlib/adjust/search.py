@@ -55,7 +55,7 @@ def adjust(verifier: Verifier, sprite: np.ndarray, background: np.ndarray, parse
         sprite: ``(h, w, 4)`` RGBA foreground, straight alpha, tightly cropped.
         background: ``(H, W, 3)`` RGB background B.
         parse: ``(H, W)`` label ids of B's parsing map S.
-        method: one of :data:`METHODS` (see the module docstring); default ``config.method``.
+        method: one of :data:`METHODS` (see :mod:`artlib.adjust`); default ``config.method``.
         start: the first restart's start (``greedy`` uses only this one); the others, and the
             first when ``None``, are random feasible placements drawn with ``seed``. With
             ``greedy`` and no start, the authors' fixed start is used: the box in the top-left

@@ -14,7 +14,7 @@ __all__ = ["grid_placements", "project", "random_placements", "random_starts"]
 
 # ----------------------------------------------------------------------------- geometry
 def _bounds(xyz: torch.Tensor, aspect: float, cfg: AdjustConfig) -> torch.Tensor:
-    """Project ``(N, 3)`` placements onto the feasible set (see the module docstring)."""
+    """Project ``(N, 3)`` placements onto the feasible set (defined in :mod:`artlib.adjust`)."""
     s = xyz[:, 2].clamp(cfg.scale_min, min(cfg.scale_max, 1.0 / max(aspect, 1e-6)))
     half = s * aspect / 2
     x = torch.minimum(torch.maximum(xyz[:, 0], half), 1 - half)
