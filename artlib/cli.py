@@ -142,7 +142,7 @@ def _cmd_retouch(args: argparse.Namespace) -> int:
     start = _parse_start(args.start)
     fg = foreground_from_cutout(read_image(args.foreground, "RGBA"), start)
     verifier = load_verifier(_checkpoint(args.checkpoint))
-    gallery = read_gallery(args.gallery, progress=not args.quiet)
+    gallery = read_gallery(args.gallery, verifier.labels, progress=not args.quiet)
     cfg = AdjustConfig(method=args.method, restarts=args.restarts)
     index_path = Path(args.gallery) / f".index-{model_identity(verifier)[:16]}.pt"
     try:

@@ -36,7 +36,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from . import world
+from .labels import LabelSet
+from .world import WORLD_LABELS
 from .files import ImageFileError, atomic_write_bytes, read_image, read_json, sha256_file
 from .model import Context, Verifier
 
@@ -69,19 +70,23 @@ class Gallery:
         return len(self.names)
 
 
-def write_gallery(root: str | os.PathLike, names: list[str], backgrounds: list[np.ndarray], labels: list[np.ndarray]) -> None:
-    """Write a gallery folder (format in the module docstring); each file atomically."""
+def write_gallery(root: str | os.PathLike, names: list[str], backgrounds: list[np.ndarray], labels: list[np.ndarray],
+                  label_set: LabelSet = WORLD_LABELS) -> None:
+    """Write a gallery folder (format in the module docstring); each file atomically.
+
+    ``labels`` are the ``(H, W)`` label maps; ``label_set`` names their ids (``labels.json``).
+    """
     from .files import atomic_write_json, write_png
 
     root = Path(root)
     for name, bg, lab in zip(names, backgrounds, labels, strict=True):
         write_png(root / f"{name}.png", bg)
         write_png(root / f"{name}{_LABEL_SUFFIX}", np.asarray(lab, np.uint8))
-    atomic_write_json(root / "labels.json", {"labels": list(world.LABELS), "palette": world.PALETTE.tolist()})
+    atomic_write_json(root / "labels.json", label_set.to_dict())
 
 
-def read_gallery(root: str | os.PathLike, labels: tuple[str, ...] = world.LABELS, progress: bool = False) -> Gallery:
-    """Read and validate a gallery folder.
+def read_gallery(root: str | os.PathLike, labels: LabelSet = WORLD_LABELS, progress: bool = False) -> Gallery:
+    """Read and validate a gallery folder whose label set must be ``labels`` (the verifier's).
 
     Raises:
         FileNotFoundError: no such folder, no ``labels.json``, a background without its label map.
@@ -97,8 +102,8 @@ def read_gallery(root: str | os.PathLike, labels: tuple[str, ...] = world.LABELS
     meta = read_json(meta_path)
     if not isinstance(meta, dict) or not isinstance(meta.get("labels"), list):
         raise ValueError(f"{meta_path}: expected {{\"labels\": [names...], ...}}")
-    if tuple(meta["labels"]) != tuple(labels):
-        raise ValueError(f"{meta_path}: the gallery's label set {meta['labels']} is not the verifier's {list(labels)}")
+    if tuple(meta["labels"]) != labels.names:
+        raise ValueError(f"{meta_path}: the gallery's label set {meta['labels']} is not the verifier's {list(labels.names)}")
     images = sorted(p for p in root.glob("*.png") if not p.name.endswith(_LABEL_SUFFIX))
     if not images:
         raise ValueError(f"{root}: no backgrounds (NAME.png with NAME.labels.png) in the gallery")

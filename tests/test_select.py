@@ -93,3 +93,15 @@ def test_bad_galleries(tmp_path, gallery_dir):
     write_png(empty / "a.labels.png", np.zeros((16, 16), np.uint8))
     with pytest.raises(ValueError, match=r"expected size \(32, 32\)"):
         read_gallery(empty)
+
+
+def test_the_gallery_is_checked_against_the_given_label_set(tmp_path, gallery_dir):
+    """A gallery written with another label set is refused for the world's verifier, and read for its own."""
+    from artlib.labels import LabelSet
+
+    other = LabelSet(("ground", "sky"), ((0, 0, 0), (255, 255, 255)))
+    bg, lab = np.zeros((8, 8, 3), np.uint8), np.eye(8, dtype=np.uint8)
+    write_gallery(tmp_path, ["a"], [bg], [lab], other)
+    with pytest.raises(ValueError, match=r"\['ground', 'sky'\] is not the verifier's \['sky', 'water'"):
+        read_gallery(tmp_path)
+    assert len(read_gallery(tmp_path, other)) == 1

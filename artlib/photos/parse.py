@@ -32,7 +32,7 @@ from ..files import read_json, sha256_file
 
 __all__ = ["PARSERS", "ModelParser", "classify_segment", "parse", "parse_classical"]
 
-L = {name: i for i, name in enumerate(world.LABELS)}
+L = world.L  # label ids by name
 
 
 def classify_segment(rgb: np.ndarray, texture: float, y: float) -> str:
