@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 
 __all__ = [
-    "Placement", "box_iou", "box_width", "composite", "paste", "paste_torch", "placement_box", "placement_theta",
+    "Placement", "alpha_extent", "box_iou", "box_width", "composite", "paste", "paste_torch", "placement_box", "placement_theta",
     "premultiply", "render_foreground", "render_foreground_torch", "sprite_width", "unpremultiply",
 ]
 
@@ -114,6 +114,21 @@ def placement_box(
         [placement.x - sw / 2, placement.y - placement.scale, placement.x + sw / 2, placement.y],
         dtype=np.float64,
     )
+
+
+def alpha_extent(alpha: np.ndarray, threshold: float = 0.05) -> tuple[tuple[slice, slice], Placement] | None:
+    """The tight box of ``alpha > threshold`` in an ``(H, W)`` frame and the placement of that box.
+
+    Returns ``((rows, cols), placement)`` (array slices of the box; its bottom centre and height
+    as fractions of the frame), or ``None`` when no pixel is above the threshold. The inverse of
+    :func:`render_foreground` for a person cut out where they stood.
+    """
+    ys, xs = np.nonzero(alpha > threshold)
+    if not len(ys):
+        return None
+    H, W = alpha.shape
+    y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
+    return (slice(y0, y1), slice(x0, x1)), Placement((x0 + x1) / 2 / W, y1 / H, (y1 - y0) / H)
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray | float:

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from .adjust import AdjustConfig, adjust
-from .compose import Placement, render_foreground
+from .compose import Placement, alpha_extent, render_foreground
 from .harmonize import harmonize
 from .model import Verifier
 from .select import Gallery, GalleryIndex
@@ -62,16 +62,13 @@ def foreground_from_cutout(cutout: np.ndarray, start: Placement | None = None, a
     if a.ndim != 3 or a.shape[2] != 4:
         raise ValueError(f"the foreground must be an RGBA image (H, W, 4), got shape {a.shape}")
     img = a.astype(np.float32) / 255.0 if a.dtype == np.uint8 else a.astype(np.float32)
-    ys, xs = np.nonzero(img[..., 3] > alpha_threshold)
-    if not len(ys):
+    extent = alpha_extent(img[..., 3], alpha_threshold)
+    if extent is None:
         raise ValueError("the foreground's alpha channel is empty: nothing to retouch")
-    H, W = img.shape[:2]
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    sprite = np.ascontiguousarray(img[y0:y1, x0:x1])
-    cropped = y0 == 0 and x0 == 0 and y1 == H and x1 == W
-    if cropped:
+    (rows, cols), own = extent
+    sprite = np.ascontiguousarray(img[rows, cols])
+    if sprite.shape[:2] == img.shape[:2]:  # a tight crop: where the person stood is unknown
         return Foreground(sprite, start or DEFAULT_START, full_frame=False)
-    own = Placement((x0 + x1) / 2 / W, y1 / H, (y1 - y0) / H)
     return Foreground(sprite, start or own, full_frame=True)
 
 

@@ -92,3 +92,15 @@ def test_bad_shapes_are_refused():
 def test_off_canvas_placement_gives_empty_foreground():
     fg = render_foreground(_sprite(), Placement(3.0, 3.0, 0.3), (16, 16))
     assert fg.max() == 0
+
+
+def test_alpha_extent_is_the_tight_box_and_its_placement():
+    from artlib.compose import alpha_extent
+
+    alpha = np.zeros((10, 20), np.float32)
+    alpha[2:8, 5:9] = 1.0
+    alpha[0, 0] = 0.04  # below the threshold
+    (rows, cols), p = alpha_extent(alpha)
+    assert (rows, cols) == (slice(2, 8), slice(5, 9))
+    assert p.as_tuple() == pytest.approx((7 / 20, 0.8, 0.6))
+    assert alpha_extent(np.zeros((4, 4))) is None

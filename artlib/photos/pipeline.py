@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from ..compose import Placement, unpremultiply
+from ..compose import Placement, alpha_extent, unpremultiply
 from ..config import check_types
 from ..files import ImageFileError, atomic_write_json, read_json, read_photo, write_png
 from .detect import DETECTORS, Detection, detect
@@ -91,13 +91,12 @@ def _reduce(photo: np.ndarray, max_side: int) -> np.ndarray:
 
 def _sprite(photo: np.ndarray, alpha: np.ndarray, threshold: float = 0.05) -> tuple[np.ndarray, Placement]:
     """The tight RGBA cut-out of an alpha matte, and the placement of its box (bottom centre, height)."""
-    ys, xs = np.nonzero(alpha > threshold)
-    if not len(ys):
+    extent = alpha_extent(alpha, threshold)
+    if extent is None:
         raise ValueError("the matte is empty: nothing was cut out")
-    H, W = alpha.shape
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    rgba = np.concatenate([photo.astype(np.float32) / 255, alpha[..., None]], 2)[y0:y1, x0:x1]
-    return np.ascontiguousarray(rgba), Placement((x0 + x1) / 2 / W, y1 / H, (y1 - y0) / H)
+    (rows, cols), placement = extent
+    rgba = np.concatenate([photo.astype(np.float32) / 255, alpha[..., None]], 2)[rows, cols]
+    return np.ascontiguousarray(rgba), placement
 
 
 def cutout(photo: np.ndarray, cfg: PhotoConfig | None = None, parser: ModelParser | None = None,
