@@ -303,7 +303,10 @@ def _add_train(sub) -> None:
 def _add_retouch(sub) -> None:
     """The ``retouch`` command."""
     from .adjust import METHODS, AdjustConfig
+    from .harmonize import BLENDS, COLOURS
+    from .retouch import DEFAULT_START
 
+    start = ",".join(f"{v:g}" for v in DEFAULT_START.as_tuple())
     r = sub.add_parser(
         "retouch", help="replace the background of a person and adjust them (the whole Auto-Retoucher)",
         description="Rank a gallery of backgrounds for a foreground cut-out with the verifier's content head, keep "
@@ -318,15 +321,15 @@ def _add_retouch(sub) -> None:
     r.add_argument("--top-k", type=int, default=5, help="backgrounds to keep (default 5)")
     r.add_argument("--checkpoint", help="verifier checkpoint or run folder (default: the verifier the book chose, "
                    f"{DEFAULT_CHOICE})")
-    r.add_argument("--start", help="x,y,scale: where a cropped foreground is scored and starts (default 0.5,0.9,0.5); "
+    r.add_argument("--start", help=f"x,y,scale: where a cropped foreground is scored and starts (default {start}); "
                    "for a full-frame cut-out, overrides the placement read from its alpha")
     r.add_argument("--method", default=AdjustConfig.method, choices=METHODS,
                    help=f"placement search (default {AdjustConfig.method}: a coarse grid refined by ascent, chosen on "
                         "validation scenes; numerical: the paper's; greedy: the authors' code)")
     r.add_argument("--restarts", type=int, default=AdjustConfig.restarts,
                    help=f"random restarts of the ascent methods (default {AdjustConfig.restarts})")
-    r.add_argument("--colour", default="none", choices=("none", "reinhard"), help="colour transfer (default none)")
-    r.add_argument("--blend", default="alpha", choices=("alpha", "poisson"), help="blending (default alpha)")
+    r.add_argument("--colour", default=COLOURS[0], choices=COLOURS, help=f"colour transfer (default {COLOURS[0]})")
+    r.add_argument("--blend", default=BLENDS[0], choices=BLENDS, help=f"blending (default {BLENDS[0]})")
     r.add_argument("--seed", type=int, default=0, help="seed of the search's random starts (default 0)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.set_defaults(func=_cmd_retouch)
