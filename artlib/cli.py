@@ -219,10 +219,10 @@ def _cmd_export_gallery(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     for i in tqdm(range(args.n), desc="backgrounds", disable=args.quiet, mininterval=2):
-        ws = world.make_world_sample(args.seed, i, args.size)
-        names.append(f"{i:05d}_{ws.scene.place}")
-        bgs.append(ws.scene.background)
-        labels.append(ws.scene.labels)
+        scene = world.world_scene(args.seed, i, args.size)  # the empty scene only: no person rendered
+        names.append(f"{i:05d}_{scene.place}")
+        bgs.append(scene.background)
+        labels.append(scene.labels)
     write_gallery(out, names, bgs, labels)
     for k in range(args.cutouts):  # people of other scenes (another seed), full-frame, where they stood
         ws = world.make_world_sample(args.seed + 1, k, args.size)

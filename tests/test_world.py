@@ -100,3 +100,12 @@ def test_implausible_reasons_agree_with_the_oracle():
     s = world.make_world_sample(0, 0, 64)
     assert world.implausible_reasons(s.scene, s.placement.moved(0, 0, 1.6))[0].startswith("too tall")
     assert world.implausible_reasons(s.scene, Placement(0.5, s.scene.horizon - 0.05, 0.1))[0] == "feet above the horizon"
+
+
+def test_world_scene_is_the_scene_of_the_world_sample():
+    from artlib.world import make_world_sample, world_scene
+
+    for i in (0, 7):
+        a, b = world_scene(5, i, 48), make_world_sample(5, i, 48).scene
+        assert a.place == b.place and np.array_equal(a.labels, b.labels)
+        assert np.array_equal(a.background, b.background)

@@ -46,7 +46,7 @@ from .people import (
     light_sprite,
     sample_person,
 )
-from .photos import WorldSample, make_world_sample, shadow_map, sprite_height_px
+from .photos import WorldSample, make_world_sample, shadow_map, sprite_height_px, world_scene
 from .places import FEATURES, PLACE_SPECS, PLACES, PlaceSpec, Scene, render_scene
 
 __all__ = [
@@ -54,5 +54,5 @@ __all__ = [
     "PLACES", "PLACE_SPECS", "Person", "PlaceSpec", "Scene", "WALKABLE", "WALKABLE_LABELS", "WORLD_LABELS",
     "WorldSample", "compatible", "draw_person", "implausible_reasons", "is_plausible", "light_sprite",
     "make_world_sample", "parse_colours", "perspective_height", "plausible_mask", "render_scene", "sample_person",
-    "sample_placement", "shadow_map", "sprite_height_px",
+    "sample_placement", "shadow_map", "sprite_height_px", "world_scene",
 ]

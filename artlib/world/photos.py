@@ -10,7 +10,7 @@ from .oracle import sample_placement
 from .people import ASPECT, Person, draw_person, light_sprite, sample_person
 from .places import PLACES, Scene, render_scene
 
-__all__ = ["WorldSample", "make_world_sample", "shadow_map", "sprite_height_px"]
+__all__ = ["WorldSample", "make_world_sample", "shadow_map", "sprite_height_px", "world_scene"]
 
 
 def shadow_map(scene: Scene, placement: Placement, strength: float = 0.45) -> np.ndarray:
@@ -53,6 +53,19 @@ def sprite_height_px(size: int) -> int:
     return max(8, int(round(0.8 * size)))
 
 
+def _scene_streams(seed: int, index: int, size: int, place: str | None):
+    """The place and the two random streams of source ``index`` (layout and people; pixel noise)."""
+    rng = np.random.default_rng([seed, index, 0])
+    noise = np.random.default_rng([seed, index, 1, size])
+    return (PLACES[index % len(PLACES)] if place is None else place), rng, noise
+
+
+def world_scene(seed: int, index: int, size: int, place: str | None = None) -> Scene:
+    """The empty scene of source ``index``: the same scene :func:`make_world_sample` puts a person in."""
+    place, rng, noise = _scene_streams(seed, index, size, place)
+    return render_scene(place, size, rng, noise)
+
+
 def make_world_sample(
     seed: int, index: int, size: int, place: str | None = None, shadow: bool = True
 ) -> WorldSample:
@@ -61,9 +74,7 @@ def make_world_sample(
     Places cycle through :data:`PLACES` by ``index`` unless ``place`` is given; the outfit
     is drawn among those compatible with the place.
     """
-    rng = np.random.default_rng([seed, index, 0])
-    noise = np.random.default_rng([seed, index, 1, size])
-    place = PLACES[index % len(PLACES)] if place is None else place
+    place, rng, noise = _scene_streams(seed, index, size, place)
     scene = render_scene(place, size, rng, noise)
     person = sample_person(rng, place=place)
     placement = sample_placement(scene, rng, person.height_factor)
