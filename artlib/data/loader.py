@@ -53,11 +53,15 @@ class ARTDataset(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.rows)
 
+    def _read(self, index: int) -> SourceImages:
+        return read_source(self.manifest.root, index, self.size, self.manifest.sources[index].get("sha256"),
+                           len(self.manifest.labels))
+
     def source(self, index: int) -> SourceImages:
+        """The decoded images of a source (cached when ``cache``; the training path caches tensors instead)."""
         if index in self._cache:
             return self._cache[index]
-        src = read_source(self.manifest.root, index, self.size, self.manifest.sources[index].get("sha256"),
-                          len(self.manifest.labels))
+        src = self._read(index)
         if self.cache:
             self._cache[index] = src
         return src
@@ -66,7 +70,7 @@ class ARTDataset(torch.utils.data.Dataset):
         """Float sprite, ``(3, H, W)`` background and ``(H, W)`` labels of a source (cached)."""
         if index in self._tensors:
             return self._tensors[index]
-        src = self.source(index)
+        src = self._cache.get(index) or self._read(index)  # items keep one copy per source, as tensors
         out = (
             src.sprite.astype(np.float32) / 255.0,
             torch.from_numpy(src.background.transpose(2, 0, 1).astype(np.float32) / 255.0),
