@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 
 __all__ = [
-    "Placement", "alpha_extent", "box_iou", "box_width", "composite", "paste", "paste_torch", "placement_box", "placement_theta",
+    "Placement", "alpha_extent", "as_float_image", "box_iou", "box_width", "composite", "paste", "paste_torch", "placement_box", "placement_theta",
     "premultiply", "render_foreground", "render_foreground_torch", "sprite_width", "unpremultiply",
 ]
 
@@ -61,7 +61,7 @@ class Placement:
         return (float(self.x), float(self.y), float(self.scale))
 
 
-def _as_float_image(img: np.ndarray, channels: int, what: str) -> np.ndarray:
+def as_float_image(img: np.ndarray, channels: int, what: str) -> np.ndarray:
     """``img`` as float32 in [0, 1]: uint8 is scaled; a float image must already lie in [0, 1]."""
     img = np.asarray(img)
     if img.ndim != 3 or img.shape[2] != channels:
@@ -171,7 +171,7 @@ def render_foreground(
     Raises:
         ValueError: if the sprite's alpha is empty or it is larger than the canvas.
     """
-    spr = _as_float_image(sprite, 4, "sprite")
+    spr = as_float_image(sprite, 4, "sprite")
     if float(spr[..., 3].max(initial=0.0)) <= 0.0:
         raise ValueError("foreground alpha is empty: nothing to paste")
     h, w = spr.shape[:2]
@@ -214,8 +214,8 @@ def _linear_weights(coords: np.ndarray, n: int) -> np.ndarray:
 
 def composite(background: np.ndarray, foreground: np.ndarray) -> np.ndarray:
     """Alpha-blend a premultiplied ``(H, W, 4)`` foreground over a ``(H, W, 3)`` background."""
-    bg = _as_float_image(background, 3, "background")
-    fg = _as_float_image(foreground, 4, "foreground")
+    bg = as_float_image(background, 3, "background")
+    fg = as_float_image(foreground, 4, "foreground")
     if bg.shape[:2] != fg.shape[:2]:
         raise ValueError(f"background {bg.shape[:2]} and foreground {fg.shape[:2]} differ in size")
     return fg[..., :3] + (1.0 - fg[..., 3:]) * bg
@@ -232,7 +232,7 @@ def paste(background: np.ndarray, sprite: np.ndarray, placement: Placement) -> n
     Returns:
         ``(H, W, 3)`` float32 composite in [0, 1].
     """
-    bg = _as_float_image(background, 3, "background")
+    bg = as_float_image(background, 3, "background")
     return composite(bg, render_foreground(sprite, placement, bg.shape[:2]))
 
 

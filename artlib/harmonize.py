@@ -24,7 +24,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .compose import Placement, _as_float_image, composite, paste, render_foreground
+from .compose import Placement, as_float_image, composite, paste, render_foreground
 
 __all__ = ["BLENDS", "COLOURS", "harmonize", "reinhard"]
 
@@ -83,7 +83,7 @@ def harmonize(background: np.ndarray, sprite: np.ndarray, placement: Placement, 
         raise ValueError(f"colour must be one of {COLOURS}, got {colour!r}")
     if blend not in BLENDS:
         raise ValueError(f"blend must be one of {BLENDS}, got {blend!r}")
-    bg = _as_float_image(background, 3, "background")
+    bg = as_float_image(background, 3, "background")
     if colour == "none" and blend == "alpha":
         return paste(bg, sprite, placement)
     fg = render_foreground(sprite, placement, bg.shape[:2])  # premultiplied

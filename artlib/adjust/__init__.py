@@ -69,7 +69,7 @@ from .config import DEFAULT_STEPS, GREEDY_SCALES, METHODS, AdjustConfig
 from .methods import Ascent, Trajectory
 from .scorer import PlacementScorer
 from .search import AdjustResult, adjust
-from .space import grid_placements, project, random_placements, random_starts
+from .space import grid_placements, project, project_torch, random_placements, random_starts
 
 __all__ = [
     "AdjustConfig",
@@ -83,6 +83,7 @@ __all__ = [
     "adjust",
     "grid_placements",
     "project",
+    "project_torch",
     "random_placements",
     "random_starts",
 ]

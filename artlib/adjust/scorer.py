@@ -7,7 +7,7 @@ import torch
 from ..compose import render_foreground_torch, sprite_width
 from ..model import Verifier
 from .config import AdjustConfig
-from .space import _bounds
+from .space import project_torch
 
 __all__ = ["PlacementScorer"]
 
@@ -80,15 +80,15 @@ class PlacementScorer:
 
     def project(self, xyz: torch.Tensor | np.ndarray, cfg: AdjustConfig) -> torch.Tensor:
         """``(N, 3)`` placements projected onto the feasible set of this sprite and canvas."""
-        return _bounds(torch.as_tensor(xyz, dtype=torch.float64), self.aspect, cfg)
+        return project_torch(torch.as_tensor(xyz, dtype=torch.float64), self.aspect, cfg)
 
 
 def _check_query(verifier: Verifier, sprite: np.ndarray, background: np.ndarray, parse: np.ndarray) -> tuple[np.ndarray, ...]:
     """Validate and convert a query's arrays (float32 sprite and background, int64 labels)."""
-    from ..compose import _as_float_image
+    from ..compose import as_float_image
 
-    spr = _as_float_image(sprite, 4, "sprite")
-    bg = _as_float_image(background, 3, "background")
+    spr = as_float_image(sprite, 4, "sprite")
+    bg = as_float_image(background, 3, "background")
     if not float(spr[..., 3].max(initial=0.0)) > 0:
         raise ValueError("sprite: the alpha channel is empty, there is no foreground to place")
     lab = np.asarray(parse)

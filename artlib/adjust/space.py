@@ -9,12 +9,13 @@ import torch
 from ..compose import sprite_width
 from .config import AdjustConfig
 
-__all__ = ["grid_placements", "project", "random_placements", "random_starts"]
+__all__ = ["grid_placements", "project", "project_torch", "random_placements", "random_starts"]
 
 
 # ----------------------------------------------------------------------------- geometry
-def _bounds(xyz: torch.Tensor, aspect: float, cfg: AdjustConfig) -> torch.Tensor:
-    """Project ``(N, 3)`` placements onto the feasible set (defined in :mod:`artlib.adjust`)."""
+def project_torch(xyz: torch.Tensor, aspect: float, cfg: AdjustConfig) -> torch.Tensor:
+    """Project ``(N, 3)`` placements onto the feasible set (defined in :mod:`artlib.adjust`); ``aspect``
+    is the sprite's width at scale 1 as a fraction of the canvas width (differentiable where not clamped)."""
     s = xyz[:, 2].clamp(cfg.scale_min, min(cfg.scale_max, 1.0 / max(aspect, 1e-6)))
     half = s * aspect / 2
     x = torch.minimum(torch.maximum(xyz[:, 0], half), 1 - half)
@@ -25,7 +26,7 @@ def _bounds(xyz: torch.Tensor, aspect: float, cfg: AdjustConfig) -> torch.Tensor
 def project(placements: np.ndarray, sprite_hw: tuple[int, int], canvas_hw: tuple[int, int], cfg: AdjustConfig) -> np.ndarray:
     """Project ``(N, 3)`` placements ``(x, y, scale)`` onto the feasible set of a sprite and canvas."""
     aspect = sprite_width(sprite_hw, 1.0, canvas_hw)
-    return _bounds(torch.as_tensor(np.asarray(placements, np.float64)).reshape(-1, 3), aspect, cfg).numpy()
+    return project_torch(torch.as_tensor(np.asarray(placements, np.float64)).reshape(-1, 3), aspect, cfg).numpy()
 
 
 def random_placements(n: int, sprite_hw: tuple[int, int], canvas_hw: tuple[int, int], cfg: AdjustConfig,
