@@ -24,7 +24,7 @@ import pandas as pd
 
 from .files import atomic_write_json
 from .model import VerifierConfig
-from .train import TrainConfig, train
+from .train import TrainConfig, run_diffs, train
 
 #: The variants compared in the book: the paper's model, its ablation, and the authors' code.
 VARIANTS: dict[str, dict[str, Any]] = {
@@ -179,16 +179,13 @@ STUDY: dict[str, tuple[str, dict[str, Any]]] = {
 
 
 def _matching_run(folder: str | os.PathLike | None, vcfg: VerifierConfig, tcfg: TrainConfig) -> Path | None:
-    """``folder`` if it holds a finished run with exactly these settings, else ``None``."""
-    from dataclasses import asdict
-
+    """``folder`` if it holds a finished run with exactly these settings (:func:`artlib.train.run_diffs`), else ``None``."""
     from .files import read_json
 
     if not folder or not (Path(folder) / "metrics.json").is_file():
         return None
     prev = read_json(Path(folder) / "metrics.json")
-    same = prev.get("verifier_config") == vcfg.to_dict() and {k: v for k, v in prev.get("train_config", {}).items()
-                                                              if k != "device"} == {k: v for k, v in asdict(tcfg).items() if k != "device"}
+    same = isinstance(prev, dict) and not run_diffs(prev, vcfg, tcfg, same_epochs=True, what="metrics.json")
     return Path(folder) if same else None
 
 
