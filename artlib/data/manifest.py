@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from ..files import atomic_write_json, read_json, sha256_file
+from ..files import atomic_write_json, folder_lock, read_json, sha256_file
 from ..labels import LabelSet
 from ..paper import table1_frame
 from ..world import WORLD_LABELS
@@ -176,31 +176,60 @@ def _source_problem(d: Path, meta: dict[str, Any], hashes: bool) -> str | None:
     return None
 
 
+def _finished_meta(d: Path) -> dict[str, Any] | None:
+    """A source's ``meta.json`` if it is a readable record of finished files, else ``None``."""
+    try:
+        meta = read_json(d / "meta.json")
+    except (FileNotFoundError, ValueError):
+        return None
+    ok = isinstance(meta, dict) and isinstance(meta.get("sha256"), dict) and meta["sha256"]
+    return meta if ok else None
+
+
 def _bad_sources(root: Path, n: int, hashes: bool) -> dict[int, str]:
-    """Finished sources whose files are missing, of another size, or (with ``hashes``) changed."""
+    """Sources to render again: a ``meta.json`` that is unreadable or no record (corrupt), or files
+    that are missing, of another size, or (with ``hashes``) changed. Sources never finished (no
+    ``meta.json``) are not listed: they are rendered anyway."""
     bad = {}
     for i in range(n):
         d = source_dir(root, i)
-        try:
-            meta = read_json(d / "meta.json")
-        except (FileNotFoundError, ValueError):
-            continue  # not finished: rendered anyway
-        problem = _source_problem(d, meta, hashes)
+        if not (d / "meta.json").exists():
+            continue
+        meta = _finished_meta(d)
+        problem = f"{d / 'meta.json'}: not a readable record" if meta is None else _source_problem(d, meta, hashes)
         if problem:
             bad[i] = problem
     return bad
 
 
+def _photo_build(root: Path) -> bool:
+    """Whether ``root`` holds photo sources (``artlib build-dataset --photos``)."""
+    try:
+        have = read_json(root / "build.json")
+    except (FileNotFoundError, ValueError):
+        return (root / "photos").is_dir() and (root / "report.json").is_file()
+    return isinstance(have, dict) and have.get("source") == "photos"
+
+
 def _check_root(root: Path, cfg: BuildConfig) -> None:
-    """Refuse a folder that is a file or holds a dataset of other parameters; write build.json."""
+    """Refuse a folder that is a file or holds a dataset of other parameters (or of photos); write build.json."""
     if root.exists() and not root.is_dir():
         raise ValueError(f"{root}: exists and is not a folder")
+    if _photo_build(root):
+        raise ValueError(f"{root}: holds sources built from photos (build-dataset --photos); a synthetic build there "
+                         "would mix the two. Choose another folder")
     cfg_path = root / "build.json"
     want = asdict(cfg)
     if cfg_path.exists():
-        have = read_json(cfg_path)
+        try:
+            have = read_json(cfg_path)
+        except ValueError:
+            have = None  # a corrupt record: the sources' own files decide below
         started = (root / "manifest.json").exists() or any((root / "sources").glob("*/meta.json"))
         if have != want and started:
+            if not isinstance(have, dict):
+                raise ValueError(f"{cfg_path}: not a readable record of the parameters {root} was built with; "
+                                 "use another folder, or delete the folder to build it anew")
             diff = {k: (have.get(k), v) for k, v in want.items() if have.get(k) != v}
             raise ValueError(f"{cfg_path}: {root} holds a dataset built with other parameters {diff}; use another folder")
     root.mkdir(parents=True, exist_ok=True)
@@ -222,12 +251,21 @@ def _render_sources(root: Path, cfg: BuildConfig, workers: int, progress: bool) 
     bar.close()
 
 
-def _current_manifest(root: Path) -> bool:
-    """Is there a manifest of this schema version? (An older one is rewritten from the sources.)"""
+def _current_manifest(root: Path, cfg: BuildConfig) -> bool:
+    """Is there a manifest that agrees with this build? It must load (schema, columns, values), hold
+    ``cfg``, and record for every source the files its ``meta.json`` records; anything else (an
+    older schema, a hand-edited or stale manifest) is rewritten from the sources."""
     try:
-        return read_json(root / "manifest.json").get("schema_version") == SCHEMA_VERSION
-    except (FileNotFoundError, ValueError, AttributeError):
+        m = load_manifest(root)
+    except (FileNotFoundError, ValueError, TypeError, AttributeError):
         return False
+    if m.config != cfg:
+        return False
+    for s in m.sources:
+        meta = _finished_meta(source_dir(root, s.get("index", -1))) if isinstance(s, dict) else None
+        if meta is None or s.get("sha256") != meta["sha256"]:
+            return False
+    return True
 
 
 def build_dataset(
@@ -236,10 +274,13 @@ def build_dataset(
     """Build (or resume building, or verify and repair) the ART dataset under ``root``.
 
     Safe to kill and re-run: finished sources (those with ``meta.json``) are kept, and the
-    manifest is written atomically at the end. A folder built with other parameters is
-    refused rather than mixed. A re-run checks every finished source's files against their
-    record (sizes always, SHA-256 hashes unless ``verify=False``) and renders again the
-    sources whose files are missing or changed; :attr:`Manifest.repaired` lists them.
+    manifest is written atomically at the end. A folder built with other parameters, or one
+    holding photo sources, is refused rather than mixed; two builds of one folder at once are
+    refused (:func:`artlib.files.folder_lock`). A re-run checks every finished source's files
+    against their record (sizes always, SHA-256 hashes unless ``verify=False``) and renders
+    again the sources whose files or ``meta.json`` are missing, corrupt or changed, and
+    rewrites a manifest that does not agree with the sources; :attr:`Manifest.repaired` lists
+    the sources repaired.
 
     Args:
         root: output folder.
@@ -251,16 +292,22 @@ def build_dataset(
         verify: check the hashes of finished sources on a re-run (sizes are always checked).
     """
     root = Path(root)
-    _check_root(root, cfg)
-    bad = _bad_sources(root, cfg.n_sources, verify)
-    for i in bad:
-        (source_dir(root, i) / "meta.json").unlink()
-    if not bad and _current_manifest(root):
-        return load_manifest(root)
-    _render_sources(root, cfg, workers, progress)
-    write_manifest(root, cfg, [read_json(source_dir(root, i) / "meta.json") for i in range(cfg.n_sources)])
-    manifest = load_manifest(root)
-    manifest.repaired = sorted(bad)
+    if root.exists() and not root.is_dir():
+        raise ValueError(f"{root}: exists and is not a folder")
+    with folder_lock(root, "dataset build"):
+        _check_root(root, cfg)
+        bad = _bad_sources(root, cfg.n_sources, verify)
+        for i in bad:
+            (source_dir(root, i) / "meta.json").unlink()
+        had_manifest = (root / "manifest.json").exists()
+        missing = [i for i in range(cfg.n_sources) if not (source_dir(root, i) / "meta.json").exists()]
+        if not missing and _current_manifest(root, cfg):
+            return load_manifest(root)
+        _render_sources(root, cfg, workers, progress)
+        write_manifest(root, cfg, [read_json(source_dir(root, i) / "meta.json") for i in range(cfg.n_sources)])
+        manifest = load_manifest(root)
+    # a source lost from a finished build (its folder deleted) is repaired like a changed one
+    manifest.repaired = sorted(set(bad) | (set(missing) if had_manifest else set()))
     return manifest
 
 

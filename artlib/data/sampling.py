@@ -64,6 +64,9 @@ KINDS: tuple[str, ...] = ("D+", "D_s-", "D_c-")
 SPLITS: tuple[str, ...] = ("train", "val", "test")
 RECIPES: tuple[str, ...] = ("paper", "balanced")
 BACKGROUND_MODES = ("clean", "inpaint")
+#: Bounds of the size-like parameters (the paper's dataset has 37,395 sources at 256 px).
+MAX_SOURCES = 1_000_000
+MAX_SIZE = 1024
 
 
 @dataclass(frozen=True)
@@ -100,15 +103,15 @@ class BuildConfig:
 
     def __post_init__(self) -> None:
         check_types(self)
-        if self.n_sources < 2:
-            raise ValueError(f"n_sources must be at least 2, got {self.n_sources}")
-        if self.size < 16:
-            raise ValueError(f"size must be at least 16 px, got {self.size}")
+        if not 2 <= self.n_sources <= MAX_SOURCES:
+            raise ValueError(f"n_sources must be in [2, {MAX_SOURCES:,}], got {self.n_sources}")
+        if not 16 <= self.size <= MAX_SIZE:
+            raise ValueError(f"size must be in [16, {MAX_SIZE}] px, got {self.size}")
         if self.seed < 0:
             raise ValueError(f"seed must be >= 0, got {self.seed}")
         for name in ("spatial_per_positive", "content_per_positive"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1 (the paper makes 2 per positive), got {getattr(self, name)}")
+            if not 1 <= getattr(self, name) <= 100:
+                raise ValueError(f"{name} must be in [1, 100] (the paper makes 2 per positive), got {getattr(self, name)}")
         if not 0 < self.shift_max_fraction <= 1:
             raise ValueError(f"shift_max_fraction must be in (0, 1], got {self.shift_max_fraction}")
         if not 0 < self.min_visible <= 1:

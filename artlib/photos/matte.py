@@ -45,6 +45,7 @@ def grabcut(image: np.ndarray, box, iterations: int = 8, margin: float = 0.0) ->
     x0, y0, x1, y1 = _box_pixels((x0 - mx, y0 - my, x1 + mx, y1 + my), img.shape)
     mask = np.zeros(img.shape[:2], np.uint8)
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(0)  # GrabCut's k-means start draws from OpenCV's global generator: same photo, same cut-out
     cv2.grabCut(cv2.cvtColor(img, cv2.COLOR_RGB2BGR), mask, (x0, y0, x1 - x0, y1 - y0), bgd, fgd, iterations,
                 cv2.GC_INIT_WITH_RECT)
     person = (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)

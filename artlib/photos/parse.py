@@ -129,10 +129,14 @@ class ModelParser:
 
         if not arch or not hasattr(segmentation, arch):
             raise ValueError(f"{self.path}: a state dict needs arch, a torchvision.models.segmentation builder, got {arch!r}")
-        state = torch.load(self.path, map_location="cpu", weights_only=True)
-        head = [k for k in state if k.endswith("weight") and state[k].ndim == 4][-1]
-        model = getattr(segmentation, arch)(weights=None, weights_backbone=None, num_classes=int(state[head].shape[0]))
-        model.load_state_dict(state)
+        try:
+            state = torch.load(self.path, map_location="cpu", weights_only=True)
+            head = [k for k in state if k.endswith("weight") and state[k].ndim == 4][-1]
+            model = getattr(segmentation, arch)(weights=None, weights_backbone=None, num_classes=int(state[head].shape[0]))
+            model.load_state_dict(state)
+        except Exception as exc:  # torch's texts are long and advise unsafe loading: one line naming the file
+            raise ValueError(f"{self.path}: not a state dict of {arch} ({exc.__class__.__name__}); only tensors "
+                             "are loaded from a model file") from None
         model.eval()
 
         def run(x: np.ndarray) -> np.ndarray:
