@@ -7,13 +7,19 @@ from typing import Any
 
 from ..config import check_types, strict_from_dict
 
-__all__ = ["ATTENTIONS", "HEADS", "LAYOUTS", "LOSSES", "SPATIAL_FUSIONS", "VerifierConfig"]
+__all__ = ["ATTENTIONS", "HEADS", "LAYOUTS", "LOSSES", "SPATIAL_FUSIONS", "VerifierConfig", "max_pool"]
 
 ATTENTIONS = ("elementwise", "outer", "none")
 LAYOUTS = ("paper", "code")
 LOSSES = ("paper", "code")
 SPATIAL_FUSIONS = ("late", "early", "map")
 HEADS = ("content", "spatial")
+
+
+def max_pool(image_size: int) -> int:
+    """The finest pooling grid that means something at ``image_size``: the side of a ResNet's
+    last feature map (stride 32), and at least the paper's 2."""
+    return max(2, image_size // 32)
 
 
 @dataclass(frozen=True)
@@ -52,9 +58,13 @@ class VerifierConfig:
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
         if not 0 <= self.lam <= 1:
             raise ValueError(f"lam must be in [0, 1], got {self.lam}")
-        for name, low in (("pool", 1), ("attn_dim", 1), ("image_size", 16), ("head_hidden", 0)):
-            if int(getattr(self, name)) < low:
-                raise ValueError(f"{name} must be >= {low}, got {getattr(self, name)}")
+        for name, low, high in (("attn_dim", 1, 1024), ("image_size", 16, 1024), ("head_hidden", 0, 8192)):
+            if not low <= int(getattr(self, name)) <= high:
+                raise ValueError(f"{name} must be in [{low}, {high}], got {getattr(self, name)}")
+        if not 1 <= self.pool <= max_pool(self.image_size):
+            raise ValueError(f"pool must be in [1, {max_pool(self.image_size)}] at image_size {self.image_size}, got "
+                             f"{self.pool}: a finer grid than the encoder's last feature map (1/32 of the image side) "
+                             "only repeats its values")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 

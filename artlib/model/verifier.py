@@ -69,10 +69,25 @@ from .config import HEADS, VerifierConfig
 from .encoders import coord_channels, make_encoder
 from .fusion import BiAttention, EarlyFusion, MapFusion, prediction_head
 
-__all__ = ["Context", "IMAGENET_MEAN", "IMAGENET_STD", "Verifier"]
+__all__ = ["Context", "IMAGENET_MEAN", "IMAGENET_STD", "Verifier", "check_unit_tensor"]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def check_unit_tensor(x: torch.Tensor, what: str) -> None:
+    """Refuse an image tensor that is not floating point with finite values in [0, 1].
+
+    A uint8 image, one in 0-255 or one holding NaN would otherwise give NaN or saturated
+    (all 1.0) scores without an error.
+    """
+    if not torch.is_floating_point(x):
+        raise ValueError(f"{what} must be a float tensor in [0, 1], got dtype {x.dtype} (divide uint8 images by 255)")
+    if x.numel():
+        lo, hi = torch.aminmax(x.detach())
+        lo, hi = float(lo), float(hi)
+        if not (lo >= -1e-6 and hi <= 1 + 1e-6):  # also false for NaN
+            raise ValueError(f"{what} must hold finite values in [0, 1], got values in [{lo:g}, {hi:g}]")
 
 
 @dataclass
@@ -105,17 +120,22 @@ class Context:
 class Verifier(nn.Module):
     """The multi-task verifier (Section 4.2). See the module docstring for the layers."""
 
-    def __init__(self, config: VerifierConfig, labels: LabelSet):
-        """``labels``: the label set of the parsing maps it will see (from the training data)."""
+    def __init__(self, config: VerifierConfig, labels: LabelSet, pretrained: bool = True):
+        """``labels``: the label set of the parsing maps it will see (from the training data).
+
+        ``pretrained=False`` builds the encoders without reading ``config.pretrained_path``: for
+        a verifier whose trained weights are loaded next (a checkpoint holds all its weights, so
+        it loads after the pretrained file has moved)."""
         super().__init__()
         self.config = cfg = config
         self.labels = labels
         self.n_labels = n_labels = len(labels)
         fg_ch = 3 if cfg.fg_input == "rgb" else 4
         s_ch = 3 if cfg.parse_input == "palette" else n_labels
-        self.enc_f = make_encoder(cfg.encoder, fg_ch, cfg.pretrained_path)
-        self.enc_b = make_encoder(cfg.encoder, 3, cfg.pretrained_path)
-        self.enc_s = make_encoder(cfg.encoder, s_ch, cfg.pretrained_path)
+        weights = cfg.pretrained_path if pretrained else None
+        self.enc_f = make_encoder(cfg.encoder, fg_ch, weights)
+        self.enc_b = make_encoder(cfg.encoder, 3, weights)
+        self.enc_s = make_encoder(cfg.encoder, s_ch, weights)
         self.feature_dim = d = self.enc_f.num_features * cfg.pool * cfg.pool
         self.register_buffer("palette", torch.tensor(labels.colours, dtype=torch.float32) / 255.0, persistent=False)
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
@@ -149,16 +169,18 @@ class Verifier(nn.Module):
         return self._resize(F.one_hot(parse, self.n_labels).permute(0, 3, 1, 2).float())
 
     def prepare_fg(self, fg: torch.Tensor) -> torch.Tensor:
-        """``(N, 4, H, W)`` premultiplied RGBA -> the F encoder's input."""
+        """``(N, 4, H, W)`` premultiplied RGBA float in [0, 1] -> the F encoder's input."""
         if fg.ndim != 4 or fg.shape[1] != 4:
             raise ValueError(f"fg must be (N, 4, H, W) premultiplied RGBA, got {tuple(fg.shape)}")
+        check_unit_tensor(fg, "fg")
         f = fg[:, :3] + (1 - fg[:, 3:]) * 0.5 if self.config.fg_input == "rgb" else fg  # on neutral grey
         return self._norm(self._resize(f))
 
     def prepare_bg(self, bg: torch.Tensor) -> torch.Tensor:
-        """``(N, 3, H, W)`` RGB -> the B encoder's input."""
+        """``(N, 3, H, W)`` RGB float in [0, 1] -> the B encoder's input."""
         if bg.ndim != 4 or bg.shape[1] != 3:
             raise ValueError(f"bg must be (N, 3, H, W), got {tuple(bg.shape)}")
+        check_unit_tensor(bg, "bg")
         return self._norm(self._resize(bg))
 
     def prepare_parse(self, parse: torch.Tensor) -> torch.Tensor:

@@ -11,13 +11,13 @@ from typing import Any
 import torch
 
 from ..data import dataset_identity
-from ..files import atomic_write_bytes
+from ..files import atomic_write_bytes, torch_load_error
 from ..labels import LabelSet
 from ..model import Verifier, VerifierConfig
 from ..world import WORLD_LABELS
 from .config import TrainConfig
 
-__all__ = ["load_checkpoint", "load_verifier", "run_diffs", "save_checkpoint"]
+__all__ = ["load_checkpoint", "load_verifier", "load_weights", "run_diffs", "save_checkpoint"]
 
 _REQUIRED = ("model", "verifier_config", "train_config", "epoch")
 
@@ -101,7 +101,7 @@ def load_checkpoint(path: str | os.PathLike, verifier_cfg: VerifierConfig | None
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for bad files
-        raise ValueError(f"{path}: not a readable checkpoint ({exc.__class__.__name__}: {exc})") from exc
+        raise torch_load_error(path, exc, "checkpoint") from None
     missing = [k for k in _REQUIRED if not isinstance(ckpt, dict) or k not in ckpt]
     if missing:
         raise ValueError(f"{path}: not an artlib checkpoint (missing {missing[0]!r})")
@@ -119,7 +119,30 @@ def load_verifier(path: str | os.PathLike, device: str = "cpu") -> Verifier:
     if path.is_dir():
         path = path / "best.pt"
     ckpt = load_checkpoint(path)
-    labels = LabelSet.from_dict(ckpt["labels"]) if "labels" in ckpt else WORLD_LABELS
-    model = Verifier(VerifierConfig.from_dict(ckpt["verifier_config"]), labels)
-    model.load_state_dict(ckpt["model"])
+    try:
+        labels = LabelSet.from_dict(ckpt["labels"]) if "labels" in ckpt else WORLD_LABELS
+        cfg = VerifierConfig.from_dict(ckpt["verifier_config"])
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ValueError(f"{path}: the checkpoint's configuration is not usable ({exc})") from exc
+    model = Verifier(cfg, labels, pretrained=False)  # every weight comes from the checkpoint
+    load_weights(model, ckpt["model"], path)
     return model.to(device).eval()
+
+
+def load_weights(model: torch.nn.Module, state: Any, path: str | os.PathLike) -> None:
+    """``model.load_state_dict(state)``, with one line naming ``path`` when the weights do not fit.
+
+    Raises:
+        ValueError: missing or unexpected keys, or tensors of other shapes (another architecture).
+    """
+    if not isinstance(state, dict):
+        raise ValueError(f"{path}: the checkpoint's 'model' is not a state dict")
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        detail = "; ".join(lines[1:3]) if len(lines) > 1 else (lines[0] if lines else "")
+        if len(detail) > 300:
+            detail = detail[:300] + "..."
+        raise ValueError(f"{path}: the weights do not fit the verifier its configuration describes "
+                         f"(another architecture or a damaged checkpoint): {detail}") from None

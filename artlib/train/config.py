@@ -32,9 +32,14 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         check_types(self)
-        for name in ("epochs", "batch_size"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name, hi in (("epochs", 10_000), ("batch_size", 4096)):
+            if not 1 <= int(getattr(self, name)) <= hi:
+                raise ValueError(f"{name} must be in [1, {hi}], got {getattr(self, name)}")
+        for name in ("train_limit", "val_limit", "test_limit"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0 (0 = all samples), got {getattr(self, name)}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, got {self.seed}")
         if not self.lr > 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
 

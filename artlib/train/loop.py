@@ -2,6 +2,8 @@
 the lowest validation loss kept and read once on the test split; resumable, and DDP-aware."""
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import os
 import time
@@ -15,9 +17,9 @@ import torch.distributed as dist
 from tqdm import tqdm
 
 from ..data import ARTDataset, collate, dataset_identity, subset_rows
-from ..files import atomic_write_json, read_json
+from ..files import atomic_write_bytes, atomic_write_json, folder_lock, json_safe, read_json, sha256_bytes, sha256_file
 from ..model import Verifier, VerifierConfig
-from .checkpoint import load_checkpoint, run_diffs, save_checkpoint
+from .checkpoint import load_checkpoint, load_weights, run_diffs, save_checkpoint
 from .config import TrainConfig, check_recipe, resolve_device
 from .metrics import metrics, predict, validation_loss
 
@@ -52,11 +54,27 @@ def _finished(out_dir: Path, verifier_cfg: VerifierConfig, train_cfg: TrainConfi
     except (FileNotFoundError, ValueError) as exc:
         raise ValueError(f"{out_dir}: metrics.json describes a finished run, but its checkpoint cannot be "
                          f"trusted ({exc}); run again with --restart (resume=False)") from exc
-    if last["epoch"] != train_cfg.epochs or last["history"] != prev["history"] or best["epoch"] != prev["best_epoch"]:
+    if (last["epoch"] != train_cfg.epochs or json_safe(last["history"]) != json_safe(prev["history"])
+            or best["epoch"] != prev["best_epoch"]):
         raise ValueError(f"{out_dir}: metrics.json and the checkpoints disagree (checkpoint epoch {last['epoch']}, "
                          f"best.pt epoch {best['epoch']}, metrics best epoch {prev.get('best_epoch')}); "
                          "run again with --restart (resume=False)")
-    return prev
+    pred = out_dir / "predictions.npz"
+    if not pred.is_file() or sha256_file(pred) != prev.get("predictions_sha256"):
+        return None  # the test predictions are missing or changed: _finish computes them again from best.pt
+    return _measures_as_floats(prev)
+
+
+def _measures_as_floats(result: dict[str, Any]) -> dict[str, Any]:
+    """``metrics.json`` as :func:`train` returns it: an undefined measure (written as JSON ``null``,
+    see :func:`artlib.files.json_safe`) read back as NaN, as it was computed."""
+    nan = lambda rec: {k: (math.nan if v is None else v) for k, v in rec.items()}  # noqa: E731
+    out = dict(result)
+    out["history"] = [nan(h) for h in result["history"]]
+    for split in ("val", "test"):
+        if isinstance(result.get(split), dict):
+            out[split] = nan(result[split])
+    return out
 
 
 @dataclass
@@ -88,8 +106,11 @@ def _restore(path: Path, model: Verifier, opt: torch.optim.Optimizer, verifier_c
     if ckpt["epoch"] > train_cfg.epochs:
         raise ValueError(f"{path}: the run already has {ckpt['epoch']} epochs, more than the {train_cfg.epochs} "
                          "requested; use another folder or --restart (resume=False)")
-    model.load_state_dict(ckpt["model"])
-    opt.load_state_dict(ckpt["optimizer"])
+    load_weights(model, ckpt["model"], path)
+    try:
+        opt.load_state_dict(ckpt["optimizer"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: the optimizer state does not fit this model ({exc}); run again with --restart") from None
     torch.set_rng_state(ckpt["rng"]["torch"])
     if "cuda" in ckpt["rng"] and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(ckpt["rng"]["cuda"])
@@ -139,26 +160,27 @@ def _finish(out_dir: Path, model: Verifier, data: _Data, device: torch.device, v
             train_cfg: TrainConfig, history: list[dict[str, float]], world: int) -> dict[str, Any]:
     """Read the test split once with the epoch chosen on validation; write the run's results."""
     best = load_checkpoint(out_dir / "best.pt", verifier_cfg, train_cfg)
-    model.load_state_dict(best["model"])
+    load_weights(model, best["model"], out_dir / "best.pt")
     pred = predict(model, data.test, data.test_rows, device=device)
-    np.savez(out_dir / "predictions.npz", **pred, rows=data.test.rows[data.test_rows])
+    buf = io.BytesIO()
+    np.savez(buf, **pred, rows=data.test.rows[data.test_rows])
+    atomic_write_bytes(out_dir / "predictions.npz", buf.getvalue())
     result = {"verifier_config": verifier_cfg.to_dict(), "train_config": asdict(train_cfg),
               "dataset": dataset_identity(train_cfg.data_dir), "world_size": world,
               "history": history, "best_epoch": int(best["epoch"]), "val": history[int(best["epoch"]) - 1],
-              "test": {"epoch": int(best["epoch"]), **metrics(pred, data.spatial_mean)}}
+              "test": {"epoch": int(best["epoch"]), **metrics(pred, data.spatial_mean)},
+              "predictions_sha256": sha256_bytes(buf.getvalue())}
     atomic_write_json(out_dir / "metrics.json", result)
     return result
 
 
-def _model_and_optimizer(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, data: _Data, device: torch.device,
+def _model_and_optimizer(model: Verifier, verifier_cfg: VerifierConfig, train_cfg: TrainConfig,
                          out_dir: Path, resume: bool, rank: int):
-    """A seeded new verifier and its Adam optimizer, restored from the last checkpoint when resuming.
+    """The new verifier's Adam optimizer, both restored from the last checkpoint when resuming.
 
     Returns ``(model, optimizer, history, epochs done)``. A restart (``resume=False``) first
     removes the old run's results, so they never sit beside the new checkpoints.
     """
-    torch.manual_seed(train_cfg.seed)
-    model = Verifier(verifier_cfg, data.train.manifest.labels).to(device)
     out_dir.mkdir(parents=True, exist_ok=True)
     if not resume and rank == 0:
         for name in _RUN_FILES:
@@ -176,6 +198,14 @@ def _save_epoch(out_dir: Path, model: Verifier, opt: torch.optim.Optimizer, trai
     if history[-1]["val_loss"] <= min(h["val_loss"] for h in history):
         save_checkpoint(out_dir / "best.pt", model, None, epoch, train_cfg, history, data_id)
     save_checkpoint(out_dir / "checkpoint.pt", model, opt, epoch, train_cfg, history, data_id)
+
+
+def _check_steps(data: _Data, cfg: TrainConfig, world: int) -> None:
+    """Refuse settings under which an epoch takes no optimizer step (the model would stay untrained)."""
+    if len(data.train_rows) // (cfg.batch_size * world) == 0:
+        per = f" x {world} processes" if world > 1 else ""
+        raise ValueError(f"batch_size {cfg.batch_size}{per} is larger than the {len(data.train_rows)} training samples "
+                         f"of {cfg.data_dir}: no optimizer step would be taken; lower batch_size or raise train_limit")
 
 
 def _check_out_dir(out_dir: Path) -> None:
@@ -208,39 +238,48 @@ def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | o
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
         torch.cuda.set_device(device)
     data = _Data.load(train_cfg)
+    _check_steps(data, train_cfg, world)
 
-    model, opt, history, start = _model_and_optimizer(verifier_cfg, train_cfg, data, device, out_dir, resume, rank)
-    net: torch.nn.Module = model
-    if world > 1:
-        net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    for epoch in range(start, train_cfg.epochs):
-        mine, steps = _epoch_rows(data.train_rows, train_cfg, epoch, rank, world)
-        bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{train_cfg.epochs}", disable=not progress or rank != 0, mininterval=5)
-        t0 = time.perf_counter()
-        losses = _train_epoch(net, model, opt, data.train, mine, steps, train_cfg, device, bar)
-        seconds = time.perf_counter() - t0
+    torch.manual_seed(train_cfg.seed)
+    model = Verifier(verifier_cfg, data.train.manifest.labels).to(device)  # a bad encoder is refused before any write
+    # one writer per run folder (DDP's processes share theirs: the launcher keeps runs apart)
+    with folder_lock(out_dir, "training run") if world == 1 else contextlib.nullcontext():
+        model, opt, history, start = _model_and_optimizer(model, verifier_cfg, train_cfg, out_dir, resume, rank)
+        net: torch.nn.Module = model
+        if world > 1:
+            net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+        for epoch in range(start, train_cfg.epochs):
+            mine, steps = _epoch_rows(data.train_rows, train_cfg, epoch, rank, world)
+            bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{train_cfg.epochs}", disable=not progress or rank != 0, mininterval=5)
+            t0 = time.perf_counter()
+            losses = _train_epoch(net, model, opt, data.train, mine, steps, train_cfg, device, bar)
+            seconds = time.perf_counter() - t0
+            if rank == 0:
+                rec = {"epoch": epoch + 1, "seconds": seconds,
+                       "samples_per_s": steps * train_cfg.batch_size * world / max(seconds, 1e-9),
+                       **losses, **_validate(model, data, device, on_epoch)}
+                history.append(rec)
+                _save_epoch(out_dir, model, opt, train_cfg, history, data_id)
+                if verbose:
+                    print(f"epoch {epoch + 1}: loss {rec['train_loss']:.4f} | validation: loss {rec['val_loss']:.4f}, "
+                          f"AUC {rec['auc']:.3f}, RMSE {rec['rmse']:.3f}", flush=True)
+            if world > 1:
+                dist.barrier()
+
+        result: dict[str, Any] = {}
         if rank == 0:
-            rec = {"epoch": epoch + 1, "seconds": seconds,
-                   "samples_per_s": steps * train_cfg.batch_size * world / max(seconds, 1e-9),
-                   **losses, **_validate(model, data, device, on_epoch)}
-            history.append(rec)
-            _save_epoch(out_dir, model, opt, train_cfg, history, data_id)
-            if verbose:
-                print(f"epoch {epoch + 1}: loss {rec['train_loss']:.4f} | validation: loss {rec['val_loss']:.4f}, "
-                      f"AUC {rec['auc']:.3f}, RMSE {rec['rmse']:.3f}", flush=True)
+            if not history:
+                raise RuntimeError(f"{out_dir}: no epoch finished")
+            result = _finish(out_dir, model, data, device, verifier_cfg, train_cfg, history, world)
         if world > 1:
             dist.barrier()
-
-    result: dict[str, Any] = {}
-    if rank == 0:
-        if not history:
-            raise RuntimeError(f"{out_dir}: no epoch finished")
-        result = _finish(out_dir, model, data, device, verifier_cfg, train_cfg, history, world)
-    if world > 1:
-        dist.barrier()
     return result
 
 
 def read_metrics(out_dir: str | os.PathLike) -> dict[str, Any]:
-    """The ``metrics.json`` of a finished run."""
-    return read_json(Path(out_dir) / "metrics.json")
+    """The ``metrics.json`` of a finished run (undefined measures as NaN)."""
+    path = Path(out_dir) / "metrics.json"
+    data = read_json(path)
+    if not isinstance(data, dict) or not isinstance(data.get("history"), list):
+        raise ValueError(f"{path}: not the metrics of a finished run")
+    return _measures_as_floats(data)
