@@ -24,6 +24,43 @@ from pathlib import Path
 from .chapters import CHAPTERS, PROFILES, project_root, run_chapter
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line ``artlib: error: ...`` (exit status 2), like every other."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"artlib: error: {self.prog}: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
+def _int_in(lo: int, hi: int | None = None):
+    """An argparse type: a whole number in ``[lo, hi]`` (the message names the option and the range)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < lo or (hi is not None and value > hi):
+            span = f"in [{lo}, {hi}]" if hi is not None else f">= {lo}"
+            raise argparse.ArgumentTypeError(f"must be {span}, got {value}")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _yes_no(text: str) -> bool:
+    """An argparse type for a yes/no option: true/false, yes/no, on/off or 1/0; anything else is refused."""
+    t = text.strip().lower()
+    if t in _TRUE or t in _FALSE:
+        return t in _TRUE
+    raise argparse.ArgumentTypeError(f"expected true or false (also yes/no, on/off, 1/0), got {text!r}")
+
+
+_yes_no.__name__ = "yes/no"
+
+
 def _cmd_build_dataset(args: argparse.Namespace) -> int:
     from .data import BuildConfig, build_dataset, table1
 
@@ -32,7 +69,8 @@ def _cmd_build_dataset(args: argparse.Namespace) -> int:
 
         if not args.out:
             raise ValueError("--photos needs --out, the dataset folder to write")
-        report = build_photo_sources(args.photos, _out_dir(args.out), size=args.size, cfg=_photo_config(args))
+        report = build_photo_sources(args.photos, _out_dir(args.out), size=args.size, cfg=_photo_config(args),
+                                     progress=not args.quiet)
         for f in report["failed"]:
             print(f"  {f['photo']}: {f['reason']}")
         print(f"{report['sources']} of {report['photos']} photos became sources in {args.out}; manifest: {report['manifest']}")
@@ -45,7 +83,8 @@ def _cmd_build_dataset(args: argparse.Namespace) -> int:
     cfg = config_from_params(BuildConfig, params, "dataset parameters")
     out = Path(args.out or params["data_dir"])
     t0 = time.perf_counter()
-    manifest = build_dataset(out, cfg, workers=args.workers or int(params.get("workers", 1)), verify=not args.no_verify)
+    manifest = build_dataset(out, cfg, workers=args.workers or int(params.get("workers", 1)), verify=not args.no_verify,
+                             progress=not args.quiet)
     done = f"re-rendered {len(manifest.repaired)} sources whose files were missing or changed; " if manifest.repaired else ""
     print(f"{done}{cfg.n_sources} sources at {cfg.size} px ready in {time.perf_counter() - t0:.1f} s -> {out}")
     print(table1(manifest).to_string())
@@ -76,9 +115,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .model import VerifierConfig
     from .train import TrainConfig, train
 
+    from .files import check_outputs
+
     given = {k: v for k, v in vars(args).items() if v is not None}  # options left out keep the paper's defaults
     vcfg = config_from_params(VerifierConfig, given, "verifier options")
     tcfg = config_from_params(TrainConfig, given, "training options")
+    check_outputs({"--out": args.out}, {"--data-dir": tcfg.data_dir, "--pretrained-path": vcfg.pretrained_path})
     res = train(vcfg, tcfg, args.out, resume=not args.restart, progress=not args.quiet)
     if res:
         for split in ("val", "test"):
@@ -94,6 +136,7 @@ DEFAULT_CHOICE = "runs/book/choice.json"
 
 
 def _parse_start(text: str | None):
+    from .adjust import AdjustConfig
     from .compose import Placement
 
     if text is None:
@@ -103,8 +146,9 @@ def _parse_start(text: str | None):
         p = Placement(x, y, scale)
     except ValueError as exc:
         raise ValueError(f"--start must be three numbers x,y,scale (for example 0.5,0.9,0.5), got {text!r}") from exc
-    if not (0 <= p.x <= 1 and 0 <= p.y <= 1 and 0 < p.scale <= 1):
-        raise ValueError(f"--start {text}: x and y must lie in [0, 1] and scale in (0, 1]")
+    lo, hi = AdjustConfig.scale_min, AdjustConfig.scale_max
+    if not (0 <= p.x <= 1 and 0 <= p.y <= 1 and lo <= p.scale <= hi):  # also false for NaN
+        raise ValueError(f"--start {text}: x and y must lie in [0, 1] and scale in [{lo:g}, {hi:g}] (the search's range)")
     return p
 
 
@@ -128,42 +172,75 @@ def _out_dir(path: str) -> Path:
     return out
 
 
+#: The files ``artlib retouch`` writes beside its composites.
+_RETOUCH_FILES = ("contact_sheet.png", "report.json")
+
+
+def _earlier_retouch(out: Path) -> list[Path]:
+    """What must go before ``artlib retouch`` writes into ``out``: nothing for a new or empty folder,
+    the files of an earlier retouch (which only ``--overwrite`` replaces); any other file refuses it."""
+    from .files import LOCK_NAME, read_json
+
+    present = [f for f in out.iterdir() if f.name != LOCK_NAME] if out.is_dir() else []
+    if not present:
+        return []
+    try:
+        report = read_json(out / "report.json")
+        own = set(report["files"]) | set(_RETOUCH_FILES)
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        own = set()
+    others = sorted(f.name for f in present if f.name not in own or not f.is_file())
+    if others:
+        raise ValueError(f"--out {out}: holds other files ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}); "
+                         "choose a new or empty folder")
+    return present
+
+
 def _cmd_retouch(args: argparse.Namespace) -> int:
     from .adjust import AdjustConfig
-    from .files import atomic_write_json, read_image, write_png
+    from .files import atomic_write_bytes, atomic_write_json, check_outputs, folder_lock, read_image, same_path, write_png
     from .plots import contact_sheet, figure_png
     from .retouch import foreground_from_cutout, retouch
-    from .select import GalleryIndex, model_identity, read_gallery
+    from .select import cached_index, model_identity, read_gallery
     from .train import load_verifier
 
-    if args.top_k < 1:
-        raise ValueError(f"--top-k must be >= 1, got {args.top_k}")
     out = _out_dir(args.out)
     start = _parse_start(args.start)
+    ckpt = _checkpoint(args.checkpoint)
+    inputs = {"--foreground": args.foreground, "--gallery": args.gallery, "--checkpoint": ckpt}
+    check_outputs({"--out": out}, inputs)
+    earlier = _earlier_retouch(out)
+    if earlier and not args.overwrite:
+        raise ValueError(f"--out {out}: holds the results of an earlier artlib retouch; pass --overwrite to replace "
+                         "them, or choose another folder")
+    for f in earlier:
+        for name, inp in inputs.items():
+            if same_path(f, inp):
+                raise ValueError(f"--overwrite would delete {name} {inp}; move it out of {out} first")
     fg = foreground_from_cutout(read_image(args.foreground, "RGBA"), start)
-    verifier = load_verifier(_checkpoint(args.checkpoint))
+    verifier = load_verifier(ckpt)
     gallery = read_gallery(args.gallery, verifier.labels, progress=not args.quiet)
     cfg = AdjustConfig(method=args.method, restarts=args.restarts)
-    index_path = Path(args.gallery) / f".index-{model_identity(verifier)[:16]}.pt"
-    try:
-        index = GalleryIndex.load(index_path, verifier, gallery)
-    except (FileNotFoundError, ValueError):
-        index = GalleryIndex.build(verifier, gallery, progress=not args.quiet)
-        index.save(index_path)
+    index = cached_index(verifier, gallery, progress=not args.quiet, note=lambda t: print(f"note: {t}", file=sys.stderr))
     results = retouch(verifier, fg, gallery, index, top_k=args.top_k, adjust_config=cfg, colour=args.colour,
                       blend=args.blend, seed=args.seed, progress=not args.quiet)
-    out.mkdir(parents=True, exist_ok=True)
-    for r in results:
-        write_png(out / f"{r.rank:02d}_{r.name}.png", r.image)
-    sheet = contact_sheet(fg.sprite, results, title=Path(args.foreground).name)
-    from .files import atomic_write_bytes
-
-    atomic_write_bytes(out / "contact_sheet.png", figure_png(sheet))
-    atomic_write_json(out / "report.json", {
-        "foreground": str(args.foreground), "full_frame": fg.full_frame,
-        "scored_at": dict(zip(("x", "y", "scale"), fg.placement.as_tuple())),
-        "gallery": str(args.gallery), "gallery_size": len(gallery), "verifier": model_identity(verifier),
-        "method": cfg.method, "colour": args.colour, "blend": args.blend, "results": [r.report() for r in results]})
+    names = [f"{r.rank:02d}_{r.name}.png" for r in results]
+    with folder_lock(out, "retouch"):
+        for f in _earlier_retouch(out):  # checked again under the lock: another run may have written meanwhile
+            if not args.overwrite:
+                raise ValueError(f"--out {out}: another artlib retouch wrote results there meanwhile; pass --overwrite "
+                                 "or choose another folder")
+            f.unlink()
+        for r, name in zip(results, names):
+            write_png(out / name, r.image)
+        sheet = contact_sheet(fg.sprite, results, title=Path(args.foreground).name)
+        atomic_write_bytes(out / "contact_sheet.png", figure_png(sheet))
+        atomic_write_json(out / "report.json", {
+            "foreground": str(args.foreground), "full_frame": fg.full_frame,
+            "scored_at": dict(zip(("x", "y", "scale"), fg.placement.as_tuple())),
+            "gallery": str(args.gallery), "gallery_size": len(gallery), "verifier": model_identity(verifier),
+            "method": cfg.method, "colour": args.colour, "blend": args.blend, "seed": args.seed,
+            "results": [r.report() for r in results], "files": names + list(_RETOUCH_FILES)})
     for r in results:
         print(f"#{r.rank} {r.name}: content {r.content:.3f}, spatial {r.spatial:.3f} at "
               f"x {r.placement.x:.3f} y {r.placement.y:.3f} scale {r.placement.scale:.3f}")
@@ -178,18 +255,21 @@ def _photo_config(args: argparse.Namespace):
 
 
 def _cmd_cutout(args: argparse.Namespace) -> int:
-    from .files import atomic_write_bytes, read_photo, write_png
+    from .files import atomic_write_bytes, check_outputs, read_photo, write_png
     from .photos import cutout, full_frame_rgba
     from .plots import figure_png, photo_stages
 
     out = Path(args.out)
     if out.is_dir():
         raise ValueError(f"--out {out}: is a folder; give the cut-out's file name (for example person.png)")
+    preview = Path(args.preview) if args.preview else out.with_name(out.stem + ".preview.png")
+    if preview.is_dir():
+        raise ValueError(f"--preview {preview}: is a folder; give the preview's file name")
+    check_outputs({"--out": out, "--preview": preview}, {"photo": args.photo})
     cfg = _photo_config(args)
     photo, mode = read_photo(args.photo)
     c = cutout(photo, cfg, mode=mode)
     write_png(out, full_frame_rgba(c))
-    preview = Path(args.preview) if args.preview else out.with_name(out.stem + ".preview.png")
     atomic_write_bytes(preview, figure_png(photo_stages(c, Path(args.photo).name)))
     p = c.placement
     note = f" (converted from {mode})" if mode != "RGB" else ""
@@ -198,26 +278,37 @@ def _cmd_cutout(args: argparse.Namespace) -> int:
 
 
 def _cmd_export_gallery(args: argparse.Namespace) -> int:
+    from .files import check_outputs, folder_lock
+
+    out = _out_dir(args.out)
+    if out.is_dir() and any(out.glob("*.png")):
+        raise ValueError(f"--out {out}: already holds images; choose an empty or new folder")
+    check_outputs({"--out": out}, {"--photos": args.photos})
+    if args.photos:
+        from .photos import photo_gallery
+
+        with folder_lock(out, "export-gallery"):
+            report = photo_gallery(args.photos, out, size=args.size, progress=not args.quiet)
+        print(f"wrote {report['backgrounds']} parsed backgrounds to {out}; {len(report['failed'])} photos failed "
+              f"(see {out / 'report.json'})")
+        return 0
+    with folder_lock(out, "export-gallery"):
+        _export_world_gallery(args, out)
+    print(f"wrote {args.n} backgrounds (NAME.png, NAME.labels.png, labels.json) and {args.cutouts} cut-outs "
+          f"(cutouts/) to {out}")
+    return 0
+
+
+def _export_world_gallery(args: argparse.Namespace, out: Path) -> None:
+    """The world's gallery: ``args.n`` empty scenes and ``args.cutouts`` people of other scenes."""
+    from tqdm import tqdm
+
     from . import world
     from .compose import render_foreground, unpremultiply
     from .files import write_png
     from .select import write_gallery
 
-    if args.n < 1 or args.cutouts < 0 or args.size < 16:
-        raise ValueError(f"need --n >= 1, --cutouts >= 0 and --size >= 16, got {args.n}, {args.cutouts}, {args.size}")
-    out = _out_dir(args.out)
-    if out.is_dir() and any(out.glob("*.png")):
-        raise ValueError(f"--out {out}: already holds images; choose an empty or new folder")
-    if args.photos:
-        from .photos import photo_gallery
-
-        report = photo_gallery(args.photos, out, size=args.size, progress=not args.quiet)
-        print(f"wrote {report['backgrounds']} parsed backgrounds to {out}; {len(report['failed'])} photos failed "
-              f"(see {out / 'report.json'})")
-        return 0
     names, bgs, labels = [], [], []
-    from tqdm import tqdm
-
     for i in tqdm(range(args.n), desc="backgrounds", disable=args.quiet, mininterval=2):
         scene = world.world_scene(args.seed, i, args.size)  # the empty scene only: no person rendered
         names.append(f"{i:05d}_{scene.place}")
@@ -228,9 +319,6 @@ def _cmd_export_gallery(args: argparse.Namespace) -> int:
         ws = world.make_world_sample(args.seed + 1, k, args.size)
         pre = render_foreground(ws.sprite, ws.placement, ws.scene.labels.shape)
         write_png(out / "cutouts" / f"{k:02d}_{ws.person.outfit}_from_{ws.scene.place}.png", unpremultiply(pre))
-    print(f"wrote {args.n} backgrounds (NAME.png, NAME.labels.png, labels.json) and {args.cutouts} cut-outs "
-          f"(cutouts/) to {out}")
-    return 0
 
 
 def _add_dataclass_options(parser: argparse.ArgumentParser, cls: type, skip: tuple[str, ...] = ()) -> None:
@@ -244,7 +332,7 @@ def _add_dataclass_options(parser: argparse.ArgumentParser, cls: type, skip: tup
         default = None if f.default is MISSING else f.default
         kind = type(default) if default is not None else str
         if kind is bool:
-            kind = lambda v: v.lower() in ("1", "true", "yes")  # noqa: E731
+            kind = _yes_no
         group.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=kind, default=None,
                            required=f.default is MISSING, help=f"(default: {default})")
 
@@ -258,7 +346,8 @@ def _add_photo_options(parser: argparse.ArgumentParser) -> None:
                    "closed-form needs pip install -e .[photos])")
     g.add_argument("--fill", default="telea", choices=sorted(FILLS), help="hole filling (default telea; patchmatch "
                    "needs pip install -e .[photos])")
-    g.add_argument("--max-side", type=int, default=512, help="photos are reduced to this many pixels (default 512)")
+    g.add_argument("--max-side", type=_int_in(64, 4096), default=512,
+                   help="photos are reduced to this many pixels on the longer side (default 512)")
 
 
 def _add_build_dataset(sub) -> None:
@@ -266,10 +355,12 @@ def _add_build_dataset(sub) -> None:
     d = sub.add_parser("build-dataset", help="build or resume the ART dataset of a profile")
     d.add_argument("--profile", choices=PROFILES, default="book", help="parameter profile (default: book)")
     d.add_argument("--out", help="output folder (default: the profile's data_dir)")
-    d.add_argument("--workers", type=int, default=0, help="rendering processes (default: the profile's)")
+    d.add_argument("--workers", type=_int_in(0, 64), default=0, help="rendering processes (default: the profile's)")
     d.add_argument("--no-verify", action="store_true", help="on a re-run, check the files' sizes only, not their hashes")
     d.add_argument("--photos", help="a folder of your own photos: detect, cut out, fill and parse each (real-photo sources)")
-    d.add_argument("--size", type=int, default=256, help="with --photos: the sources' square size in pixels (default 256)")
+    d.add_argument("--size", type=_int_in(16, 1024), default=256,
+                   help="with --photos: the sources' square size in pixels (default 256)")
+    d.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_photo_options(d)
     d.set_defaults(func=_cmd_build_dataset)
 
@@ -317,8 +408,11 @@ def _add_retouch(sub) -> None:
     r.add_argument("--foreground", required=True, help="RGBA cut-out (PNG): full-frame (the person where they stood, "
                    "transparent elsewhere) or tightly cropped")
     r.add_argument("--gallery", required=True, help="gallery folder (see below)")
-    r.add_argument("--out", required=True, help="output folder: NN_NAME.png per result, contact_sheet.png, report.json")
-    r.add_argument("--top-k", type=int, default=5, help="backgrounds to keep (default 5)")
+    r.add_argument("--out", required=True, help="a new or empty output folder: NN_NAME.png per result, "
+                   "contact_sheet.png, report.json")
+    r.add_argument("--overwrite", action="store_true", help="replace the results of an earlier artlib retouch in --out "
+                   "(only its own files; a folder holding anything else is refused)")
+    r.add_argument("--top-k", type=_int_in(1, 1000), default=5, help="backgrounds to keep (default 5)")
     r.add_argument("--checkpoint", help="verifier checkpoint or run folder (default: the verifier the book chose, "
                    f"{DEFAULT_CHOICE})")
     r.add_argument("--start", help=f"x,y,scale: where a cropped foreground is scored and starts (default {start}); "
@@ -326,11 +420,11 @@ def _add_retouch(sub) -> None:
     r.add_argument("--method", default=AdjustConfig.method, choices=METHODS,
                    help=f"placement search (default {AdjustConfig.method}: a coarse grid refined by ascent, chosen on "
                         "validation scenes; numerical: the paper's; greedy: the authors' code)")
-    r.add_argument("--restarts", type=int, default=AdjustConfig.restarts,
+    r.add_argument("--restarts", type=_int_in(1, 256), default=AdjustConfig.restarts,
                    help=f"random restarts of the ascent methods (default {AdjustConfig.restarts})")
     r.add_argument("--colour", default=COLOURS[0], choices=COLOURS, help=f"colour transfer (default {COLOURS[0]})")
     r.add_argument("--blend", default=BLENDS[0], choices=BLENDS, help=f"blending (default {BLENDS[0]})")
-    r.add_argument("--seed", type=int, default=0, help="seed of the search's random starts (default 0)")
+    r.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0, help="seed of the search's random starts (default 0)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.set_defaults(func=_cmd_retouch)
 
@@ -341,10 +435,11 @@ def _add_export_gallery(sub) -> None:
                        description="Render N empty world scenes as a gallery folder (NAME.png, NAME.labels.png, "
                                    "labels.json) and a few full-frame cut-outs of people from other scenes (cutouts/).")
     g.add_argument("--out", required=True, help="a new or empty folder")
-    g.add_argument("--n", type=int, default=200, help="backgrounds (default 200)")
-    g.add_argument("--seed", type=int, default=2026, help="world seed (default 2026; datasets use 0)")
-    g.add_argument("--size", type=int, default=64, help="canvas side in pixels (default 64, the book profile's)")
-    g.add_argument("--cutouts", type=int, default=4, help="cut-outs to write (default 4)")
+    g.add_argument("--n", type=_int_in(1, 100_000), default=200, help="backgrounds (default 200)")
+    g.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=2026, help="world seed (default 2026; datasets use 0)")
+    g.add_argument("--size", type=_int_in(16, 1024), default=64, help="canvas side in pixels (default 64, the book "
+                   "profile's)")
+    g.add_argument("--cutouts", type=_int_in(0, 1000), default=4, help="cut-outs to write (default 4)")
     g.add_argument("--photos", help="instead of the world: a folder of background photos, each centre-cropped, resized "
                    "to --size and parsed into the book's labels")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -373,7 +468,7 @@ def _add_book(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="artlib",
         description="The ART book: build the synthetic ART dataset, train the verifier, retouch photos, "
                     "execute chapters, build the book.",
@@ -394,7 +489,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     show = "--traceback" in argv or os.environ.get("ARTLIB_TRACEBACK", "") not in ("", "0")
     argv = [a for a in argv if a != "--traceback"]
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a bad option (2, one line already printed)
+        return int(exc.code or 0)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
@@ -403,6 +501,19 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # every error ends in one line; --traceback shows where it came from
         if show:
             raise
-        kind = "" if isinstance(exc, (FileNotFoundError, ValueError)) else f"{exc.__class__.__name__}: "
-        print(f"artlib: error: {kind}{exc}", file=sys.stderr)
+        print(f"artlib: error: {error_line(exc)}", file=sys.stderr)
         return 2
+
+
+def error_line(exc: BaseException) -> str:
+    """An exception as the one line the command prints: our messages as they are (they name the file,
+    key or argument), an operating-system error with its path, anything else with its kind."""
+    if isinstance(exc, OSError) and exc.strerror:
+        text = exc.strerror
+        if exc.filename is not None and str(exc.filename) not in text:
+            text = f"{exc.filename}: {text}"
+    elif isinstance(exc, (ValueError, OSError)):
+        text = str(exc)
+    else:
+        text = f"{exc.__class__.__name__}: {exc}"
+    return " ".join(text.split())

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 
 __all__ = [
     "Placement", "alpha_extent", "as_float_image", "box_iou", "box_width", "composite", "paste", "paste_torch", "placement_box", "placement_theta",
-    "premultiply", "render_foreground", "render_foreground_torch", "sprite_width", "unpremultiply",
+    "premultiply", "reduce_sprite", "render_foreground", "render_foreground_torch", "sprite_width", "unpremultiply",
 ]
 
 
@@ -88,6 +88,25 @@ def unpremultiply(pre: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     a = pre[..., 3:]
     rgb = np.where(a > eps, pre[..., :3] / np.maximum(a, eps), 0.0)
     return np.concatenate([np.clip(rgb, 0, 1), a], axis=-1)
+
+
+def reduce_sprite(sprite: np.ndarray, max_height: int) -> np.ndarray:
+    """A straight-alpha RGBA sprite ``(h, w, 4)`` float reduced to at most ``max_height`` rows.
+
+    A sprite is drawn at most as tall as the canvas, so detail beyond the canvas's height is
+    never seen; a full-resolution photo's sprite would only cost memory in every placement
+    rendered. The reduction averages premultiplied colour (area resampling), so no dark fringe
+    appears at the edge; a sprite already small enough is returned unchanged.
+    """
+    h, w = sprite.shape[:2]
+    if max_height < 1:
+        raise ValueError(f"max_height must be >= 1, got {max_height}")
+    if h <= max_height:
+        return sprite
+    size = (max_height, max(1, round(w * max_height / h)))
+    pre = torch.from_numpy(premultiply(np.asarray(sprite, np.float32))).permute(2, 0, 1)[None]
+    small = F.interpolate(pre, size=size, mode="area")[0].permute(1, 2, 0).numpy()
+    return np.ascontiguousarray(unpremultiply(small).astype(np.float32))
 
 
 def box_width(scale, aspect, canvas_hw: tuple[int, int] = (1, 1)):

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from .adjust import AdjustConfig, adjust
-from .compose import Placement, alpha_extent, render_foreground
+from .compose import Placement, alpha_extent, as_float_image, reduce_sprite, render_foreground
 from .harmonize import harmonize
 from .model import Verifier
 from .select import Gallery, GalleryIndex
@@ -61,7 +61,7 @@ def foreground_from_cutout(cutout: np.ndarray, start: Placement | None = None, a
     a = np.asarray(cutout)
     if a.ndim != 3 or a.shape[2] != 4:
         raise ValueError(f"the foreground must be an RGBA image (H, W, 4), got shape {a.shape}")
-    img = a.astype(np.float32) / 255.0 if a.dtype == np.uint8 else a.astype(np.float32)
+    img = as_float_image(a, 4, "the foreground")
     extent = alpha_extent(img[..., 3], alpha_threshold)
     if extent is None:
         raise ValueError("the foreground's alpha channel is empty: nothing to retouch")
@@ -122,6 +122,8 @@ def retouch(verifier: Verifier, foreground: Foreground, gallery: Gallery, index:
     if top_k < 1:
         raise ValueError(f"top_k must be >= 1, got {top_k}")
     verifier.eval()
+    canvas = max(int(gallery.backgrounds.shape[1]), verifier.config.image_size)  # a person is never drawn taller
+    foreground = replace(foreground, sprite=reduce_sprite(foreground.sprite, canvas))
     index = index or GalleryIndex.build(verifier, gallery, progress=progress)
     if index.names != gallery.names:
         raise ValueError("the index does not belong to this gallery (its names differ)")

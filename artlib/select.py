@@ -38,12 +38,14 @@ from tqdm import tqdm
 
 from .labels import LabelSet
 from .world import WORLD_LABELS
-from .files import ImageFileError, atomic_write_bytes, read_image, read_json, sha256_file
+from .files import ImageFileError, atomic_write_bytes, read_image, read_json, sha256_file, torch_load_error
 from .model import Context, Verifier
 
-__all__ = ["Gallery", "GalleryIndex", "INDEX_VERSION", "model_identity", "read_gallery", "write_gallery"]
+__all__ = ["Gallery", "GalleryIndex", "INDEX_VERSION", "cached_index", "index_cache_paths", "model_identity",
+           "read_gallery", "write_gallery"]
 
-INDEX_VERSION = 1
+#: Version 2 stores a SHA-256 of the features, checked on every load.
+INDEX_VERSION = 2
 _LABEL_SUFFIX = ".labels.png"
 
 
@@ -125,6 +127,14 @@ def read_gallery(root: str | os.PathLike, labels: LabelSet = WORLD_LABELS, progr
     return Gallery(root, names, np.stack(bgs), np.stack(labs), hashes)
 
 
+def _index_digest(identity: str, names: list[str], hashes: list[str], h_b: torch.Tensor, h_s: torch.Tensor) -> str:
+    h = hashlib.sha256(repr((INDEX_VERSION, identity, list(names), list(hashes))).encode())
+    for t in (h_b, h_s):
+        h.update(repr((str(t.dtype), tuple(t.shape))).encode())
+        h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
 class GalleryIndex:
     """The backgrounds of a gallery encoded once: ``h_B``, ``h_S`` per background, with their names.
 
@@ -154,30 +164,48 @@ class GalleryIndex:
             h_s.append(verifier.encode(verifier.enc_s, verifier.prepare_parse(lab)).cpu())
         return cls(list(gallery.names), Context(torch.cat(h_b), torch.cat(h_s)), model_identity(verifier), list(gallery.hashes))
 
+    def digest(self) -> str:
+        """SHA-256 of the index's content: features, names, file hashes and the verifier's identity."""
+        return _index_digest(self.identity, self.names, self.hashes, self.context.h_b, self.context.h_s)
+
     def save(self, path: str | os.PathLike) -> None:
         """Write the index atomically (tensors and plain values: loads with ``weights_only=True``)."""
         buf = io.BytesIO()
         torch.save({"version": INDEX_VERSION, "identity": self.identity, "names": self.names, "hashes": self.hashes,
-                    "h_b": self.context.h_b, "h_s": self.context.h_s}, buf)
+                    "h_b": self.context.h_b, "h_s": self.context.h_s, "digest": self.digest()}, buf)
         atomic_write_bytes(path, buf.getvalue())
 
     @classmethod
     def load(cls, path: str | os.PathLike, verifier: Verifier, gallery: Gallery | None = None) -> "GalleryIndex":
-        """Read an index; refuse it if another verifier made it, or (given ``gallery``) if the files changed."""
+        """Read an index and verify it in content before trusting it.
+
+        Refused (``ValueError``) when it is unreadable or malformed, when its features do not
+        hash to the digest stored with them (bytes changed on disk), when another verifier made
+        it, or (given ``gallery``) when the gallery's files changed since.
+        """
         path = Path(path)
         try:
             d = torch.load(path, map_location="cpu", weights_only=True)
         except FileNotFoundError:
             raise FileNotFoundError(f"{path}: no such gallery index") from None
-        except Exception as exc:  # torch raises several types for bad files
-            raise ValueError(f"{path}: not a readable gallery index ({exc.__class__.__name__}: {exc})") from exc
+        except Exception as exc:  # torch raises several types for bad files; its text advises unsafe loading
+            raise torch_load_error(path, exc, "gallery index") from None
         if not isinstance(d, dict) or d.get("version") != INDEX_VERSION:
             raise ValueError(f"{path}: not a gallery index of version {INDEX_VERSION}")
-        if d["identity"] != model_identity(verifier):
+        try:
+            index = cls(list(d["names"]), Context(d["h_b"], d["h_s"]), str(d["identity"]), list(d["hashes"]))
+            stored = d["digest"]
+            ok = (isinstance(index.context.h_b, torch.Tensor) and isinstance(index.context.h_s, torch.Tensor)
+                  and len(index.context.h_b) == len(index.context.h_s) == len(index.names) == len(index.hashes))
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: a malformed gallery index (no {exc})") from None
+        if not ok or index.digest() != stored:
+            raise ValueError(f"{path}: the index's content does not match its digest (changed or corrupt); build it again")
+        if index.identity != model_identity(verifier):
             raise ValueError(f"{path}: the index was built with another verifier (checkpoint); build it again")
-        if gallery is not None and (d["names"] != gallery.names or d["hashes"] != gallery.hashes):
+        if gallery is not None and (index.names != gallery.names or index.hashes != gallery.hashes):
             raise ValueError(f"{path}: the gallery's files changed since the index was built; build it again")
-        return cls(d["names"], Context(d["h_b"], d["h_s"]), d["identity"], d["hashes"])
+        return index
 
     @torch.no_grad()
     def scores(self, verifier: Verifier, fg: torch.Tensor, batch_size: int = 4096) -> np.ndarray:
@@ -204,3 +232,47 @@ class GalleryIndex:
         s = self.scores(verifier, fg)
         order = np.argsort(-s, kind="stable")[:k]
         return [(self.names[i], float(s[i])) for i in order]
+
+
+def index_cache_paths(gallery: Gallery, verifier: Verifier) -> list[Path]:
+    """Where :func:`cached_index` keeps a gallery's index, in order of preference.
+
+    First ``GALLERY/.index-ID.pt`` beside the backgrounds (``ID`` from the verifier's identity);
+    then, for a gallery that cannot be written (read-only, full), a file in the user's cache
+    folder (``$XDG_CACHE_HOME/artlib``, else ``~/.cache/artlib``) named after the gallery's
+    absolute path and the verifier.
+    """
+    ident = model_identity(verifier)[:16]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "artlib"
+    where = hashlib.sha256(str(Path(gallery.root).resolve()).encode()).hexdigest()[:16]
+    return [Path(gallery.root) / f".index-{ident}.pt", cache / f"index-{where}-{ident}.pt"]
+
+
+def cached_index(verifier: Verifier, gallery: Gallery, progress: bool = False,
+                 note=lambda text: None) -> GalleryIndex:
+    """The gallery's index: loaded from a cache that verifies (:meth:`GalleryIndex.load`), or built and saved.
+
+    An index that is missing, stale, foreign or corrupt is built again. It is saved to the first
+    of :func:`index_cache_paths` that can be written; when none can (a read-only gallery and no
+    cache folder), it is kept in memory for this run only. ``note(text)`` is told which, so a
+    command can say so.
+    """
+    paths = index_cache_paths(gallery, verifier)
+    for path in paths:
+        try:
+            return GalleryIndex.load(path, verifier, gallery)
+        except (FileNotFoundError, ValueError, OSError):
+            continue
+    index = GalleryIndex.build(verifier, gallery, progress=progress)
+    problems = []
+    for path in paths:
+        try:
+            index.save(path)
+        except (OSError, ValueError) as exc:
+            problems.append(str(exc))
+            continue
+        if path != paths[0]:
+            note(f"the gallery's index could not be written beside it ({problems[0]}); cached in {path.parent}")
+        return index
+    note(f"the gallery's index could not be cached ({'; '.join(problems)}); kept in memory for this run")
+    return index

@@ -106,8 +106,11 @@ class AdjustSession:
         return self.view()
 
     def run(self, steps: int | None = None) -> View:
-        """``steps`` ascent steps (default: the config's)."""
-        for _ in range(steps or self.cfg.n_steps):
+        """``steps`` ascent steps (default: the config's; 0 takes none)."""
+        steps = self.cfg.n_steps if steps is None else steps
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+            raise ValueError(f"steps must be a whole number >= 0, got {steps!r}")
+        for _ in range(int(steps)):
             self.step()
         return self.view()
 

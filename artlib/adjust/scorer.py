@@ -68,6 +68,8 @@ class PlacementScorer:
     def scores(self, placements: np.ndarray | torch.Tensor, heads: tuple[str, ...] = ("spatial",)) -> dict[str, np.ndarray]:
         """Scores of ``(N, 3)`` placements, in batches of ``batch_size``: ``{head: (N,)}``."""
         xyz = torch.as_tensor(np.asarray(placements), dtype=torch.float32).reshape(-1, 3).to(self.device)
+        if not bool(torch.isfinite(xyz).all()) or bool((xyz[:, 2] <= 0).any()):
+            raise ValueError("placements must be finite (x, y, scale) rows with scale > 0")
         out: dict[str, list[torch.Tensor]] = {h: [] for h in heads}
         for i in range(0, len(xyz), self.batch_size):
             res = self._score(xyz[i : i + self.batch_size], heads)
