@@ -74,8 +74,8 @@ def test_a_restart_removes_the_old_results_first(tmp_path, data):
 
 @pytest.mark.parametrize("kw, match", [
     ({"min_visible": 5.0}, r"min_visible must be in \(0, 1\]"),
-    ({"spatial_per_positive": -1}, "spatial_per_positive must be >= 1"),
-    ({"content_per_positive": 0}, "content_per_positive must be >= 1"),
+    ({"spatial_per_positive": -1}, r"spatial_per_positive must be in \[1, 100\]"),
+    ({"content_per_positive": 0}, r"content_per_positive must be in \[1, 100\]"),
     ({"shift_max_fraction": 0.0}, r"shift_max_fraction must be in \(0, 1\]"),
     ({"seed": -3}, "seed must be >= 0"),
     ({"n_sources": 1e3}, r"n_sources must be int, got 1000.0 \(float\)"),
@@ -226,7 +226,7 @@ def _project(tmp_path: Path, yaml_text: str) -> Path:
     ("size: '64'\n", "size must be a int like its default 64, got '64' (str)"),
     ("n_source: 30\n", "unknown parameter 'n_source' (did you mean 'n_sources'?)"),
     ("seed: -1\nn_sources: 30\nsize: 32\n", "seed must be >= 0"),
-    ("size: 0\n", "size must be at least 16 px"),
+    ("size: 0\n", "size must be in [16, 1024] px, got 0"),
     ("[1, 2]\n", "expected a mapping of parameter names to values"),
 ])
 def test_malformed_profile_values(tmp_path, monkeypatch, capsys, yaml_text, needle):
@@ -268,3 +268,458 @@ def test_any_manifest_that_loads_is_in_range(tmp_path_factory, vals):
         assert scale == 0
         return
     assert 0 <= out["x"][0] <= 1 and 0 < out["scale"][0] <= 1 and 0 <= out["spatial"][0] <= 1
+
+
+# ============================================================================ the 200-probe review
+# Nothing lost, nothing trusted unchecked. Each test below failed before its fix (checked against the
+# library as it was); the numbers in the comments are the review's items.
+import artlib.files as F  # noqa: E402
+from artlib.files import atomic_write_json, read_json  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def retouch_setup(tmp_path_factory):
+    """A world gallery of 6 backgrounds at 32 px, a cut-out of a person and an untrained checkpoint."""
+    from artlib.model import Verifier
+    from artlib.train import save_checkpoint
+    from artlib.world import WORLD_LABELS
+
+    root = tmp_path_factory.mktemp("retouch")
+    assert main(["export-gallery", "--out", str(root / "gallery"), "--n", "6", "--size", "32", "--cutouts", "1",
+                 "--quiet"]) == 0
+    torch.manual_seed(0)
+    model = Verifier(TINY, WORLD_LABELS)
+    save_checkpoint(root / "ckpt.pt", model, None, 1, TrainConfig(data_dir="x", lr=1e-3), [])
+    cutout = next((root / "gallery" / "cutouts").glob("*.png"))
+    return root, cutout
+
+
+def _retouch(setup, out, *extra):
+    root, cutout = setup
+    return main(["retouch", "--foreground", str(cutout), "--gallery", str(root / "gallery"), "--top-k", "2",
+                 "--checkpoint", str(root / "ckpt.pt"), "--out", str(out), "--quiet", *extra])
+
+
+@pytest.fixture(scope="module")
+def person_photo():
+    """A real photo (scikit-learn's china.jpg) with a world person the HOG detector finds."""
+    from artlib import world
+    from artlib.photos.quality import sample_photos
+
+    bg = sample_photos(("china",))["china"][0]
+    H = bg.shape[0]
+    sprite = world.draw_person(world.make_world_sample(5, 1, 64).person, int(0.6 * H))
+    return np.clip(np.round(paste(bg, sprite, Placement(0.5, 0.9, 0.6)) * 255), 0, 255).astype(np.uint8)
+
+
+# ---- 1. a photo build into a synthetic dataset (and the reverse) is refused, nothing deleted
+def test_photo_and_synthetic_builds_never_share_a_folder(tmp_path, capsys):
+    cfg = D.BuildConfig(n_sources=30, size=32, seed=6, background_mode="clean")
+    D.build_dataset(tmp_path / "ds", cfg, progress=False)
+    before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "ds").rglob("*"))
+    write_png(tmp_path / "photos" / "a.png", np.full((64, 64, 3), 120, np.uint8))
+    status, err = _cli(capsys, "build-dataset", "--photos", str(tmp_path / "photos"), "--out", str(tmp_path / "ds"),
+                       "--quiet")
+    _one_line_error(status, err, "ds: holds a synthetic dataset")
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "ds").rglob("*")) == before
+    # the reverse: a synthetic build into a folder of photo sources
+    _cli(capsys, "build-dataset", "--photos", str(tmp_path / "photos"), "--out", str(tmp_path / "ph"), "--quiet")
+    assert (tmp_path / "ph" / "build.json").is_file()
+    with pytest.raises(ValueError, match="ph: holds sources built from photos"):
+        D.build_dataset(tmp_path / "ph", cfg, progress=False)
+    assert not (tmp_path / "ph" / "sources").exists()
+
+
+# ---- 2. cutout never overwrites its photo, and --out and --preview are two files
+@pytest.mark.parametrize("args, needle", [
+    (["--out", "{photo}"], "--out {photo}: is the input photo"),
+    (["--out", "{d}/p.png", "--preview", "{photo}"], "--preview {photo}: is the input photo"),
+    (["--out", "{d}/p.png", "--preview", "{d}/p.png"], "--out {d}/p.png and --preview {d}/p.png are one path"),
+    (["--out", "{d}/sub/../photo.png"], "is the input photo"),
+])
+def test_cutout_refuses_to_overwrite_its_inputs(tmp_path, capsys, args, needle):
+    photo = tmp_path / "photo.png"
+    write_png(photo, np.full((64, 64, 3), 120, np.uint8))
+    (tmp_path / "sub").mkdir()
+    original = photo.read_bytes()
+    fill = lambda t: t.format(photo=photo, d=tmp_path)  # noqa: E731
+    status, err = _cli(capsys, "cutout", str(photo), *map(fill, args))
+    _one_line_error(status, err, fill(needle))
+    assert photo.read_bytes() == original and not (tmp_path / "p.png").exists()
+
+
+# ---- 3. retouch --out: never the gallery, never mixed with an earlier run, one run at a time
+def test_retouch_out_is_new_or_replaced_on_request(retouch_setup, tmp_path, capsys):
+    root, _ = retouch_setup
+    gallery_files = sorted(p.name for p in (root / "gallery").iterdir())
+    status, err = _cli(capsys, "retouch", "--foreground", str(retouch_setup[1]), "--gallery", str(root / "gallery"),
+                       "--checkpoint", str(root / "ckpt.pt"), "--out", str(root / "gallery"), "--quiet")
+    _one_line_error(status, err, "--out", "is the input --gallery")
+    assert sorted(p.name for p in (root / "gallery").iterdir()) == gallery_files
+    assert _retouch(retouch_setup, tmp_path / "o", "--top-k", "3") == 0
+    capsys.readouterr()
+    assert _retouch(retouch_setup, tmp_path / "o") == 2
+    assert "holds the results of an earlier artlib retouch; pass --overwrite" in capsys.readouterr().err
+    assert _retouch(retouch_setup, tmp_path / "o", "--overwrite") == 0
+    report = read_json(tmp_path / "o" / "report.json")
+    on_disk = sorted(p.name for p in (tmp_path / "o").iterdir() if p.name != F.LOCK_NAME)
+    assert len(report["results"]) == 2 and on_disk == sorted(report["files"])  # the third result of run 1 is gone
+    (tmp_path / "o" / "notes.txt").write_text("mine")
+    status, err = _cli(capsys, "retouch", "--foreground", str(retouch_setup[1]), "--gallery", str(root / "gallery"),
+                       "--checkpoint", str(root / "ckpt.pt"), "--out", str(tmp_path / "o"), "--overwrite", "--quiet")
+    _one_line_error(status, err, "holds other files (notes.txt)")
+    assert (tmp_path / "o" / "notes.txt").read_text() == "mine"
+
+
+# ---- 11. two commands writing one folder at once: the second is refused
+def test_an_output_folder_is_written_by_one_command_at_a_time(retouch_setup, tmp_path, capsys):
+    cfg = D.BuildConfig(n_sources=30, size=32, seed=7, background_mode="clean")
+    with F.folder_lock(tmp_path / "ds"):
+        with pytest.raises(ValueError, match="another artlib dataset build is writing this folder"):
+            D.build_dataset(tmp_path / "ds", cfg, progress=False)
+    assert not (tmp_path / "ds" / "build.json").exists()
+    with F.folder_lock(tmp_path / "o"):
+        assert _retouch(retouch_setup, tmp_path / "o") == 2
+    assert "another artlib retouch is writing this folder" in capsys.readouterr().err
+    assert _retouch(retouch_setup, tmp_path / "o") == 0  # the lock went with its holder
+
+
+# ---- 4. the gallery index is verified in content; a malformed one is rebuilt
+def test_the_gallery_index_is_verified_in_content(retouch_setup, tmp_path, capsys):
+    from artlib.select import GalleryIndex, cached_index, index_cache_paths, read_gallery
+    from artlib.train import load_verifier
+
+    root, _ = retouch_setup
+    model = load_verifier(root / "ckpt.pt")
+    gallery = read_gallery(root / "gallery")
+    index = cached_index(model, gallery)
+    path = index_cache_paths(gallery, model)[0]
+    d = torch.load(path, weights_only=True)
+    d["h_b"] = d["h_b"].clone()
+    d["h_b"][0, :4] += 1.0  # stored features changed, digest kept
+    torch.save(d, path)
+    with pytest.raises(ValueError, match="content does not match its digest"):
+        GalleryIndex.load(path, model, gallery)
+    for key in ("identity", "digest", "h_s"):
+        broken = dict(d)
+        del broken[key]
+        torch.save(broken, path)
+        with pytest.raises(ValueError, match="malformed gallery index|does not match its digest"):
+            GalleryIndex.load(path, model, gallery)
+    again = cached_index(model, gallery)  # rebuilt, and the ranking is the true one
+    torch.testing.assert_close(again.context.h_b, index.context.h_b)
+    GalleryIndex.load(path, model, gallery)
+
+
+# ---- 5. a re-run repairs a deleted source folder and a corrupt meta.json, and a stale manifest
+def test_a_rebuild_repairs_deleted_sources_and_corrupt_records(tmp_path):
+    cfg = D.BuildConfig(n_sources=30, size=32, seed=8, background_mode="clean")
+    m = D.build_dataset(tmp_path, cfg, progress=False)
+    shutil.rmtree(D.source_dir(tmp_path, 4))
+    (D.source_dir(tmp_path, 7) / "meta.json").write_bytes(b"\x00\xffnot json")
+    again = D.build_dataset(tmp_path, cfg, progress=False)
+    assert again.repaired == [4, 7]
+    D.verify_dataset(again)
+    assert json.dumps(again.samples["x"].tolist()) == json.dumps(m.samples["x"].tolist())
+    manifest = read_json(tmp_path / "manifest.json")
+    manifest["sources"][3]["sha256"]["bg.png"] = "0" * 64  # a manifest that disagrees with its sources
+    atomic_write_json(tmp_path / "manifest.json", manifest)
+    D.build_dataset(tmp_path, cfg, progress=False)
+    D.verify_dataset(D.load_manifest(tmp_path))
+
+
+# ---- 6, 13, 17: photo builds keyed by name, content and settings; odd photos are skips; none is an error
+def test_photo_sources_are_keyed_by_name_content_and_settings(tmp_path, person_photo, capsys):
+    from PIL import Image
+
+    from artlib.photos import build_photo_sources
+
+    photos, out = tmp_path / "photos", tmp_path / "out"
+    write_png(photos / "b.png", person_photo)
+    Image.fromarray(person_photo).save(photos / "b.jpg", quality=95)
+    write_png(photos / "thin.png", np.full((2, 10000, 3), 90, np.uint8))  # 17: 10000 x 2
+    report = build_photo_sources(photos, out, size=32, progress=False)
+    assert report["sources"] == 2 and {read_json(D.source_dir(out, i) / "meta.json")["photo"] for i in (0, 1)} == {
+        "b.png", "b.jpg"}
+    assert [f["photo"] for f in report["failed"]] == ["thin.png"] and "too thin" in report["failed"][0]["reason"]
+    work = out / "photos" / "b.png" / "meta.json"
+    first = read_json(work)
+    assert first["settings"]["size"] == 32
+    build_photo_sources(photos, out, size=32, progress=False)
+    assert read_json(work)["photo_sha256"] == first["photo_sha256"]  # kept
+    write_png(photos / "b.png", np.ascontiguousarray(person_photo[:, ::-1]))  # replaced by its mirror image
+    build_photo_sources(photos, out, size=48, progress=False)
+    meta = read_json(work)
+    assert meta["photo_sha256"] == sha256_of(photos / "b.png") and meta["settings"]["size"] == 48
+    assert read_image(out / "sources" / "000000" / "image.png", "RGB").shape == (48, 48, 3)
+    # 13: no photo becomes a source -> an error, with the report written
+    status, err = _cli(capsys, "build-dataset", "--photos", str(tmp_path / "none"), "--out", str(tmp_path / "o2"))
+    _one_line_error(status, err, "none: no such folder of photos")
+    write_png(tmp_path / "none" / "blank.png", np.full((64, 64, 3), 200, np.uint8))
+    status, err = _cli(capsys, "build-dataset", "--photos", str(tmp_path / "none"), "--out", str(tmp_path / "o2"),
+                       "--quiet")
+    _one_line_error(status, err, "none of the 1 photos became a source", "blank.png: no person found")
+    assert read_json(tmp_path / "o2" / "report.json")["sources"] == 0
+
+
+def sha256_of(path):
+    from artlib.files import sha256_file
+
+    return sha256_file(path)
+
+
+# ---- 7, 8: training without a step is refused; a finished run without predictions is repaired
+def test_training_must_take_a_step_and_finished_runs_are_complete(tmp_path, data, capsys):
+    status, err = _cli(capsys, "train", "--out", str(tmp_path / "r0"), "--data-dir", str(data), "--encoder",
+                       "test_resnet", "--image-size", "32", "--epochs", "1", "--lr", "0.001", "--batch-size", "64",
+                       "--train-limit", "16", "--quiet")
+    _one_line_error(status, err, "batch_size 64 is larger than the 16 training samples", "no optimizer step")
+    assert not (tmp_path / "r0" / "best.pt").exists()
+    first = train(TINY, _tcfg(data), tmp_path / "run", progress=False, verbose=False)
+    pred = np.load(tmp_path / "run" / "predictions.npz")
+    (tmp_path / "run" / "predictions.npz").unlink()
+    again = train(TINY, _tcfg(data), tmp_path / "run", progress=False, verbose=False)
+    assert (tmp_path / "run" / "predictions.npz").is_file() and again["best_epoch"] == first["best_epoch"]
+    np.testing.assert_array_equal(np.load(tmp_path / "run" / "predictions.npz")["content"], pred["content"])
+    np.savez(tmp_path / "run" / "predictions.npz", content=np.zeros(3))  # replaced by other predictions
+    train(TINY, _tcfg(data), tmp_path / "run", progress=False, verbose=False)
+    np.testing.assert_array_equal(np.load(tmp_path / "run" / "predictions.npz")["content"], pred["content"])
+
+
+# ---- 9: a checkpoint holds everything needed to load it
+def test_a_checkpoint_loads_after_its_pretrained_file_moved(tmp_path):
+    import timm
+
+    from artlib.model import Verifier
+    from artlib.select import model_identity
+    from artlib.train import load_verifier, save_checkpoint
+    from artlib.world import WORLD_LABELS
+
+    src = timm.create_model("test_resnet", pretrained=False, num_classes=0, global_pool="")
+    torch.save(src.state_dict(), tmp_path / "weights.pth")
+    cfg = replace(TINY, pretrained_path=str(tmp_path / "weights.pth"))
+    model = Verifier(cfg, WORLD_LABELS)
+    save_checkpoint(tmp_path / "best.pt", model, None, 1, TrainConfig(data_dir="x", lr=1e-3), [])
+    (tmp_path / "weights.pth").rename(tmp_path / "moved.pth")
+    loaded = load_verifier(tmp_path / "best.pt")
+    assert loaded.config == cfg and model_identity(loaded) == model_identity(model)
+
+
+# ---- 10, 14, 13: options are read strictly and bounded by what they can mean
+@pytest.mark.parametrize("args, needle", [
+    (["--spatial-on-content-negatives", "ture"], "argument --spatial-on-content-negatives: expected true or false"),
+    (["--pool", "1000"], "pool must be in [1, 2] at image_size 32"),
+    (["--train-limit", "-5"], "train_limit must be >= 0"),
+    (["--batch-size", "100000"], "batch_size must be in [1, 4096]"),
+    (["--head-hidden", "10000000"], "head_hidden must be in [0, 8192]"),
+])
+def test_train_options_are_strict_and_bounded(tmp_path, data, capsys, args, needle):
+    status, err = _cli(capsys, "train", "--out", str(tmp_path / "run"), "--data-dir", str(data), "--encoder",
+                       "test_resnet", "--image-size", "32", "--epochs", "1", "--lr", "0.001", "--quiet", *args)
+    _one_line_error(status, err, needle)
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--seed", "-7"], "argument --seed: must be in [0, 2147483647], got -7"),
+    (["--start", "0.5,0.9,1e-9"], "scale in [0.1, 0.9]"),
+    (["--start", "nan,0.9,0.5"], "--start must be three numbers"),
+    (["--restarts", "100000"], "argument --restarts: must be in [1, 256]"),
+    (["--top-k", "many"], "argument --top-k: expected a whole number, got 'many'"),
+])
+def test_retouch_options_are_checked_before_anything_is_written(retouch_setup, tmp_path, capsys, args, needle):
+    root, cutout = retouch_setup
+    for f in (root / "gallery").glob(".index-*.pt"):
+        f.unlink()
+    status, err = _cli(capsys, "retouch", "--foreground", str(cutout), "--gallery", str(root / "gallery"),
+                       "--checkpoint", str(root / "ckpt.pt"), "--out", str(tmp_path / "o"), "--quiet", *args)
+    _one_line_error(status, err, needle)
+    assert not (tmp_path / "o").exists() and not list((root / "gallery").glob(".index-*.pt"))
+
+
+def test_scores_refuse_foregrounds_that_are_not_unit_floats(retouch_setup):
+    from artlib.adjust import PlacementScorer
+    from artlib.select import GalleryIndex, read_gallery
+    from artlib.train import load_verifier
+    from artlib.widgets import AdjustSession
+
+    root, _ = retouch_setup
+    model = load_verifier(root / "ckpt.pt")
+    gallery = read_gallery(root / "gallery")
+    index = GalleryIndex.build(model, gallery)
+    ok = torch.full((1, 4, 32, 32), 0.5)
+    assert np.isfinite(index.scores(model, ok)).all()
+    for bad, match in ((ok * 255, r"values in \[0, 1\], got values in \[127.5, 127.5\]"),
+                       ((ok * 255).to(torch.uint8), "float tensor in \\[0, 1\\], got dtype torch.uint8"),
+                       (torch.full((1, 4, 32, 32), float("nan")), "finite values in")):
+        with pytest.raises(ValueError, match=match):
+            index.top_k(model, bad, 2)
+    sprite = np.ones((10, 5, 4), np.float32)
+    scorer = PlacementScorer(model, sprite, gallery.backgrounds[0], gallery.labels[0].astype(np.int64))
+    with pytest.raises(ValueError, match="placements must be finite"):
+        scorer.scores(np.array([[0.5, float("nan"), 0.4]]))
+    session = AdjustSession(model, sprite, gallery.backgrounds[0].astype(np.float32) / 255,
+                            gallery.labels[0].astype(np.int64), seed=0)
+    view = session.run(0)
+    assert view.trace == session.trace and len(session.trace) == 1  # 0 steps take none (it took 20)
+    assert len(session.run(2).trace) == 3
+    with pytest.raises(ValueError, match="steps must be a whole number >= 0"):
+        session.run(-1)
+
+
+def test_json_files_hold_no_bare_nan(tmp_path):
+    atomic_write_json(tmp_path / "m.json", {"auc": float("nan"), "x": [1.0, float("inf")], "n": np.float32(0.5)})
+    refuse = lambda c: pytest.fail(f"bare {c} in JSON")  # noqa: E731
+    assert json.loads((tmp_path / "m.json").read_text(), parse_constant=refuse) == {"auc": None, "x": [1.0, None],
+                                                                                  "n": 0.5}
+
+
+def test_a_photo_gallery_keeps_photos_of_one_stem_apart(tmp_path, capsys):
+    from PIL import Image
+
+    rgb = np.random.default_rng(0).integers(0, 255, (40, 40, 3), dtype=np.uint8)
+    write_png(tmp_path / "p" / "b.png", rgb)
+    Image.fromarray(rgb).save(tmp_path / "p" / "b.jpg")
+    write_png(tmp_path / "p" / "c.png", rgb)
+    assert main(["export-gallery", "--photos", str(tmp_path / "p"), "--out", str(tmp_path / "g"), "--size", "32",
+                 "--quiet"]) == 0
+    assert "wrote 3 parsed backgrounds" in capsys.readouterr().out
+    from artlib.select import read_gallery
+
+    assert sorted(read_gallery(tmp_path / "g").names) == ["b_jpg", "b_png", "c"]
+    status, err = _cli(capsys, "export-gallery", "--photos", str(tmp_path / "p"), "--out", str(tmp_path / "p"))
+    _one_line_error(status, err, "already holds images")
+
+
+# ---- 12: EXIF orientation
+def test_photos_are_turned_upright_by_their_exif_orientation(tmp_path):
+    from PIL import Image
+
+    from artlib.files import read_photo
+
+    rgb = np.zeros((30, 60, 3), np.uint8)
+    rgb[:, :10] = 255  # a white band on the left
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
+    Image.fromarray(rgb).save(tmp_path / "phone.jpg", exif=exif, quality=95)
+    upright, mode = read_photo(tmp_path / "phone.jpg")
+    assert upright.shape == (60, 30, 3) and mode == "RGB"
+    assert upright[:10].mean() > 200 and upright[-10:].mean() < 50  # the band is now on top
+
+
+# ---- 15: header first, and a full-resolution cut-out is reduced to the canvas
+def test_a_huge_junk_file_costs_a_header_read(tmp_path):
+    import tracemalloc
+
+    junk = tmp_path / "junk.png"
+    with open(junk, "wb") as fh:
+        fh.write(b"\x89PNG\r\n\x1a\n")
+        fh.write(os.urandom(1 << 20) * 48)  # 48 MB that are not an image
+    tracemalloc.start()
+    with pytest.raises(ImageFileError, match="junk.png: not a readable image"):
+        read_image(junk, "RGB")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 4 << 20, peak  # the whole file was 48 MB
+
+
+def test_a_large_cutout_is_reduced_to_the_canvas(retouch_setup):
+    from artlib.compose import reduce_sprite
+    from artlib.retouch import foreground_from_cutout, retouch
+    from artlib.select import read_gallery
+    from artlib.train import load_verifier
+
+    sprite = np.zeros((1200, 400, 4), np.float32)
+    sprite[..., :3] = (0.2, 0.4, 0.6)
+    sprite[:, :200, 3] = 1.0  # left half opaque
+    small = reduce_sprite(sprite, 30)
+    assert small.shape == (30, 10, 4)
+    np.testing.assert_allclose(small[:, :5, :3], np.broadcast_to((0.2, 0.4, 0.6), (30, 5, 3)), atol=1e-4)  # no fringe
+    np.testing.assert_allclose(small[:, :5, 3], 1.0) and np.testing.assert_allclose(small[:, 5:, 3], 0.0)
+    assert reduce_sprite(small, 64) is small
+    cut = np.zeros((3000, 1500, 4), np.uint8)
+    cut[600:2900, 500:1000] = (200, 120, 90, 255)
+    root, _ = retouch_setup
+    model = load_verifier(root / "ckpt.pt")
+    res = retouch(model, foreground_from_cutout(cut), read_gallery(root / "gallery"), top_k=1)
+    assert res[0].image.shape == (32, 32, 3)
+
+
+# ---- 16: a gallery that cannot be written: the index goes to the cache folder, or stays in memory
+def test_a_read_only_gallery_still_retouches(retouch_setup, tmp_path, monkeypatch, capsys):
+    import artlib.files as files
+
+    root, _ = retouch_setup
+    for f in (root / "gallery").glob(".index-*.pt"):
+        f.unlink()
+    real = files.atomic_write_bytes
+
+    def read_only(path, data, blocked=(root / "gallery",)):
+        if any(Path(path).resolve().is_relative_to(b.resolve()) for b in blocked):
+            raise OSError(30, f"{path}: cannot write (Read-only file system)")
+        return real(path, data)
+
+    monkeypatch.setattr(files, "atomic_write_bytes", read_only)
+    import artlib.select as select
+
+    monkeypatch.setattr(select, "atomic_write_bytes", read_only)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert _retouch(retouch_setup, tmp_path / "o1") == 0
+    assert "could not be written beside it" in capsys.readouterr().err
+    assert list((tmp_path / "cache" / "artlib").glob("index-*.pt"))
+    monkeypatch.setattr(select, "atomic_write_bytes", lambda path, data: read_only(path, data, (root, tmp_path)))
+    for f in (tmp_path / "cache" / "artlib").glob("*"):
+        f.unlink()
+    assert _retouch(retouch_setup, tmp_path / "o2") == 0
+    assert "kept in memory for this run" in capsys.readouterr().err
+
+
+# ---- 18: every error one line, naming the file
+def test_bad_checkpoints_give_one_line_naming_the_file(retouch_setup, tmp_path, capsys):
+    from artlib.model import Verifier
+    from artlib.train import save_checkpoint
+    from artlib.world import WORLD_LABELS
+
+    root, cutout = retouch_setup
+    ck = torch.load(root / "ckpt.pt", weights_only=True)
+    missing = dict(ck, model={k: v for i, (k, v) in enumerate(ck["model"].items()) if i})
+    extra = dict(ck, model={**ck["model"], "surplus.weight": torch.zeros(2)})
+    torch.save(missing, tmp_path / "missing.pt")
+    torch.save(extra, tmp_path / "extra.pt")
+    other = Verifier(replace(TINY, head_hidden=8), WORLD_LABELS)
+    save_checkpoint(tmp_path / "arch.pt", other, None, 1, TrainConfig(data_dir="x", lr=1e-3), [])
+    arch = torch.load(tmp_path / "arch.pt", weights_only=True)
+    torch.save(dict(arch, verifier_config=ck["verifier_config"]), tmp_path / "arch.pt")  # weights of another shape
+    torch.save({"model": Path("x"), "verifier_config": {}, "train_config": {}, "epoch": 1}, tmp_path / "object.pt")
+    for name in ("missing.pt", "extra.pt", "arch.pt", "object.pt"):
+        status, err = _cli(capsys, "retouch", "--foreground", str(cutout), "--gallery", str(root / "gallery"),
+                           "--checkpoint", str(tmp_path / name), "--out", str(tmp_path / "o"), "--quiet")
+        _one_line_error(status, err, name)
+        assert "weights_only=False" not in err and "weights_only` set to `False" not in err, err
+        assert not (tmp_path / "o").exists()
+
+
+def test_a_binary_labels_json_and_a_full_disk_give_one_line(retouch_setup, tmp_path, monkeypatch, capsys):
+    root, cutout = retouch_setup
+    shutil.copytree(root / "gallery", tmp_path / "g")
+    (tmp_path / "g" / "labels.json").write_bytes(bytes(range(256)))
+    status, err = _cli(capsys, "retouch", "--foreground", str(cutout), "--gallery", str(tmp_path / "g"),
+                       "--checkpoint", str(root / "ckpt.pt"), "--out", str(tmp_path / "o"), "--quiet")
+    _one_line_error(status, err, "labels.json: not valid JSON (not UTF-8 text")
+    import artlib.files as files
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", full)
+    status, err = _cli(capsys, "export-gallery", "--out", str(tmp_path / "full"), "--n", "2", "--size", "32", "--quiet")
+    _one_line_error(status, err, str(tmp_path / "full"), "cannot write (No space left on device)")
+    assert not [p for p in (tmp_path / "full").rglob("*.tmp")]  # no temporary file left behind
+
+
+def test_check_outputs_compares_every_output_with_every_input(tmp_path):
+    (tmp_path / "a.png").write_bytes(b"x")
+    os.symlink(tmp_path / "a.png", tmp_path / "link.png")
+    with pytest.raises(ValueError, match="--out .*link.png: is the input photo"):
+        F.check_outputs({"--out": tmp_path / "link.png"}, {"photo": tmp_path / "a.png"})
+    F.check_outputs({"--out": tmp_path / "b.png", "--preview": None}, {"photo": tmp_path / "a.png", "--x": None})

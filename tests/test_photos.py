@@ -144,9 +144,9 @@ def test_folder_of_photos_to_sources_and_a_gallery(tmp_path, scene_photo):
     meta = json.loads((src / "meta.json").read_text())
     assert meta["photo"] == "a_person.png" and set(meta["sha256"]) == {"image.png", "person.png", "fg.png", "bg.png", "parse.png"}
     assert report["manifest"].startswith("not written")  # one photo cannot fill three splits
-    mtime = (tmp_path / "out" / "photos" / "a_person" / "meta.json").stat().st_mtime_ns
+    mtime = (tmp_path / "out" / "photos" / "a_person.png" / "meta.json").stat().st_mtime_ns
     build_photo_sources(folder, tmp_path / "out", size=64, progress=False)  # resumes: finished photos are kept
-    assert (tmp_path / "out" / "photos" / "a_person" / "meta.json").stat().st_mtime_ns == mtime
+    assert (tmp_path / "out" / "photos" / "a_person.png" / "meta.json").stat().st_mtime_ns == mtime
     gal = photo_gallery(folder, tmp_path / "gallery", size=32, progress=False)
     assert gal["backgrounds"] == 2 and gal["failed"][0]["photo"] == "c_broken.jpg"
     from artlib.select import read_gallery

@@ -92,7 +92,7 @@ def test_export_gallery_then_retouch_from_the_shell(cli_setup):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--top-k", "0"], "--top-k must be >= 1"),
+    (["--top-k", "0"], "argument --top-k: must be in [1, 1000], got 0"),
     (["--start", "0.5,0.9"], "--start must be three numbers"),
     (["--start", "0.5,1.9,0.5"], "x and y must lie in"),
     (["--foreground", "missing.png"], "missing.png: no such image file"),
