@@ -4,7 +4,7 @@
   code) and the lambda grid; :func:`summarize`, :func:`signal_to_noise`, :func:`findings`.
 * :func:`run_study`: the spatial head's study (sampling recipe x spatial fusion, :data:`STUDY`),
   every variant measured on *validation* by the oracle; :func:`choose` applies the choice rule;
-  :func:`write_choice` / :func:`read_choice` pass the choice to chapters 4 and 5;
+  the choice is recorded by :mod:`artlib.choice` for chapters 4 to 6;
   :func:`test_report` reads the test split and the fresh test scenes once per reported row.
 
 Every run is an ordinary :func:`artlib.train.train` run in its own folder, so an ablation
@@ -240,30 +240,6 @@ def choose(df: pd.DataFrame, reference: str = "paper (faithful)", content_tolera
     if ok.empty:
         raise ValueError(f"no variant keeps the content AUC of {reference!r} ({floor + content_tolerance:.3f})")
     return str(ok.sort_values(["best cell plausible", "spatial AUC (oracle)", "ascent plausible"], ascending=False).index[0])
-
-
-def write_choice(path: str | os.PathLike, name: str, df: pd.DataFrame) -> None:
-    """Record the chosen variant and its run folder for chapters 4 and 5."""
-    atomic_write_json(path, {"variant": name, "run": df.loc[name, "run"], "recipe": df.loc[name, "recipe"]})
-
-
-def read_choice(path: str | os.PathLike) -> dict[str, str]:
-    """The choice written by :func:`write_choice` (``variant``, ``run``, ``recipe``)."""
-    from .files import read_json
-
-    data = read_json(path)
-    if not isinstance(data, dict) or not {"variant", "run"} <= set(data):
-        raise ValueError(f"{path}: not a verifier choice (expected keys 'variant' and 'run'); run chapter 3 first")
-    return data
-
-
-def chosen_verifier(choice: str | os.PathLike, run: str | os.PathLike | None = None):
-    """``(choice record, verifier)``: the verifier in ``run`` when given, else the one chapter 3
-    chose (its choice file ``choice``); the record is ``{"variant": "given", "run": run}`` for ``run``."""
-    from .train import load_verifier
-
-    record = {"variant": "given", "run": str(run)} if run else read_choice(choice)
-    return record, load_verifier(record["run"])
 
 
 def test_report(runs: dict[str, str | os.PathLike], scenes, seed: int = 0) -> pd.DataFrame:

@@ -65,7 +65,7 @@ def _cmd_build_dataset(args: argparse.Namespace) -> int:
     from .data import BuildConfig, build_dataset, table1
 
     if args.photos:
-        from .photos import build_photo_sources
+        from .data import build_photo_sources
 
         if not args.out:
             raise ValueError("--photos needs --out, the dataset folder to write")
@@ -156,7 +156,7 @@ def _checkpoint(arg: str | None) -> Path:
     """The verifier's checkpoint: ``--checkpoint``, or the book profile's chosen run."""
     if arg:
         return Path(arg)
-    from .ablation import read_choice
+    from .choice import read_choice
 
     choice = project_root() / DEFAULT_CHOICE
     if not choice.is_file():
@@ -200,8 +200,9 @@ def _cmd_retouch(args: argparse.Namespace) -> int:
     from .adjust import AdjustConfig
     from .files import atomic_write_bytes, atomic_write_json, check_outputs, folder_lock, read_image, same_path, write_png
     from .plots import contact_sheet, figure_png
-    from .retouch import foreground_from_cutout, retouch
-    from .select import cached_index, model_identity, read_gallery
+    from .data import read_gallery
+    from .retouch import foreground_from_cutout, report_record, retouch
+    from .select import cached_index
     from .train import load_verifier
 
     out = _out_dir(args.out)
@@ -235,12 +236,9 @@ def _cmd_retouch(args: argparse.Namespace) -> int:
             write_png(out / name, r.image)
         sheet = contact_sheet(fg.sprite, results, title=Path(args.foreground).name)
         atomic_write_bytes(out / "contact_sheet.png", figure_png(sheet))
-        atomic_write_json(out / "report.json", {
-            "foreground": str(args.foreground), "full_frame": fg.full_frame,
-            "scored_at": dict(zip(("x", "y", "scale"), fg.placement.as_tuple())),
-            "gallery": str(args.gallery), "gallery_size": len(gallery), "verifier": model_identity(verifier),
-            "method": cfg.method, "colour": args.colour, "blend": args.blend, "seed": args.seed,
-            "results": [r.report() for r in results], "files": names + list(_RETOUCH_FILES)})
+        atomic_write_json(out / "report.json", report_record(
+            fg, results, foreground_path=args.foreground, gallery=gallery, verifier=verifier, adjust_config=cfg,
+            colour=args.colour, blend=args.blend, seed=args.seed, files=names + list(_RETOUCH_FILES)))
     for r in results:
         print(f"#{r.rank} {r.name}: content {r.content:.3f}, spatial {r.spatial:.3f} at "
               f"x {r.placement.x:.3f} y {r.placement.y:.3f} scale {r.placement.scale:.3f}")
@@ -285,40 +283,20 @@ def _cmd_export_gallery(args: argparse.Namespace) -> int:
         raise ValueError(f"--out {out}: already holds images; choose an empty or new folder")
     check_outputs({"--out": out}, {"--photos": args.photos})
     if args.photos:
-        from .photos import photo_gallery
+        from .data import photo_gallery
 
         with folder_lock(out, "export-gallery"):
             report = photo_gallery(args.photos, out, size=args.size, progress=not args.quiet)
         print(f"wrote {report['backgrounds']} parsed backgrounds to {out}; {len(report['failed'])} photos failed "
               f"(see {out / 'report.json'})")
         return 0
-    with folder_lock(out, "export-gallery"):
-        _export_world_gallery(args, out)
+    from .data import write_world_gallery
+
+    with folder_lock(out, "export-gallery"):  # people of other scenes (seed + 1) as cut-outs, where they stood
+        write_world_gallery(out, args.n, args.seed, args.size, args.cutouts, progress=not args.quiet)
     print(f"wrote {args.n} backgrounds (NAME.png, NAME.labels.png, labels.json) and {args.cutouts} cut-outs "
           f"(cutouts/) to {out}")
     return 0
-
-
-def _export_world_gallery(args: argparse.Namespace, out: Path) -> None:
-    """The world's gallery: ``args.n`` empty scenes and ``args.cutouts`` people of other scenes."""
-    from tqdm import tqdm
-
-    from . import world
-    from .compose import render_foreground, unpremultiply
-    from .files import write_png
-    from .select import write_gallery
-
-    names, bgs, labels = [], [], []
-    for i in tqdm(range(args.n), desc="backgrounds", disable=args.quiet, mininterval=2):
-        scene = world.world_scene(args.seed, i, args.size)  # the empty scene only: no person rendered
-        names.append(f"{i:05d}_{scene.place}")
-        bgs.append(scene.background)
-        labels.append(scene.labels)
-    write_gallery(out, names, bgs, labels)
-    for k in range(args.cutouts):  # people of other scenes (another seed), full-frame, where they stood
-        ws = world.make_world_sample(args.seed + 1, k, args.size)
-        pre = render_foreground(ws.sprite, ws.placement, ws.scene.labels.shape)
-        write_png(out / "cutouts" / f"{k:02d}_{ws.person.outfit}_from_{ws.scene.place}.png", unpremultiply(pre))
 
 
 def _add_dataclass_options(parser: argparse.ArgumentParser, cls: type, skip: tuple[str, ...] = ()) -> None:
@@ -393,9 +371,8 @@ def _add_train(sub) -> None:
 
 def _add_retouch(sub) -> None:
     """The ``retouch`` command."""
-    from .adjust import METHODS, AdjustConfig
+    from .adjust.config import DEFAULT_START, METHODS, AdjustConfig
     from .harmonize import BLENDS, COLOURS
-    from .retouch import DEFAULT_START
 
     start = ",".join(f"{v:g}" for v in DEFAULT_START.as_tuple())
     r = sub.add_parser(

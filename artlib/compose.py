@@ -20,9 +20,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import lazy_loader
 import numpy as np
-import torch
-import torch.nn.functional as F
+
+# torch loads on first use, so a module that only needs placements or boxes does not import it
+torch = lazy_loader.load("torch")
 
 __all__ = [
     "Placement", "alpha_extent", "as_float_image", "box_iou", "box_width", "composite", "paste", "paste_torch", "placement_box", "placement_theta",
@@ -105,7 +107,7 @@ def reduce_sprite(sprite: np.ndarray, max_height: int) -> np.ndarray:
         return sprite
     size = (max_height, max(1, round(w * max_height / h)))
     pre = torch.from_numpy(premultiply(np.asarray(sprite, np.float32))).permute(2, 0, 1)[None]
-    small = F.interpolate(pre, size=size, mode="area")[0].permute(1, 2, 0).numpy()
+    small = torch.nn.functional.interpolate(pre, size=size, mode="area")[0].permute(1, 2, 0).numpy()
     return np.ascontiguousarray(unpremultiply(small).astype(np.float32))
 
 
@@ -298,8 +300,8 @@ def render_foreground_torch(
     _check_placement_tensors(x, y, scale)
     pre = torch.cat([sprite[:, :3] * sprite[:, 3:], sprite[:, 3:]], dim=1)
     theta = placement_theta(x, y, scale, tuple(sprite.shape[-2:]), canvas_hw).to(sprite.dtype)
-    grid = F.affine_grid(theta, [sprite.shape[0], 4, *canvas_hw], align_corners=False)
-    return F.grid_sample(pre, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    grid = torch.nn.functional.affine_grid(theta, [sprite.shape[0], 4, *canvas_hw], align_corners=False)
+    return torch.nn.functional.grid_sample(pre, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
 def paste_torch(

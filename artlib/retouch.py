@@ -25,16 +25,15 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
-from .adjust import AdjustConfig, adjust
+from .adjust import DEFAULT_START, AdjustConfig, adjust
 from .compose import Placement, alpha_extent, as_float_image, reduce_sprite, render_foreground
 from .harmonize import harmonize
 from .model import Verifier
-from .select import Gallery, GalleryIndex
+from .data import Gallery
+from .select import GalleryIndex
 
-__all__ = ["DEFAULT_START", "Foreground", "RetouchResult", "foreground_from_cutout", "retouch"]
+__all__ = ["DEFAULT_START", "Foreground", "RetouchResult", "foreground_from_cutout", "retouch", "report_record"]
 
-#: Where a tightly cropped foreground is scored and starts when no start is given.
-DEFAULT_START = Placement(0.5, 0.9, 0.5)
 
 
 @dataclass
@@ -107,7 +106,7 @@ def retouch(verifier: Verifier, foreground: Foreground, gallery: Gallery, index:
     Args:
         verifier: a trained verifier (eval mode is set here).
         foreground: from :func:`foreground_from_cutout`.
-        gallery: the backgrounds (:func:`artlib.select.read_gallery`).
+        gallery: the backgrounds (:func:`artlib.data.read_gallery`).
         index: the gallery's index (built here when ``None``).
         top_k: how many backgrounds to keep.
         adjust_config: the placement search (default :class:`artlib.adjust.AdjustConfig`); the
@@ -138,3 +137,22 @@ def retouch(verifier: Verifier, foreground: Foreground, gallery: Gallery, index:
         image = harmonize(bg, foreground.sprite, res.placement, colour=colour, blend=blend)
         out.append(RetouchResult(rank, name, content, res.placement, res.spatial, res.content, image))
     return out
+
+
+def report_record(foreground: Foreground, results: list[RetouchResult], *, foreground_path, gallery: Gallery,
+                   verifier: Verifier, adjust_config: AdjustConfig, colour: str, blend: str, seed: int,
+                   files: list[str]) -> dict:
+    """The ``report.json`` of ``artlib retouch``: what was retouched, with what, and each result.
+
+    Keys: ``foreground`` (its file), ``full_frame``, ``scored_at`` (the placement selection scored),
+    ``gallery`` and ``gallery_size``, ``verifier`` (:func:`artlib.train.model_identity`), ``method``,
+    ``colour``, ``blend``, ``seed``, ``results`` (:meth:`RetouchResult.report`, best first) and
+    ``files`` (every file the run wrote, so a later run with ``--overwrite`` replaces exactly them).
+    """
+    from .train import model_identity
+
+    return {"foreground": str(foreground_path), "full_frame": foreground.full_frame,
+            "scored_at": dict(zip(("x", "y", "scale"), foreground.placement.as_tuple())),
+            "gallery": str(gallery.root), "gallery_size": len(gallery), "verifier": model_identity(verifier),
+            "method": adjust_config.method, "colour": colour, "blend": blend, "seed": seed,
+            "results": [r.report() for r in results], "files": list(files)}

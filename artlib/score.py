@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+import lazy_loader
 import numpy as np
-import torch
+
+torch = lazy_loader.load("torch")  # loads on first use
 
 ArrayLike = TypeVar("ArrayLike", np.ndarray, torch.Tensor, float)
 

@@ -15,12 +15,7 @@ background; a person who stood low in the frame is judged standing low everywher
 paper's sampling this couples placement and content (chapter 2's shortcut); the verifier
 chosen in chapter 3 is trained so that placement carries no content information.
 
-**Gallery folder format** (``artlib export-gallery`` writes one): for each background
-``NAME.png`` (8-bit RGB) and ``NAME.labels.png`` (8-bit grayscale, one label id per pixel,
-the same size), and ``labels.json`` with the label names (``{"labels": [...], "palette":
-[[r, g, b], ...]}``). The label set is data of the gallery: its names must be the verifier's.
-The book's label set is :data:`artlib.world.LABELS` (ids 0-15: sky, water, sand, grass, snow,
-road, floor, wall, building, tree, furniture, mountain, rock, ceiling, window, path).
+The gallery folder format is :mod:`artlib.data.gallery`'s.
 
 Shown in chapter 5.
 """
@@ -29,102 +24,22 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
-from .labels import LabelSet
-from .world import WORLD_LABELS
-from .files import ImageFileError, atomic_write_bytes, read_image, read_json, sha256_file, torch_load_error
+from .data.gallery import Gallery
+from .files import atomic_write_bytes, torch_load_error
 from .model import Context, Verifier
+from .train import model_identity
 
-__all__ = ["Gallery", "GalleryIndex", "INDEX_VERSION", "cached_index", "index_cache_paths", "model_identity",
-           "read_gallery", "write_gallery"]
+__all__ = ["GalleryIndex", "INDEX_VERSION", "cached_index", "index_cache_paths"]
 
 #: Version 2 stores a SHA-256 of the features, checked on every load.
 INDEX_VERSION = 2
 _LABEL_SUFFIX = ".labels.png"
-
-
-def model_identity(verifier: Verifier) -> str:
-    """SHA-256 of a verifier's configuration and weights: the same weights give the same identity."""
-    h = hashlib.sha256(repr(sorted(verifier.config.to_dict().items())).encode())
-    for name, t in sorted(verifier.state_dict().items()):
-        h.update(name.encode())
-        h.update(t.detach().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()
-
-
-@dataclass
-class Gallery:
-    """A gallery folder, read and validated: names, backgrounds ``(N, H, W, 3)`` uint8, labels ``(N, H, W)`` uint8."""
-
-    root: Path
-    names: list[str]
-    backgrounds: np.ndarray
-    labels: np.ndarray
-    hashes: list[str]
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-
-def write_gallery(root: str | os.PathLike, names: list[str], backgrounds: list[np.ndarray], labels: list[np.ndarray],
-                  label_set: LabelSet = WORLD_LABELS) -> None:
-    """Write a gallery folder (format in the module docstring); each file atomically.
-
-    ``labels`` are the ``(H, W)`` label maps; ``label_set`` names their ids (``labels.json``).
-    """
-    from .files import atomic_write_json, write_png
-
-    root = Path(root)
-    for name, bg, lab in zip(names, backgrounds, labels, strict=True):
-        write_png(root / f"{name}.png", bg)
-        write_png(root / f"{name}{_LABEL_SUFFIX}", np.asarray(lab, np.uint8))
-    atomic_write_json(root / "labels.json", label_set.to_dict())
-
-
-def read_gallery(root: str | os.PathLike, labels: LabelSet = WORLD_LABELS, progress: bool = False) -> Gallery:
-    """Read and validate a gallery folder whose label set must be ``labels`` (the verifier's).
-
-    Raises:
-        FileNotFoundError: no such folder, no ``labels.json``, a background without its label map.
-        ValueError: bad ``labels.json``, a label set other than ``labels``, an empty gallery, an
-            unreadable image, sizes that differ, label ids outside the label set.
-    """
-    root = Path(root)
-    if not root.is_dir():
-        raise FileNotFoundError(f"{root}: no such gallery folder")
-    meta_path = root / "labels.json"
-    if not meta_path.is_file():
-        raise FileNotFoundError(f"{meta_path}: missing; a gallery names its label set there (see artlib.select)")
-    meta = read_json(meta_path)
-    if not isinstance(meta, dict) or not isinstance(meta.get("labels"), list):
-        raise ValueError(f"{meta_path}: expected {{\"labels\": [names...], ...}}")
-    if tuple(meta["labels"]) != labels.names:
-        raise ValueError(f"{meta_path}: the gallery's label set {meta['labels']} is not the verifier's {list(labels.names)}")
-    images = sorted(p for p in root.glob("*.png") if not p.name.endswith(_LABEL_SUFFIX))
-    if not images:
-        raise ValueError(f"{root}: no backgrounds (NAME.png with NAME.labels.png) in the gallery")
-    names, bgs, labs, hashes = [], [], [], []
-    for p in tqdm(images, desc="gallery", disable=not progress, mininterval=2):
-        lab_path = p.with_name(p.stem + _LABEL_SUFFIX)
-        if not lab_path.is_file():
-            raise FileNotFoundError(f"{lab_path}: missing label map of background {p.name}")
-        bg = read_image(p, "RGB")
-        lab = read_image(lab_path, "L", bg.shape[:2])
-        if int(lab.max()) >= len(labels):
-            raise ValueError(f"{lab_path}: label id {int(lab.max())} outside the {len(labels)} labels of labels.json")
-        if bgs and bg.shape != bgs[0].shape:
-            raise ImageFileError(f"{p}: size {bg.shape[:2]} differs from the gallery's {bgs[0].shape[:2]} ({images[0].name})")
-        names.append(p.stem)
-        bgs.append(bg)
-        labs.append(lab)
-        hashes.append(sha256_file(p) + sha256_file(lab_path))
-    return Gallery(root, names, np.stack(bgs), np.stack(labs), hashes)
 
 
 def _index_digest(identity: str, names: list[str], hashes: list[str], h_b: torch.Tensor, h_s: torch.Tensor) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from artlib.ablation import chosen_verifier
+from artlib.choice import chosen_verifier
 
 
 def verifier_parser(doc: str) -> argparse.ArgumentParser:

@@ -23,7 +23,8 @@ import torch
 
 from artlib import world
 from artlib.compose import render_foreground
-from artlib.select import Gallery, GalleryIndex
+from artlib.data import Gallery
+from artlib.select import GalleryIndex
 
 from _common import load_model, verifier_parser
 

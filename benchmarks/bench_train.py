@@ -20,7 +20,7 @@ import yaml
 from artlib.data import ARTDataset
 from artlib.model import Verifier, VerifierConfig
 from artlib.world import WORLD_LABELS
-from artlib.train import collate
+from artlib.data import collate
 
 
 def timed(fn, steps: int, warmup: int = 2) -> float:

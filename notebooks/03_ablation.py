@@ -87,8 +87,8 @@ from artlib.ablation import (
     signal_to_noise,
     summarize,
     test_report,
-    write_choice,
 )
+from artlib.choice import write_choice
 from artlib.chapters import chapter_footer, glue_values
 from artlib.config import config_from_params
 from artlib.data import load_manifest
@@ -267,7 +267,7 @@ study.drop(columns=["run"]).T
 
 # %%
 chosen = choose(study)
-write_choice(choice, chosen, study)
+write_choice(choice, chosen, study.loc[chosen, "run"], study.loc[chosen, "recipe"])
 glue_values(chosen=f"*{chosen}*")
 print(
     f"chosen: {chosen!r}\n({STUDY[chosen][0]} recipe, "

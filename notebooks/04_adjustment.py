@@ -49,7 +49,7 @@ import time
 import pandas as pd
 
 from artlib import plots
-from artlib.ablation import chosen_verifier
+from artlib.choice import chosen_verifier
 from artlib.adjust import AdjustConfig
 from artlib.chapters import chapter_footer, glue_values
 from artlib.compose import Placement

@@ -50,7 +50,7 @@ import time
 import pandas as pd
 
 from artlib import plots
-from artlib.ablation import chosen_verifier
+from artlib.choice import chosen_verifier
 from artlib.chapters import chapter_footer, glue_values
 from artlib.data import load_manifest
 from artlib.evaluate import (

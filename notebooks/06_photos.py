@@ -52,18 +52,17 @@ from pathlib import Path
 import pandas as pd
 
 from artlib import plots
-from artlib.ablation import read_choice
+from artlib.choice import read_choice
 from artlib.chapters import chapter_footer, glue_values
+from artlib.data import build_photo_sources, photo_gallery
 from artlib.files import write_png
 from artlib.photos import (
     MATTES,
     NoPersonError,
     PhotoConfig,
-    build_photo_sources,
     cutout,
-    photo_gallery,
 )
-from artlib.photos.quality import (
+from artlib.evaluate.photos import (
     detection_recall,
     leak_on_photos,
     matte_quality,

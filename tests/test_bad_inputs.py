@@ -304,7 +304,7 @@ def _retouch(setup, out, *extra):
 def person_photo():
     """A real photo (scikit-learn's china.jpg) with a world person the HOG detector finds."""
     from artlib import world
-    from artlib.photos.quality import sample_photos
+    from artlib.evaluate.photos import sample_photos
 
     bg = sample_photos(("china",))["china"][0]
     H = bg.shape[0]
@@ -386,7 +386,8 @@ def test_an_output_folder_is_written_by_one_command_at_a_time(retouch_setup, tmp
 
 # ---- 4. the gallery index is verified in content; a malformed one is rebuilt
 def test_the_gallery_index_is_verified_in_content(retouch_setup, tmp_path, capsys):
-    from artlib.select import GalleryIndex, cached_index, index_cache_paths, read_gallery
+    from artlib.data import read_gallery
+    from artlib.select import GalleryIndex, cached_index, index_cache_paths
     from artlib.train import load_verifier
 
     root, _ = retouch_setup
@@ -432,7 +433,7 @@ def test_a_rebuild_repairs_deleted_sources_and_corrupt_records(tmp_path):
 def test_photo_sources_are_keyed_by_name_content_and_settings(tmp_path, person_photo, capsys):
     from PIL import Image
 
-    from artlib.photos import build_photo_sources
+    from artlib.data import build_photo_sources
 
     photos, out = tmp_path / "photos", tmp_path / "out"
     write_png(photos / "b.png", person_photo)
@@ -491,7 +492,7 @@ def test_a_checkpoint_loads_after_its_pretrained_file_moved(tmp_path):
     import timm
 
     from artlib.model import Verifier
-    from artlib.select import model_identity
+    from artlib.train import model_identity
     from artlib.train import load_verifier, save_checkpoint
     from artlib.world import WORLD_LABELS
 
@@ -539,7 +540,8 @@ def test_retouch_options_are_checked_before_anything_is_written(retouch_setup, t
 
 def test_scores_refuse_foregrounds_that_are_not_unit_floats(retouch_setup):
     from artlib.adjust import PlacementScorer
-    from artlib.select import GalleryIndex, read_gallery
+    from artlib.data import read_gallery
+    from artlib.select import GalleryIndex
     from artlib.train import load_verifier
     from artlib.widgets import AdjustSession
 
@@ -584,7 +586,7 @@ def test_a_photo_gallery_keeps_photos_of_one_stem_apart(tmp_path, capsys):
     assert main(["export-gallery", "--photos", str(tmp_path / "p"), "--out", str(tmp_path / "g"), "--size", "32",
                  "--quiet"]) == 0
     assert "wrote 3 parsed backgrounds" in capsys.readouterr().out
-    from artlib.select import read_gallery
+    from artlib.data import read_gallery
 
     assert sorted(read_gallery(tmp_path / "g").names) == ["b_jpg", "b_png", "c"]
     status, err = _cli(capsys, "export-gallery", "--photos", str(tmp_path / "p"), "--out", str(tmp_path / "p"))
@@ -626,7 +628,7 @@ def test_a_huge_junk_file_costs_a_header_read(tmp_path):
 def test_a_large_cutout_is_reduced_to_the_canvas(retouch_setup):
     from artlib.compose import reduce_sprite
     from artlib.retouch import foreground_from_cutout, retouch
-    from artlib.select import read_gallery
+    from artlib.data import read_gallery
     from artlib.train import load_verifier
 
     sprite = np.zeros((1200, 400, 4), np.float32)

@@ -13,11 +13,13 @@ LAYERS = [
     {"score", "labels", "paper", "config", "files"},
     {"compose"},
     {"world", "inpaint", "harmonize"},
+    {"photos"},
     {"data"},
     {"model"},
-    {"train", "adjust", "select"},
+    {"train", "adjust"},
+    {"select", "choice"},
     {"retouch", "widgets"},
-    {"evaluate", "photos"},
+    {"evaluate"},
     {"ablation", "plots"},
     {"chapters"},
     {"cli"},
@@ -67,6 +69,18 @@ def test_the_model_knows_no_world():
     """The verifier gets its label set from the data it is trained on, not from the world."""
     for path in (ROOT / "model").rglob("*.py"):
         assert not _imported(path) & {"world", "data", "widgets", "cli"}, path.name
+
+
+def test_the_training_layer_knows_no_world():
+    """A verifier's label set comes from its data (the checkpoint), never from the synthetic world."""
+    for path in (ROOT / "train").rglob("*.py"):
+        assert "world" not in _imported(path), path.name
+
+
+def test_the_photo_front_end_sits_below_the_data():
+    """Real photos come first in the data flow: the stages know neither the dataset nor the models."""
+    for path in (ROOT / "photos").rglob("*.py"):
+        assert not _imported(path) & {"data", "model", "train", "adjust", "select", "evaluate", "cli"}, path.name
 
 
 def test_the_check_sees_every_import_form(tmp_path):

@@ -67,7 +67,8 @@ def test_chapter2_verifier_learns_under_the_ci_profile(executed):
 
 
 def test_chapter3_writes_its_results_and_a_choice(executed):
-    from artlib.ablation import STUDY, read_choice
+    from artlib.ablation import STUDY
+    from artlib.choice import read_choice
     from artlib.train import load_verifier
 
     rows = json.loads((executed["runs"] / "ablation" / "ablation.json").read_text())

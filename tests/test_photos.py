@@ -9,12 +9,11 @@ from PIL import Image
 from artlib import world
 from artlib.compose import Placement, paste, placement_box, render_foreground
 from artlib.files import ImageFileError, read_photo, sha256_file, write_png
-from artlib.photos import (
-    ModelParser, NoPersonError, PhotoConfig, build_photo_sources, cutout, detect, fill, matte, parse, photo_gallery,
-)
+from artlib.data import build_photo_sources, photo_gallery
+from artlib.photos import ModelParser, NoPersonError, PhotoConfig, cutout, detect, fill, matte, parse
 from artlib.photos.matte import guided_filter, trimap
 from artlib.photos.parse import classify_segment
-from artlib.photos.quality import sample_photos
+from artlib.evaluate.photos import sample_photos
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +148,7 @@ def test_folder_of_photos_to_sources_and_a_gallery(tmp_path, scene_photo):
     assert (tmp_path / "out" / "photos" / "a_person.png" / "meta.json").stat().st_mtime_ns == mtime
     gal = photo_gallery(folder, tmp_path / "gallery", size=32, progress=False)
     assert gal["backgrounds"] == 2 and gal["failed"][0]["photo"] == "c_broken.jpg"
-    from artlib.select import read_gallery
+    from artlib.data import read_gallery
 
     assert len(read_gallery(tmp_path / "gallery")) == 2
 

@@ -13,7 +13,7 @@ from artlib.files import read_image
 from artlib.model import Verifier, VerifierConfig
 from artlib.world import WORLD_LABELS
 from artlib.retouch import DEFAULT_START, foreground_from_cutout, retouch
-from artlib.select import read_gallery
+from artlib.data import read_gallery
 from conftest import ROOT
 
 
@@ -40,7 +40,7 @@ def test_full_frame_and_cropped_cutouts():
 
 
 def test_retouch_in_python(tmp_path):
-    from artlib.select import write_gallery
+    from artlib.data import write_gallery
 
     scenes = [world.make_world_sample(12, i, 48) for i in range(6)]
     write_gallery(tmp_path, [f"g{i}" for i in range(6)], [s.scene.background for s in scenes], [s.scene.labels for s in scenes])

@@ -7,7 +7,9 @@ from artlib import world
 from artlib.compose import render_foreground
 from artlib.model import Verifier, VerifierConfig
 from artlib.world import WORLD_LABELS
-from artlib.select import GalleryIndex, model_identity, read_gallery, write_gallery
+from artlib.data import read_gallery, write_gallery
+from artlib.select import GalleryIndex
+from artlib.train import model_identity
 
 TINY = VerifierConfig(encoder="test_resnet", image_size=32)
 

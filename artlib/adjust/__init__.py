@@ -65,25 +65,17 @@ Shown in chapter 4.
 * :mod:`artlib.adjust.methods`: the numerical, autograd, greedy and grid searches
 * :mod:`artlib.adjust.search`: :func:`adjust`, the one entry point, and its result
 """
-from .config import DEFAULT_STEPS, GREEDY_SCALES, METHODS, AdjustConfig
-from .methods import Ascent, Trajectory
-from .scorer import PlacementScorer
-from .search import AdjustResult, adjust
-from .space import grid_placements, project, project_torch, random_placements, random_starts
+import lazy_loader
 
-__all__ = [
-    "AdjustConfig",
-    "AdjustResult",
-    "Ascent",
-    "DEFAULT_STEPS",
-    "GREEDY_SCALES",
-    "METHODS",
-    "PlacementScorer",
-    "Trajectory",
-    "adjust",
-    "grid_placements",
-    "project",
-    "project_torch",
-    "random_placements",
-    "random_starts",
-]
+# Submodules load on first use (SPEC 1, scientific-python's lazy_loader): importing a config
+# does not import torch, so ``artlib --help`` answers at once.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        'config': ['AdjustConfig', 'DEFAULT_START', 'DEFAULT_STEPS', 'GREEDY_SCALES', 'METHODS'],
+        'methods': ['Ascent', 'Trajectory'],
+        'scorer': ['PlacementScorer'],
+        'search': ['AdjustResult', 'adjust'],
+        'space': ['grid_placements', 'project', 'project_torch', 'random_placements', 'random_starts'],
+    },
+)

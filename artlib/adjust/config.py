@@ -7,9 +7,14 @@ from typing import Any
 
 import numpy as np
 
+from ..compose import Placement
 from ..config import check_types, strict_from_dict
 
-__all__ = ["AdjustConfig", "DEFAULT_STEPS", "GREEDY_SCALES", "METHODS"]
+__all__ = ["AdjustConfig", "DEFAULT_START", "DEFAULT_STEPS", "GREEDY_SCALES", "METHODS"]
+
+#: Where a foreground whose own placement is unknown (a tight cut-out) is scored and starts:
+#: standing centred, feet at 0.9 of the height, half the canvas tall.
+DEFAULT_START = Placement(0.5, 0.9, 0.5)
 
 
 METHODS = ("numerical", "greedy", "autograd", "grid")

@@ -31,7 +31,7 @@ from .sampling import (
     make_samples,
     split_sources,
 )
-from .sources import source_dir, write_source, write_source_job
+from .sources import PHOTO_SOURCE, source_dir, write_source, write_source_job
 
 __all__ = ["SCHEMA_VERSION", "Manifest", "build_dataset", "dataset_identity", "load_manifest", "table1", "verify_dataset",
            "write_manifest"]
@@ -208,7 +208,7 @@ def _photo_build(root: Path) -> bool:
         have = read_json(root / "build.json")
     except (FileNotFoundError, ValueError):
         return (root / "photos").is_dir() and (root / "report.json").is_file()
-    return isinstance(have, dict) and have.get("source") == "photos"
+    return isinstance(have, dict) and have.get("source") == PHOTO_SOURCE
 
 
 def _check_root(root: Path, cfg: BuildConfig) -> None:

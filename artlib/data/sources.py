@@ -27,9 +27,11 @@ from ..inpaint import inpaint_background
 from ..world import WORLD_LABELS, make_world_sample
 from .sampling import BuildConfig
 
-__all__ = ["SOURCE_FILES", "SourceImages", "read_source", "source_dir", "write_source"]
+__all__ = ["PHOTO_SOURCE", "SOURCE_FILES", "SourceImages", "read_source", "source_dir", "write_source"]
 
 SOURCE_FILES: tuple[str, ...] = ("image.png", "person.png", "fg.png", "bg.png", "parse.png")
+#: ``build.json``'s ``source`` in a dataset folder made from photos (a synthetic one has none).
+PHOTO_SOURCE = "photos"
 
 
 def source_dir(root: str | os.PathLike, index: int) -> Path:

@@ -23,7 +23,7 @@ def gallery_from_manifest(manifest, split: str = "test"):
     from pathlib import Path
 
     from ..data import SPLITS, read_source
-    from ..select import Gallery
+    from ..data import Gallery
 
     ids = [s["index"] for s in manifest.sources if s["split"] == SPLITS.index(split)]
     srcs = [read_source(manifest.root, i, manifest.config.size, manifest.sources[i].get("sha256")) for i in ids]

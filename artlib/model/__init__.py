@@ -10,13 +10,17 @@
 The model knows nothing of the world: the label set of the parsing maps is given to it by the
 data it is trained on (:class:`artlib.labels.LabelSet`). Shown in chapters 2 and 3.
 """
-from .config import ATTENTIONS, HEADS, LAYOUTS, LOSSES, SPATIAL_FUSIONS, VerifierConfig
-from .encoders import coord_channels, make_encoder
-from .fusion import BiAttention, EarlyFusion, MapFusion, prediction_head
-from .shapes import shape_table
-from .verifier import Context, Verifier
+import lazy_loader
 
-__all__ = [
-    "ATTENTIONS", "BiAttention", "Context", "EarlyFusion", "HEADS", "LAYOUTS", "LOSSES", "MapFusion",
-    "SPATIAL_FUSIONS", "Verifier", "VerifierConfig", "coord_channels", "make_encoder", "prediction_head", "shape_table",
-]
+# Submodules load on first use (SPEC 1, scientific-python's lazy_loader): importing a config
+# does not import torch, so ``artlib --help`` answers at once.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        'config': ['ATTENTIONS', 'HEADS', 'LAYOUTS', 'LOSSES', 'SPATIAL_FUSIONS', 'VerifierConfig'],
+        'encoders': ['coord_channels', 'make_encoder'],
+        'fusion': ['BiAttention', 'EarlyFusion', 'MapFusion', 'prediction_head'],
+        'shapes': ['shape_table'],
+        'verifier': ['Context', 'Verifier'],
+    },
+)

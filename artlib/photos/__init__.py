@@ -12,18 +12,26 @@ files from a local path where they have them:
 * :mod:`artlib.photos.parse`: a classical superpixel parser into the book's label set (default),
   or the user's segmentation model (a TorchVision state dict or ONNX) with a label table and a
   SHA-256 check;
-* :mod:`artlib.photos.pipeline`: :func:`cutout`, :func:`build_photo_sources`, :func:`photo_gallery`.
+* :mod:`artlib.photos.pipeline`: :func:`cutout`, the four stages on one photo.
+
+The photo front end comes first in the data flow, beside the world: folders of photos become
+ART sources and galleries in the data layer (:mod:`artlib.data.photo_sources`), and chapter 6's
+measures of the stages are :mod:`artlib.evaluate.photos`'s.
 
 Shown in chapter 6; on the command line: ``artlib cutout``, ``artlib build-dataset --photos``,
 ``artlib export-gallery --photos``.
 """
-from .detect import DETECTORS, Detection, detect
-from .fill import FILLS, fill
-from .matte import MATTES, matte
-from .parse import PARSERS, ModelParser, parse
-from .pipeline import NoPersonError, PhotoConfig, PhotoCutout, build_photo_sources, cutout, full_frame_rgba, photo_gallery
+import lazy_loader
 
-__all__ = [
-    "DETECTORS", "Detection", "FILLS", "MATTES", "ModelParser", "NoPersonError", "PARSERS", "PhotoConfig", "PhotoCutout",
-    "build_photo_sources", "cutout", "detect", "fill", "full_frame_rgba", "matte", "parse", "photo_gallery",
-]
+# Submodules load on first use (SPEC 1, scientific-python's lazy_loader): importing a config
+# does not import torch, so ``artlib --help`` answers at once.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        'detect': ['DETECTORS', 'Detection', 'detect'],
+        'fill': ['FILLS', 'fill'],
+        'matte': ['MATTES', 'matte'],
+        'parse': ['ModelParser', 'PARSERS', 'parse'],
+        'pipeline': ['MIN_PHOTO_SIDE', 'NoPersonError', 'PHOTO_SUFFIXES', 'PhotoConfig', 'PhotoCutout', 'cutout', 'full_frame_rgba', 'reduce_photo', 'sprite_of', 'square_crop'],
+    },
+)

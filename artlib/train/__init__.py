@@ -22,17 +22,19 @@ rank 0 evaluates and writes.
 
 * :mod:`artlib.train.config`: :class:`TrainConfig` and the checks before training;
 * :mod:`artlib.train.metrics`: predictions and the metrics of Section 5;
-* :mod:`artlib.train.checkpoint`: checkpoint files and "is this the same run?";
+* :mod:`artlib.train.checkpoint`: checkpoint files, "is this the same run?" and a model's identity;
 * :mod:`artlib.train.loop`: :func:`train`.
 """
-from ..data import collate, dataset_identity, subset_rows
-from .checkpoint import load_checkpoint, load_verifier, run_diffs, save_checkpoint
-from .config import FINE_TUNING_LR, TrainConfig, check_recipe, resolve_device
-from .loop import read_metrics, train
-from .metrics import metrics, predict, validation_loss
+import lazy_loader
 
-__all__ = [
-    "FINE_TUNING_LR", "TrainConfig", "check_recipe", "collate", "dataset_identity", "load_checkpoint", "load_verifier",
-    "metrics", "predict", "read_metrics", "resolve_device", "run_diffs", "save_checkpoint", "subset_rows", "train",
-    "validation_loss",
-]
+# Submodules load on first use (SPEC 1, scientific-python's lazy_loader): importing a config
+# does not import torch, so ``artlib --help`` answers at once.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        'checkpoint': ['load_checkpoint', 'load_verifier', 'load_weights', 'model_identity', 'run_diffs', 'save_checkpoint'],
+        'config': ['FINE_TUNING_LR', 'TrainConfig', 'check_recipe', 'resolve_device'],
+        'loop': ['read_metrics', 'train'],
+        'metrics': ['metrics', 'predict', 'validation_loss'],
+    },
+)

@@ -2,6 +2,7 @@
 against the configuration and the dataset they are meant to continue or describe."""
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 from dataclasses import asdict
@@ -14,12 +15,20 @@ from ..data import dataset_identity
 from ..files import atomic_write_bytes, torch_load_error
 from ..labels import LabelSet
 from ..model import Verifier, VerifierConfig
-from ..world import WORLD_LABELS
 from .config import TrainConfig
 
-__all__ = ["load_checkpoint", "load_verifier", "load_weights", "run_diffs", "save_checkpoint"]
+__all__ = ["load_checkpoint", "load_verifier", "load_weights", "model_identity", "run_diffs", "save_checkpoint"]
 
 _REQUIRED = ("model", "verifier_config", "train_config", "epoch")
+
+
+def model_identity(verifier: Verifier) -> str:
+    """SHA-256 of a verifier's configuration and weights: the same weights give the same identity."""
+    h = hashlib.sha256(repr(sorted(verifier.config.to_dict().items())).encode())
+    for name, t in sorted(verifier.state_dict().items()):
+        h.update(name.encode())
+        h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
 
 
 def _rng_state() -> dict[str, Any]:
@@ -113,14 +122,16 @@ def load_checkpoint(path: str | os.PathLike, verifier_cfg: VerifierConfig | None
 def load_verifier(path: str | os.PathLike, device: str = "cpu") -> Verifier:
     """A trained verifier in eval mode, from a checkpoint file or a run folder (its ``best.pt``).
 
-    Its label set is the checkpoint's (the world's for checkpoints written before labels were stored).
+    Its label set is the checkpoint's: a verifier's labels come from the data it was trained on.
     """
     path = Path(path)
     if path.is_dir():
         path = path / "best.pt"
     ckpt = load_checkpoint(path)
     try:
-        labels = LabelSet.from_dict(ckpt["labels"]) if "labels" in ckpt else WORLD_LABELS
+        if "labels" not in ckpt:
+            raise ValueError("no label set (written by an artlib older than the one that stores it); train again")
+        labels = LabelSet.from_dict(ckpt["labels"])
         cfg = VerifierConfig.from_dict(ckpt["verifier_config"])
     except (TypeError, ValueError, KeyError) as exc:
         raise ValueError(f"{path}: the checkpoint's configuration is not usable ({exc})") from exc

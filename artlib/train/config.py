@@ -4,8 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import torch
-
 from ..config import check_types, strict_from_dict
 from ..model import VerifierConfig
 
@@ -65,8 +63,10 @@ def check_recipe(verifier_cfg: VerifierConfig, train_cfg: TrainConfig) -> None:
             "or from_scratch: true to train from scratch at this rate anyway")
 
 
-def resolve_device(name: str) -> torch.device:
+def resolve_device(name: str) -> "torch.device":
     """``auto`` (CUDA when present), ``cpu``, ``cuda`` or ``cuda:N``; refused when not usable here."""
+    import torch
+
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:

@@ -19,10 +19,7 @@ import pandas as pd
 from .. import world
 from ..compose import Placement, box_iou, box_width, paste, placement_box, render_foreground
 from ..files import read_photo
-from .detect import detect
-from .fill import fill
-from .matte import matte
-from .parse import parse
+from ..photos import detect, fill, matte, parse
 
 __all__ = ["PHOTO_FILES", "Trial", "detection_recall", "leak_on_photos", "matte_quality", "parser_agreement",
            "paste_trials", "sample_photos", "verifier_on_trials"]

@@ -1,0 +1,126 @@
+"""The gallery folder: the backgrounds that background selection (Section 4.1) ranks.
+
+**Gallery folder format** (``artlib export-gallery`` writes one): for each background
+``NAME.png`` (8-bit RGB) and ``NAME.labels.png`` (8-bit grayscale, one label id per pixel,
+the same size), and ``labels.json`` with the label names (``{"labels": [...], "palette":
+[[r, g, b], ...]}``). The label set is data of the gallery: its names must be the verifier's.
+The book's label set is :data:`artlib.world.LABELS` (ids 0-15: sky, water, sand, grass, snow,
+road, floor, wall, building, tree, furniture, mountain, rock, ceiling, window, path).
+
+:func:`write_world_gallery` renders one from the synthetic world (``artlib export-gallery``);
+:func:`artlib.data.photo_sources.photo_gallery` parses one from background photos. The index
+that encodes a gallery once for a verifier is :mod:`artlib.select`'s.
+
+Shown in chapter 5.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from ..files import ImageFileError, atomic_write_json, read_image, read_json, sha256_file, write_png
+from ..labels import LabelSet
+from ..world import WORLD_LABELS
+
+__all__ = ["Gallery", "LABEL_SUFFIX", "read_gallery", "write_gallery", "write_world_gallery"]
+
+#: The suffix of a background's label map: ``NAME.labels.png`` beside ``NAME.png``.
+LABEL_SUFFIX = ".labels.png"
+
+
+@dataclass
+class Gallery:
+    """A gallery folder, read and validated: names, backgrounds ``(N, H, W, 3)`` uint8, labels ``(N, H, W)`` uint8."""
+
+    root: Path
+    names: list[str]
+    backgrounds: np.ndarray
+    labels: np.ndarray
+    hashes: list[str]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def write_gallery(root: str | os.PathLike, names: list[str], backgrounds: list[np.ndarray], labels: list[np.ndarray],
+                  label_set: LabelSet = WORLD_LABELS) -> None:
+    """Write a gallery folder (format in the module docstring); each file atomically.
+
+    ``labels`` are the ``(H, W)`` label maps; ``label_set`` names their ids (``labels.json``).
+    """
+    root = Path(root)
+    for name, bg, lab in zip(names, backgrounds, labels, strict=True):
+        write_png(root / f"{name}.png", bg)
+        write_png(root / f"{name}{LABEL_SUFFIX}", np.asarray(lab, np.uint8))
+    atomic_write_json(root / "labels.json", label_set.to_dict())
+
+
+def read_gallery(root: str | os.PathLike, labels: LabelSet = WORLD_LABELS, progress: bool = False) -> Gallery:
+    """Read and validate a gallery folder whose label set must be ``labels`` (the verifier's).
+
+    Raises:
+        FileNotFoundError: no such folder, no ``labels.json``, a background without its label map.
+        ValueError: bad ``labels.json``, a label set other than ``labels``, an empty gallery, an
+            unreadable image, sizes that differ, label ids outside the label set.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such gallery folder")
+    meta_path = root / "labels.json"
+    if not meta_path.is_file():
+        raise FileNotFoundError(f"{meta_path}: missing; a gallery names its label set there (see artlib.data.gallery)")
+    meta = read_json(meta_path)
+    if not isinstance(meta, dict) or not isinstance(meta.get("labels"), list):
+        raise ValueError(f"{meta_path}: expected {{\"labels\": [names...], ...}}")
+    if tuple(meta["labels"]) != labels.names:
+        raise ValueError(f"{meta_path}: the gallery's label set {meta['labels']} is not the verifier's {list(labels.names)}")
+    images = sorted(p for p in root.glob("*.png") if not p.name.endswith(LABEL_SUFFIX))
+    if not images:
+        raise ValueError(f"{root}: no backgrounds (NAME.png with NAME.labels.png) in the gallery")
+    names, bgs, labs, hashes = [], [], [], []
+    for p in tqdm(images, desc="gallery", disable=not progress, mininterval=2):
+        lab_path = p.with_name(p.stem + LABEL_SUFFIX)
+        if not lab_path.is_file():
+            raise FileNotFoundError(f"{lab_path}: missing label map of background {p.name}")
+        bg = read_image(p, "RGB")
+        lab = read_image(lab_path, "L", bg.shape[:2])
+        if int(lab.max()) >= len(labels):
+            raise ValueError(f"{lab_path}: label id {int(lab.max())} outside the {len(labels)} labels of labels.json")
+        if bgs and bg.shape != bgs[0].shape:
+            raise ImageFileError(f"{p}: size {bg.shape[:2]} differs from the gallery's {bgs[0].shape[:2]} ({images[0].name})")
+        names.append(p.stem)
+        bgs.append(bg)
+        labs.append(lab)
+        hashes.append(sha256_file(p) + sha256_file(lab_path))
+    return Gallery(root, names, np.stack(bgs), np.stack(labs), hashes)
+
+
+
+
+def write_world_gallery(out: str | os.PathLike, n: int, seed: int, size: int, cutouts: int = 0,
+                        progress: bool = False) -> list[str]:
+    """A gallery of ``n`` empty world scenes (seed ``seed``, ``size`` px), and ``cutouts`` full-frame
+    cut-outs of people from other scenes (seed ``seed + 1``) under ``out/cutouts/``, where they stood.
+
+    Returns the gallery's names (``NNNNN_PLACE``).
+    """
+    from ..compose import render_foreground, unpremultiply
+    from .. import world
+
+    out = Path(out)
+    names, bgs, labels = [], [], []
+    for i in tqdm(range(n), desc="backgrounds", disable=not progress, mininterval=2):
+        scene = world.world_scene(seed, i, size)  # the empty scene only: no person rendered
+        names.append(f"{i:05d}_{scene.place}")
+        bgs.append(scene.background)
+        labels.append(scene.labels)
+    write_gallery(out, names, bgs, labels)
+    for k in range(cutouts):
+        ws = world.make_world_sample(seed + 1, k, size)
+        pre = render_foreground(ws.sprite, ws.placement, ws.scene.labels.shape)
+        write_png(out / "cutouts" / f"{k:02d}_{ws.person.outfit}_from_{ws.scene.place}.png", unpremultiply(pre))
+    return names
