@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_train.py
 	$(PY) benchmarks/bench_adjust.py
 	$(PY) benchmarks/bench_select.py
+	$(PY) benchmarks/bench_cli.py
 
 clean:
 	rm -rf _build build book/executed

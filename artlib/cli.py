@@ -5,7 +5,9 @@ Commands:
 * ``build-dataset``: build (or resume) an ART dataset from a profile's parameters;
 * ``train``: train a verifier on a built dataset (also under ``torchrun``);
 * ``retouch``: the whole Auto-Retoucher on a foreground cut-out and a gallery folder;
-* ``export-gallery``: write a gallery folder (and cut-outs to try) from the synthetic world;
+* ``export-gallery``: write a gallery folder (and cut-outs to try) from the synthetic world, or
+  from a folder of background photos;
+* ``cutout``: cut the main person out of a photo for ``retouch`` (detect, matte), with a preview;
 * ``chapter``: execute one chapter with papermill under a profile;
 * ``book``: execute every chapter, then build the HTML book with Jupyter Book.
 
@@ -300,10 +302,14 @@ def _cmd_export_gallery(args: argparse.Namespace) -> int:
 
 
 def _add_dataclass_options(parser: argparse.ArgumentParser, cls: type, skip: tuple[str, ...] = ()) -> None:
-    """One ``--option`` per field of a config dataclass, typed by its default."""
+    """One ``--option`` per field of a config dataclass, typed by its default, described by the
+    field's ``#:`` comment (:func:`artlib.config.field_docs`)."""
     from dataclasses import MISSING, fields
 
-    group = parser.add_argument_group(cls.__name__)
+    from .config import field_docs
+
+    docs = field_docs(cls)
+    group = parser.add_argument_group(cls.__name__, " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split()))
     for f in fields(cls):
         if f.name in skip:
             continue
@@ -312,7 +318,8 @@ def _add_dataclass_options(parser: argparse.ArgumentParser, cls: type, skip: tup
         if kind is bool:
             kind = _yes_no
         group.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=kind, default=None,
-                           required=f.default is MISSING, help=f"(default: {default})")
+                           required=f.default is MISSING,
+                           help=f"{docs.get(f.name, '')} ({'required' if f.default is MISSING else f'default: {default}'})")
 
 
 def _add_photo_options(parser: argparse.ArgumentParser) -> None:
@@ -399,8 +406,10 @@ def _add_retouch(sub) -> None:
                         "validation scenes; numerical: the paper's; greedy: the authors' code)")
     r.add_argument("--restarts", type=_int_in(1, 256), default=AdjustConfig.restarts,
                    help=f"random restarts of the ascent methods (default {AdjustConfig.restarts})")
-    r.add_argument("--colour", default=COLOURS[0], choices=COLOURS, help=f"colour transfer (default {COLOURS[0]})")
-    r.add_argument("--blend", default=BLENDS[0], choices=BLENDS, help=f"blending (default {BLENDS[0]})")
+    r.add_argument("--colour", default=COLOURS[0], choices=COLOURS,
+                   help=f"colour transfer of the person to the background (default {COLOURS[0]})")
+    r.add_argument("--blend", default=BLENDS[0], choices=BLENDS,
+                   help=f"how the person is blended into the background (default {BLENDS[0]})")
     r.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=0, help="seed of the search's random starts (default 0)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.set_defaults(func=_cmd_retouch)
@@ -412,7 +421,7 @@ def _add_export_gallery(sub) -> None:
                        description="Render N empty world scenes as a gallery folder (NAME.png, NAME.labels.png, "
                                    "labels.json) and a few full-frame cut-outs of people from other scenes (cutouts/).")
     g.add_argument("--out", required=True, help="a new or empty folder")
-    g.add_argument("--n", type=_int_in(1, 100_000), default=200, help="backgrounds (default 200)")
+    g.add_argument("--n", type=_int_in(1, 100_000), default=200, help="backgrounds to render (default 200)")
     g.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=2026, help="world seed (default 2026; datasets use 0)")
     g.add_argument("--size", type=_int_in(16, 1024), default=64, help="canvas side in pixels (default 64, the book "
                    "profile's)")

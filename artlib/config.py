@@ -7,7 +7,10 @@ and suggests the closest valid name.
 """
 from __future__ import annotations
 
+import ast
 import difflib
+import functools
+import inspect
 import math
 import numbers
 import types
@@ -15,7 +18,7 @@ import typing
 from dataclasses import fields
 from typing import Any, TypeVar
 
-__all__ = ["check_types", "closest", "config_from_params", "strict_from_dict"]
+__all__ = ["check_types", "closest", "config_from_params", "field_docs", "strict_from_dict"]
 
 T = TypeVar("T")
 
@@ -90,3 +93,24 @@ def check_types(obj: Any) -> None:
         value = getattr(obj, f.name)
         if not _accepts(value, hints[f.name]):
             raise ValueError(f"{f.name} must be {_type_name(hints[f.name])}, got {value!r} ({type(value).__name__})")
+
+
+@functools.cache
+def field_docs(cls: type) -> dict[str, str]:
+    """Each field's documentation: the ``#:`` comment lines just above it in the class's source.
+
+    The one source of an option's description (Sphinx's autodoc reads the same comments), used
+    by the command line's ``--help``. A field without such a comment is absent from the result.
+    """
+    lines, start = inspect.getsourcelines(cls)
+    tree = ast.parse(inspect.cleandoc("".join(lines)) if lines[0][:1].isspace() else "".join(lines))
+    docs = {}
+    for node in tree.body[0].body:  # type: ignore[attr-defined]
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            above, i = [], node.lineno - 2
+            while i >= 0 and lines[i].strip().startswith("#:"):
+                above.insert(0, lines[i].strip()[2:].strip())
+                i -= 1
+            if above:
+                docs[node.target.id] = " ".join(above)
+    return docs

@@ -1,5 +1,6 @@
 """The project's own files agree with each other."""
 import re
+import dataclasses
 import subprocess
 import sys
 import tomllib
@@ -38,11 +39,35 @@ def test_no_paired_notebooks_are_tracked():
     assert out.stdout.strip() == ""
 
 
+COMMANDS = ("build-dataset", "chapter", "train", "retouch", "export-gallery", "cutout", "book")
+
+
 def test_cli_help():
+    """The command list in --help, the module docstring and the parser agree; every option has words."""
+    import argparse
+
+    import artlib.cli as cli
+
     out = subprocess.run([sys.executable, "-m", "artlib", "--help"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0
-    for cmd in ("build-dataset", "chapter", "book", "train", "retouch", "export-gallery", "cutout"):
-        assert cmd in out.stdout
+    assert "{" + ",".join(COMMANDS) + "}" in out.stdout  # argparse's list of the subcommands, in order
+    sub = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert tuple(sub.choices) == COMMANDS
+    for cmd in COMMANDS:
+        assert f"``{cmd}``" in cli.__doc__, f"the module docstring omits {cmd}"
+        for action in sub.choices[cmd]._actions:
+            words = (action.help or "").split("(default")[0].split("(required")[0].strip()
+            assert len(words.split()) >= 2, f"artlib {cmd} {action.option_strings}: no sentence of help"
+
+
+def test_every_config_field_is_documented():
+    from artlib.config import field_docs
+    from artlib.model import VerifierConfig
+    from artlib.train import TrainConfig
+
+    for cls in (TrainConfig, VerifierConfig):
+        assert set(field_docs(cls)) == {f.name for f in dataclasses.fields(cls)}, cls.__name__
+    assert field_docs(TrainConfig)["lr"].startswith("Adam's learning rate")
 
 
 def test_cli_reports_a_bad_profile_clearly(tmp_path):

@@ -33,20 +33,35 @@ class VerifierConfig:
     only add up F and B evidence: an outfit that fits a place is an interaction).
     """
 
+    #: the timm backbone of the three encoders (the paper: resnet50; test_resnet is a tiny one)
     encoder: str = "resnet50"
+    #: a local file of pretrained weights in timm's format for the encoders (nothing is downloaded)
     pretrained_path: str | None = None
+    #: the side in pixels that F, B and S are resized to (the paper: 256)
     image_size: int = 256
+    #: each encoder's last feature map is pooled to a pool x pool grid (the paper's code: 2)
     pool: int = 2
+    #: bi-attention of the fusion layer: elementwise (the paper's eq.), outer (the authors' code) or none
     attention: str = "elementwise"
+    #: the attention's hidden width (the authors' code: 30)
     attn_dim: int = 30
+    #: order of the fused vector: paper (the equations) or code (the authors' code)
     layout: str = "paper"
+    #: loss: paper (softmax content head, L_C + lam L_S) or code (the authors' code's sigmoid and weights)
     loss: str = "paper"
+    #: the spatial loss's weight lambda in L = L_C + lambda L_S
     lam: float = 0.5
+    #: dropout before the heads
     dropout: float = 0.3
+    #: what the F encoder sees: rgb (the person on grey) or rgba (with the alpha channel)
     fg_input: str = "rgb"
+    #: how S is fed: palette (colours, as the paper) or onehot (one channel per label)
     parse_input: str = "palette"
+    #: where F meets B and S for the spatial head: late (the paper), early or map (ours; chapter 3)
     spatial_fusion: str = "late"
+    #: whether content negatives count in the spatial loss (the paper: yes)
     spatial_on_content_negatives: bool = True
+    #: width of a hidden layer in the heads (0 = one linear layer, as the paper's equations)
     head_hidden: int = 0
 
     def __post_init__(self) -> None:

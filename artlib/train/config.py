@@ -15,18 +15,30 @@ class TrainConfig:
     """Optimisation settings; defaults are the paper's (Section 5: Adam, lr 1e-5, batch 20,
     12 epochs in the authors' code)."""
 
+    #: the built dataset to train on (a folder with manifest.json; artlib build-dataset writes one)
     data_dir: str
+    #: passes over the training samples (the authors' code: 12)
     epochs: int = 12
+    #: samples per Adam step (the paper: 20)
     batch_size: int = 20
+    #: Adam's learning rate (the paper's 1e-5 fine-tunes pretrained encoders; from scratch use about 1e-3)
     lr: float = 1e-5
+    #: Adam's first-moment decay
     beta1: float = 0.9
+    #: Adam's second-moment decay
     beta2: float = 0.999
+    #: seed of the weights' initialisation, the shuffling and the subsets
     seed: int = 0
-    train_limit: int = 0  # samples per epoch (0 = all); a fixed subset, the same every epoch
-    val_limit: int = 0  # validation samples evaluated per epoch (0 = all)
-    test_limit: int = 0  # test samples evaluated at the end (0 = all)
+    #: training samples per epoch (0 = all); a fixed subset, the same every epoch
+    train_limit: int = 0
+    #: validation samples evaluated per epoch (0 = all)
+    val_limit: int = 0
+    #: test samples evaluated once at the end (0 = all)
+    test_limit: int = 0
+    #: where to train: auto (CUDA when present), cpu, cuda or cuda:N
     device: str = "auto"
-    from_scratch: bool = False  # allow a fine-tuning rate without pretrained weights (see check_recipe)
+    #: allow a fine-tuning rate without pretrained weights (see check_recipe)
+    from_scratch: bool = False
 
     def __post_init__(self) -> None:
         check_types(self)
