@@ -27,9 +27,13 @@ import numpy as np
 torch = lazy_loader.load("torch")
 
 __all__ = [
-    "Placement", "alpha_extent", "as_float_image", "box_iou", "box_width", "composite", "paste", "paste_torch", "placement_box", "placement_theta",
+    "PLACEMENT_KEYS", "Placement", "alpha_extent", "as_float_image", "box_iou", "box_width", "composite", "paste", "paste_torch", "placement_box", "placement_theta",
     "premultiply", "reduce_sprite", "render_foreground", "render_foreground_torch", "sprite_width", "unpremultiply",
 ]
+
+
+#: The names of a placement's three numbers, in order (JSON keys, table columns, sliders).
+PLACEMENT_KEYS = ("x", "y", "scale")
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ class Placement:
     scale: float
 
     def __post_init__(self) -> None:
-        for name in ("x", "y", "scale"):
+        for name in PLACEMENT_KEYS:
             v = getattr(self, name)
             if not isinstance(v, (int, float, np.floating, np.integer)) or not math.isfinite(v):
                 raise ValueError(f"Placement.{name} must be a finite number, got {v!r}")
@@ -60,7 +64,36 @@ class Placement:
         return float(math.hypot(self.x - other.x, self.y - other.y))
 
     def as_tuple(self) -> tuple[float, float, float]:
+        """``(x, y, scale)`` as Python floats."""
         return (float(self.x), float(self.y), float(self.scale))
+
+    def as_array(self) -> np.ndarray:
+        """``(1, 3)`` float64: the placement as the one row that the batched scorers take."""
+        return np.array([self.as_tuple()], np.float64)
+
+    def to_dict(self, digits: int | None = None) -> dict[str, float]:
+        """``{"x": ..., "y": ..., "scale": ...}`` for JSON, rounded to ``digits`` when given.
+
+        >>> Placement(0.5, 0.9, 0.25).to_dict()
+        {'x': 0.5, 'y': 0.9, 'scale': 0.25}
+        """
+        return {k: (v if digits is None else round(v, digits)) for k, v in zip(PLACEMENT_KEYS, self.as_tuple())}
+
+    @classmethod
+    def of(cls, xyz) -> "Placement":
+        """A placement from any three numbers ``(x, y, scale)``: a list, a numpy row, a tensor row, a dict.
+
+        >>> Placement.of(np.array([0.5, 0.9, 0.25]))
+        Placement(x=0.5, y=0.9, scale=0.25)
+        >>> Placement.of({"x": 0.5, "y": 0.9, "scale": 0.25}) == Placement(0.5, 0.9, 0.25)
+        True
+        """
+        if isinstance(xyz, dict):
+            xyz = [xyz[k] for k in PLACEMENT_KEYS]
+        values = [float(v) for v in xyz]
+        if len(values) != 3:
+            raise ValueError(f"a placement is three numbers (x, y, scale), got {len(values)}")
+        return cls(*values)
 
 
 def as_float_image(img: np.ndarray, channels: int, what: str) -> np.ndarray:

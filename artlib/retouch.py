@@ -87,7 +87,7 @@ class RetouchResult:
         """The JSON record of this result (``content`` is the selection score, at the foreground's own
         placement; ``content_adjusted`` the content score at the adjusted placement)."""
         return {"rank": self.rank, "background": self.name, "content": round(self.content, 6),
-                "placement": {k: round(v, 6) for k, v in zip(("x", "y", "scale"), self.placement.as_tuple())},
+                "placement": self.placement.to_dict(6),
                 "spatial": round(self.spatial, 6), "content_adjusted": round(self.content_adjusted, 6)}
 
 
@@ -152,7 +152,7 @@ def report_record(foreground: Foreground, results: list[RetouchResult], *, foreg
     from .train import model_identity
 
     return {"foreground": str(foreground_path), "full_frame": foreground.full_frame,
-            "scored_at": dict(zip(("x", "y", "scale"), foreground.placement.as_tuple())),
+            "scored_at": foreground.placement.to_dict(),
             "gallery": str(gallery.root), "gallery_size": len(gallery), "verifier": model_identity(verifier),
             "method": adjust_config.method, "colour": colour, "blend": blend, "seed": seed,
             "results": [r.report() for r in results], "files": list(files)}

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import world
 from .adjust import AdjustConfig, Ascent, PlacementScorer, random_placements
-from .compose import Placement, paste, placement_box
+from .compose import PLACEMENT_KEYS, Placement, paste, placement_box
 from .model import Verifier
 
 __all__ = ["AdjustSession", "View", "adjust_app", "png_bytes", "queries_app", "trace_png"]
@@ -77,12 +77,12 @@ class AdjustSession:
 
     def _random(self) -> Placement:
         p = random_placements(1, self.scorer.sprite_hw, self.scorer.canvas_hw, self.cfg, self.rng)[0]
-        return Placement(*map(float, p))
+        return Placement.of(p)
 
     def view(self) -> View:
         """The current composite, scores and verdict."""
         p = self.placement
-        sc = self.scorer.scores(np.array([p.as_tuple()]), ("content", "spatial"))
+        sc = self.scorer.scores(p.as_array(), ("content", "spatial"))
         image = np.clip(np.round(paste(self.background, self.sprite, p) * 255), 0, 255).astype(np.uint8)
         verdict = None if self.scene is None else bool(world.plausible_mask(
             self.scene, p.x, p.y, p.scale, aspect=self.sprite.shape[1] / self.sprite.shape[0]))
@@ -90,18 +90,19 @@ class AdjustSession:
 
     def set_placement(self, x: float, y: float, scale: float) -> View:
         """Move the person by hand (projected onto the feasible set); starts a new trace."""
-        p = self.scorer.project(np.array([[x, y, scale]], np.float64), self.cfg)[0]
-        self.placement = Placement(*map(float, p))
+        self.placement = Placement.of(self.scorer.project(Placement.of((x, y, scale)).as_array(), self.cfg)[0])
         self._ascent = None
-        self.trace = [float(self.scorer.spatial(np.array([self.placement.as_tuple()]))[0])]
-        return self.view()
+        self.trace = []
+        view = self.view()  # one forward pass scores the new placement for the view and the trace
+        self.trace = [view.spatial]
+        return replace(view, trace=list(self.trace))
 
     def step(self) -> View:
         """One ascent step from the current placement (the step rule of :mod:`artlib.adjust`)."""
         if self._ascent is None:
-            self._ascent = Ascent(self.scorer, np.array([self.placement.as_tuple()]), self.cfg, self.cfg.method == "autograd")
+            self._ascent = Ascent(self.scorer, self.placement.as_array(), self.cfg, self.cfg.method == "autograd")
         self._ascent.step()
-        self.placement = Placement(*map(float, self._ascent.xyz[0]))
+        self.placement = Placement.of(self._ascent.xyz[0])
         self.trace.append(float(self._ascent.score[0]))
         return self.view()
 
@@ -175,14 +176,14 @@ def adjust_app(make_session: Callable[[str], AdjustSession], names: list[str]):
 
     def show(view: View) -> None:
         state["busy"] = True  # moving the sliders programmatically must not trigger set_placement
-        for k, v in zip(("x", "y", "scale"), view.placement.as_tuple()):
+        for k, v in view.placement.to_dict().items():
             sliders[k].value = v
         state["busy"] = False
         image.value, trace.value, caption.value = png_bytes(view.image), trace_png(view.trace), view.caption()
 
     def on_slide(_change) -> None:
         if not state["busy"]:
-            show(state["session"].set_placement(*(sliders[k].value for k in ("x", "y", "scale"))))
+            show(state["session"].set_placement(*(sliders[k].value for k in PLACEMENT_KEYS)))
 
     def on_pick(change) -> None:
         state["session"] = make_session(change["new"])

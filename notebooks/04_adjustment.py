@@ -157,7 +157,7 @@ mean = (
     .query("kind == 'D+' and split == 'train'")[["x", "y", "scale"]]
     .mean()
 )
-mean_placement = Placement(*mean.tolist())
+mean_placement = Placement.of(mean)
 runs, results = compare_methods(
     verifier, queries, mean_placement, cfg=cfg, seed=seed
 )

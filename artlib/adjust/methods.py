@@ -23,7 +23,7 @@ class Trajectory:
 
     def best(self) -> tuple[Placement, float]:
         i = int(np.argmax(self.scores))
-        return Placement(*map(float, self.placements[i])), float(self.scores[i])
+        return Placement.of(self.placements[i]), float(self.scores[i])
 
 
 # ----------------------------------------------------------------------------- methods

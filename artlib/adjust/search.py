@@ -82,7 +82,7 @@ def adjust(verifier: Verifier, sprite: np.ndarray, background: np.ndarray, parse
             s0 = math.sqrt(cfg.scale_min * cfg.scale_max)
             start = Placement(0.0, 0.0, s0)  # projected to the top-left corner
         trajectory = _greedy(scorer, np.array(start.as_tuple()), cfg)
-        placement, spatial = Placement(*map(float, trajectory[0].placements[-1])), float(trajectory[0].scores[-1])
+        placement, spatial = Placement.of(trajectory[0].placements[-1]), float(trajectory[0].scores[-1])
     else:
         if cfg.method == "grid":
             trajectory = _grid(scorer, cfg)

@@ -251,7 +251,7 @@ def make_samples(cfg: BuildConfig, sources: list[dict[str, Any]]) -> dict[str, n
     """The sample table of Section 3 (columns :data:`SAMPLE_COLUMNS`) for a list of source
     metadata, each with its ``placement`` and ``split``; deterministic."""
     split = np.array([s["split"] for s in sources])
-    placements = [Placement(*s["placement"]) for s in sources]
+    placements = [Placement.of(s["placement"]) for s in sources]
     partners = content_partners(split, cfg.content_per_positive, cfg.seed)
     cols: dict[str, list] = {k: [] for k in SAMPLE_COLUMNS}
     for i in range(len(sources)):

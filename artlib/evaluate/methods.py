@@ -36,8 +36,8 @@ def _baselines(query: Query, start: np.ndarray, mean: Placement, grid: np.ndarra
     oracle = None
     if ok.any():
         cand = grid[ok]
-        oracle = Placement(*map(float, cand[np.argmin(np.hypot(cand[:, 0] - start[0], cand[:, 1] - start[1]))]))
-    return {"random": Placement(*map(float, start)), "centre": centre, "training mean": mean, "oracle": oracle}
+        oracle = Placement.of(cand[np.argmin(np.hypot(cand[:, 0] - start[0], cand[:, 1] - start[1]))])
+    return {"random": Placement.of(start), "centre": centre, "training mean": mean, "oracle": oracle}
 
 
 def compare_methods(verifier: Verifier, queries: list[Query], mean_placement: Placement,
@@ -70,7 +70,7 @@ def compare_methods(verifier: Verifier, queries: list[Query], mean_placement: Pl
         found: dict[str, tuple[Placement | None, int, float]] = {}
         for m in methods:
             res = adjust(verifier, q.sprite, q.background, q.parse, method=m, seed=seed + k, config=cfg,
-                         start=Placement(*map(float, starts[0])) if m == "greedy" else None)
+                         start=Placement.of(starts[0]) if m == "greedy" else None)
             results[(q.name, m)] = res
             found[m] = (res.placement, res.evaluations, res.seconds)
         for name, p in _baselines(q, starts[0], mean_placement, grid, ok).items():

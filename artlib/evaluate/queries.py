@@ -70,7 +70,7 @@ def dataset_queries(manifest, split: str = "test", n: int | None = None) -> list
         src = read_source(manifest.root, i, manifest.config.size, manifest.sources[i].get("sha256"))
         meta = manifest.sources[i]
         out.append(Query(f"{split}-{i}", src.sprite.astype(np.float32) / 255, src.background.astype(np.float32) / 255,
-                         src.labels.astype(np.int64), scene_of(manifest, i), Placement(*meta["placement"]), meta["outfit"]))
+                         src.labels.astype(np.int64), scene_of(manifest, i), Placement.of(meta["placement"]), meta["outfit"]))
     return out
 
 

@@ -56,7 +56,7 @@ def retrieval_report(verifier: Verifier, manifest, split: str = "test", n_querie
     base_prec = {k: [] for k in ks}
     for qi, i in enumerate(ids[:n_queries]):
         meta = manifest.sources[i]
-        fg = render_foreground(read_sprite(manifest, i), Placement(*meta["placement"]), (size, size))
+        fg = render_foreground(read_sprite(manifest, i), Placement.of(meta["placement"]), (size, size))
         s = index.scores(verifier, torch.from_numpy(fg).permute(2, 0, 1)[None])
         others = rng.choice([j for j in range(len(ids)) if j != qi], min(distractors, len(ids) - 1), replace=False)
         pool = np.concatenate([[qi], others])
@@ -93,7 +93,7 @@ def retouch_report(verifier: Verifier, manifest, split: str = "test", n_queries:
     for qi, name in enumerate(gallery.names[:n_queries]):
         i = int(name.split("_")[0])
         meta = manifest.sources[i]
-        fg = Foreground(read_sprite(manifest, i), Placement(*meta["placement"]), full_frame=True)
+        fg = Foreground(read_sprite(manifest, i), Placement.of(meta["placement"]), full_frame=True)
         res = retouch(verifier, fg, gallery, index, top_k=top_k, adjust_config=cfg, seed=seed + qi)
         results.append((meta, fg, res))
         for r in res:

@@ -48,7 +48,7 @@ def filmstrips(rows: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndar
             ax.axis("off")
         for ax, t in zip(ax_row, picks):
             ax.axis("on")
-            ax.imshow(np.clip(paste(bg, sprite, Placement(*map(float, path[t]))), 0, 1))
+            ax.imshow(np.clip(paste(bg, sprite, Placement.of(path[t])), 0, 1))
             mark = "" if verdicts is None else (" ✓" if verdicts[t] else " ✗")
             ax.set_title(f"step {t}: {scores[t]:.2f}{mark}", fontsize=7)
             _off(ax)
