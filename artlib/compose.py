@@ -162,7 +162,15 @@ def sprite_width(sprite_hw: tuple[int, int], scale: float, canvas_hw: tuple[int,
 def placement_box(
     sprite_hw: tuple[int, int], placement: Placement, canvas_hw: tuple[int, int]
 ) -> np.ndarray:
-    """Bounding box ``(x0, y0, x1, y1)`` of a pasted sprite, normalised canvas units."""
+    """Bounding box ``(x0, y0, x1, y1)`` of a pasted sprite, normalised canvas units.
+
+    The box stands on the anchor ``(x, y)`` (its bottom centre), ``scale`` of the canvas tall,
+    as wide as the sprite's aspect makes it. A 100 x 50 sprite, feet at the bottom centre, half
+    the height of a square canvas:
+
+    >>> placement_box((100, 50), Placement(0.5, 1.0, 0.5), (100, 100)).tolist()
+    [0.375, 0.5, 0.625, 1.0]
+    """
     sw = sprite_width(sprite_hw, placement.scale, canvas_hw)
     return np.array(
         [placement.x - sw / 2, placement.y - placement.scale, placement.x + sw / 2, placement.y],
@@ -186,7 +194,11 @@ def alpha_extent(alpha: np.ndarray, threshold: float = 0.05) -> tuple[tuple[slic
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray | float:
-    """Intersection over union of boxes ``(..., 4)`` as ``(x0, y0, x1, y1)``; broadcasts."""
+    """Intersection over union of boxes ``(..., 4)`` as ``(x0, y0, x1, y1)``; broadcasts.
+
+    >>> float(box_iou(np.array([0, 0, 1, 1.0]), np.array([0.5, 0, 1.5, 1])))  # half overlap: 0.5 / 1.5
+    0.3333333333333333
+    """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape[-1] != 4 or b.shape[-1] != 4:
         raise ValueError(f"boxes must end in 4 coordinates, got {a.shape} and {b.shape}")

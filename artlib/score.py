@@ -62,6 +62,14 @@ def spatial_score(
     Raises:
         ValueError: on a negative distance, a non-positive ``max_distance`` or ``ratio``,
             or non-finite values.
+
+    Example: the person where they stood scores ``sigmoid(10)``; halfway to the far corner
+    and twice the size, ``sigmoid(0) / 2``:
+
+    >>> round(spatial_score(0.0, 1.0, 1.0), 6)
+    0.999955
+    >>> spatial_score(0.5, 1.0, 2.0)
+    0.25
     """
     _check_positive("distance", distance, strict=False)
     _check_positive("max_distance", max_distance, strict=True)
@@ -83,6 +91,9 @@ def max_displacement(anchor_x: ArrayLike, anchor_y: ArrayLike) -> ArrayLike:
 
     Args:
         anchor_x, anchor_y: the original anchor in normalised canvas units, in [0, 1].
+
+    >>> round(float(max_displacement(0.5, 1.0)), 4)  # bottom centre: the top corners, sqrt(0.5^2 + 1)
+    1.118
     """
     x = np.asarray(anchor_x, dtype=np.float64)
     y = np.asarray(anchor_y, dtype=np.float64)

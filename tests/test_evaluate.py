@@ -2,6 +2,8 @@
 import numpy as np
 import pytest
 
+from artlib.adjust import PlacementScorer
+
 from artlib import world
 from artlib.adjust import AdjustConfig, grid_placements
 from artlib.compose import Placement, box_iou, placement_box
@@ -71,8 +73,20 @@ def test_surfaces(queries):
     q = queries[2]
     scores, ok = score_surface(_toy_for(q), q, (0.3, 0.5), n=8)
     assert scores.shape == ok.shape == (2, 8, 8) and np.isnan(scores[1, 0]).all()  # row y < scale: off the canvas
-    band, plausible = height_band(_toy_for(q), [q], np.linspace(0.05, 0.4, 4), np.array([0.2, 0.4]))
-    assert band.shape == (4, 2) and np.nanmax(plausible) <= 1
+    toy, below, scales = _toy_for(q), np.linspace(0.05, 0.4, 4), np.array([0.2, 0.4])
+    band, plausible = height_band(toy, [q], below, scales)
+    assert band.shape == plausible.shape == (4, 2)
+    aspect = q.sprite.shape[1] / q.sprite.shape[0]
+    scorer = PlacementScorer(toy, q.sprite, q.background, q.parse)
+    for i, b in enumerate(below):  # one query: each cell is that placement's own score and verdict
+        for j, s in enumerate(scales):
+            x, y = q.placement.x, q.scene.horizon + b
+            if not (s <= y <= 1 and abs(x - 0.5) <= 0.5 - s * aspect / 2):
+                assert np.isnan(band[i, j]) and np.isnan(plausible[i, j])
+                continue
+            assert plausible[i, j] == float(world.plausible_mask(q.scene, x, y, s, aspect=aspect))
+            assert band[i, j] == pytest.approx(scorer.spatial(np.array([[x, y, s]]))[0], abs=1e-6)
+    assert np.isfinite(band).any()
 
 
 def test_dataset_queries(small_manifest):

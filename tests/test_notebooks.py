@@ -1,5 +1,6 @@
 """Chapters executed end to end by papermill under the ci profile, then checked."""
 import json
+from pathlib import Path
 import subprocess
 import sys
 
@@ -67,7 +68,9 @@ def test_chapter2_verifier_learns_under_the_ci_profile(executed):
 
 
 def test_chapter3_writes_its_results_and_a_choice(executed):
-    from artlib.ablation import STUDY
+    import pandas as pd
+
+    from artlib.ablation import STUDY, choose
     from artlib.choice import read_choice
     from artlib.train import load_verifier
 
@@ -79,15 +82,27 @@ def test_chapter3_writes_its_results_and_a_choice(executed):
     assert [r["variant"] for r in study] == params["study_variants"]
     choice = read_choice(executed["overrides"]["03_ablation"]["choice"])
     assert choice["variant"] in STUDY and load_verifier(choice["run"]).config.image_size == params["study_image_size"]
+    df = pd.DataFrame(study).set_index("variant")
+    assert choice["variant"] == choose(df) and choice["run"] == df.loc[choice["variant"], "run"]  # the rule's pick
     # the faithful row is chapter 2's run when the settings match, else trained in the study folder
-    assert all(0 <= r["best cell plausible"] <= 1 for r in study)
+    faithful = Path(df.loc["paper (faithful)", "run"])
+    assert faithful == executed["runs"] / "verifier" or faithful.parent == executed["runs"] / "study"
 
 
 def test_chapter4_compares_every_method(executed):
-    text = _text(_outputs(executed["04_adjustment"])[1])
-    for name in ("numerical", "greedy", "autograd", "grid", "random", "centre", "training mean", "oracle"):
-        assert name in text
+    """The method table shown has one row per method and baseline, in order, with their measures."""
+    import re
+
     nb = nbformat.read(executed["04_adjustment"], as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.rstrip().endswith("\ntable"))
+    text = cell.outputs[-1]["data"]["text/plain"]
+    number = r"\s+(-?[0-9.]+(?:e[-+]?[0-9]+)?)"
+    names = ("numerical", "greedy", "autograd", "grid", "random", "centre", "training mean", "oracle")
+    rows = [m for m in (re.match(rf"^({'|'.join(names)}){number * 6}\s*$", ln) for ln in text.splitlines()) if m]
+    assert [m.group(1) for m in rows] == list(names), text
+    for m in rows:
+        plausible, evaluations = float(m.group(2)), float(m.group(6))
+        assert 0 <= plausible <= 1 and (evaluations > 0) == (m.group(1) in names[:4]), m.group(0)
     widget = [c for c in nb.cells if "queries_app(" in c.source]
     assert widget and "remove-output" in widget[0].metadata.get("tags", [])  # the book shows the static figure
 

@@ -74,3 +74,17 @@ def test_cli_reports_a_bad_profile_clearly(tmp_path):
     out = subprocess.run([sys.executable, "-m", "artlib", "chapter", "01_dataset", "--profile", "nope"],
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 2 and "invalid choice" in out.stderr
+
+
+def test_the_table_of_contents_lists_the_chapters_in_order():
+    """``CHAPTERS`` (what the book executes) and ``book/_toc.yml`` (what it shows) agree."""
+    def files(node):
+        if isinstance(node, dict):
+            return ([node["file"]] if "file" in node else []) + [f for v in node.values() for f in files(v)]
+        return [f for v in node for f in files(v)] if isinstance(node, list) else []
+
+    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text())
+    executed = [f.removeprefix("book/executed/") for f in files(toc) if f.startswith("book/executed/")]
+    assert executed == list(CHAPTERS)
+    assert all((ROOT / f"notebooks/{c}.py").is_file() for c in CHAPTERS)
+    assert all((ROOT / f"{f}.md").is_file() for f in files(toc) if not f.startswith("book/executed/"))

@@ -43,8 +43,20 @@ def test_metrics_files_and_the_validation_choice(tmp_path, tiny_data):
     assert res["best_epoch"] == 1 + int(np.argmin(losses)) and res["val"] == res["history"][res["best_epoch"] - 1]
     assert load_checkpoint(tmp_path / "best.pt")["epoch"] == res["best_epoch"]
     # the test metrics are those of best.pt's weights on the test rows
+    from artlib.data import ARTDataset, subset_rows
+    from artlib.train import metrics, predict
+
     model = load_verifier(tmp_path)
     assert model.config == TINY and not model.training
+    test = ARTDataset(tiny_data, "test")
+    rows = subset_rows(len(test), _cfg(tiny_data).test_limit, _cfg(tiny_data).seed)
+    again = predict(model, test, rows)
+    np.testing.assert_array_equal(test.rows[rows], pred["rows"])
+    for k in ("content", "spatial"):
+        np.testing.assert_allclose(again[k], pred[k], rtol=0, atol=1e-6)
+    redone = metrics(again, 0.5)  # the baseline's mean is not among the keys compared
+    for k in ("accuracy", "auc", "rmse", "spearman_spatial_neg"):
+        assert redone[k] == pytest.approx(res["test"][k], abs=1e-6), k
 
 
 def test_same_seed_same_result_and_resume_matches_uninterrupted(tmp_path, tiny_data):

@@ -22,7 +22,15 @@ CANVAS_MARGIN = 0.02
 
 
 def perspective_height(scene: Scene, y: np.ndarray | float) -> np.ndarray | float:
-    """Height (fraction of canvas) of a standing person with feet at ``y``: ``camera_k (y - y_h)``."""
+    """Height (fraction of canvas) of a standing person with feet at ``y``: ``camera_k (y - y_h)``.
+
+    The camera rule: people shrink towards the horizon ``y_h``, in proportion to the distance
+    of their feet below it. Only ``scene.camera_k`` and ``scene.horizon`` are read:
+
+    >>> from types import SimpleNamespace
+    >>> float(perspective_height(SimpleNamespace(camera_k=1.2, horizon=0.4), 0.9))
+    0.6
+    """
     return scene.camera_k * (np.asarray(y, np.float64) - scene.horizon)
 
 
