@@ -26,6 +26,11 @@ from .files import atomic_write_json
 from .model import VerifierConfig
 from .train import TrainConfig, run_diffs, train
 
+__all__ = [
+    "choose", "findings", "goal_table", "GOALS", "lambda_table", "METRICS", "noise_summary", "run_grid",
+    "run_study", "seed_noise", "signal_to_noise", "STUDY", "summarize", "test_report", "VARIANTS", "verdict"
+]
+
 #: The variants compared in the book: the paper's model, its ablation, and the authors' code.
 VARIANTS: dict[str, dict[str, Any]] = {
     "base (paper)": {},

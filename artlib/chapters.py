@@ -22,6 +22,12 @@ import yaml
 
 from .config import closest
 
+__all__ = [
+    "build_html", "chapter_footer", "chapter_parameters", "CHAPTERS", "check_params", "copy_mathjax",
+    "glue_values", "library_hash", "load_params", "profile_params", "PROFILES", "project_root", "run_chapter",
+    "WIDGET_MIME"
+]
+
 #: The chapters of the book, in order.
 CHAPTERS: tuple[str, ...] = ("01_dataset", "02_verifier", "03_ablation", "04_adjustment", "05_retouch", "06_photos")
 PROFILES: tuple[str, ...] = ("ci", "book", "paper")

@@ -25,6 +25,8 @@ from pathlib import Path
 
 from .chapters import CHAPTERS, PROFILES, project_root, run_chapter
 
+__all__ = ["build_parser", "DEFAULT_CHOICE", "error_line", "main"]
+
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line ``artlib: error: ...`` (exit status 2), like every other."""

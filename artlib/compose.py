@@ -14,6 +14,8 @@ Conventions used by the whole book:
   premultiplied colour, so :func:`paste` and :func:`paste_torch` agree to float precision
   (see ``tests/test_compose.py`` for the tolerance) and the torch version is differentiable
   in ``(x, y, scale)``.
+
+Shown in chapter 1 (the composites of the dataset) and chapter 4 (the placements searched).
 """
 from __future__ import annotations
 

@@ -4,6 +4,8 @@ Every config dataclass calls :func:`check_types` first thing in ``__post_init__`
 of the wrong type (``n_sources: 1e3``, ``size: '64'``) is refused with the key, the value and
 the type expected, before anything is written; :func:`strict_from_dict` refuses unknown keys
 and suggests the closest valid name.
+
+Used by every chapter's parameters (chapters 1 to 6) and by the command line.
 """
 from __future__ import annotations
 

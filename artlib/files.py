@@ -7,6 +7,8 @@ renames it over the target, so a killed job never leaves a half-written file beh
 failed write (a full disk, a read-only folder) names the file. :func:`check_outputs` refuses an
 output path that is one of a command's inputs; :func:`folder_lock` keeps two commands from
 writing one folder at once.
+
+Used by every chapter; its promises are the README's "What can go wrong".
 """
 from __future__ import annotations
 

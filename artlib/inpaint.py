@@ -11,6 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+__all__ = ["hole_mask", "inpaint_background", "locate_hole", "texture_map"]
+
 
 def hole_mask(alpha: np.ndarray, threshold: float = 0.02, dilate: float = 0.01) -> np.ndarray:
     """Pixels to fill: ``alpha > threshold``, dilated by ``dilate`` of the canvas side.

@@ -3,6 +3,8 @@
 The label set is data of the dataset or gallery, not of the model: the verifier needs only the
 number of labels (one-hot input) and their colours (palette input), and receives them as a
 :class:`LabelSet` from the data it is trained on (:mod:`artlib.world` defines the world's).
+
+Shown in chapter 1.
 """
 from __future__ import annotations
 

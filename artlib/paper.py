@@ -1,4 +1,7 @@
-"""The paper's own numbers, to print beside ours (Auto-Retoucher, Tables 1 and 2)."""
+"""The paper's own numbers, to print beside ours (Auto-Retoucher, Tables 1 and 2).
+
+Shown in chapters 1 to 5, beside the book's own numbers.
+"""
 from __future__ import annotations
 
 import pandas as pd

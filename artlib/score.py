@@ -13,6 +13,8 @@ canvas units* (x as a fraction of the canvas width, y as a fraction of its heigh
 ``x_max`` is the distance from the original anchor to the farthest corner of the unit
 canvas, i.e. the largest move that still keeps the anchor on the canvas
 (:func:`max_displacement`). The paper does not say which definition it uses.
+
+Shown in chapter 1 (eq. 1).
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ from typing import TypeVar
 
 import lazy_loader
 import numpy as np
+
+__all__ = ["A_DEFAULT", "B_DEFAULT", "max_displacement", "spatial_score"]
 
 torch = lazy_loader.load("torch")  # loads on first use
 

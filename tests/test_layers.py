@@ -89,3 +89,22 @@ def test_the_check_sees_every_import_form(tmp_path):
     bad.write_text("import artlib.cli\nfrom artlib.train import train\nfrom artlib import plots\n"
                    "from .. import world\nfrom ..model.verifier import Verifier\nfrom .sampling import Kind\n")
     assert _imported(bad, tmp_path) == {"cli", "train", "plots", "world", "model"}
+
+
+def _assigns_all(tree: ast.Module) -> bool:
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        for tg in targets:
+            names = tg.elts if isinstance(tg, ast.Tuple) else [tg]
+            if any(isinstance(n, ast.Name) and n.id == "__all__" for n in names):
+                return True
+    return False
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_module_has_all_and_names_its_chapter(path):
+    """House style: ``__all__`` near the top, and a docstring that names the chapter that shows the module."""
+    tree = ast.parse(path.read_text())
+    assert _assigns_all(tree), f"{path.relative_to(ROOT)} has no __all__"
+    doc = ast.get_docstring(tree) or ""
+    assert "chapter" in doc.lower(), f"{path.relative_to(ROOT)}: the docstring names no chapter"

@@ -1,4 +1,7 @@
-"""The settings of the placement search (:class:`AdjustConfig`); the methods and their default steps."""
+"""The settings of the placement search (:class:`AdjustConfig`); the methods and their default steps.
+
+Shown in chapter 4.
+"""
 from __future__ import annotations
 
 import math

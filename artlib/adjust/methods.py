@@ -1,4 +1,7 @@
-"""The four search methods: numerical and autograd ascent, the authors' greedy moves, the grid."""
+"""The four search methods: numerical and autograd ascent, the authors' greedy moves, the grid.
+
+Shown in chapter 4 (the method table and Figure 4).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass

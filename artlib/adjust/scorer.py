@@ -1,4 +1,7 @@
-"""Scoring many placements of one person on one background, B and S encoded once (Section 4.1)."""
+"""Scoring many placements of one person on one background, B and S encoded once (Section 4.1).
+
+Shown in chapter 4.
+"""
 from __future__ import annotations
 
 import numpy as np

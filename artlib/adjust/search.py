@@ -1,4 +1,7 @@
-"""One call for every method: :func:`adjust` returns the best placement, its scores and the path."""
+"""One call for every method: :func:`adjust` returns the best placement, its scores and the path.
+
+Shown in chapter 4; used by ``artlib retouch`` (chapter 5).
+"""
 from __future__ import annotations
 
 import math

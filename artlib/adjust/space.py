@@ -1,4 +1,7 @@
-"""The feasible placements: the box on the canvas and the scale in range; random starts and grids."""
+"""The feasible placements: the box on the canvas and the scale in range; random starts and grids.
+
+Shown in chapter 4.
+"""
 from __future__ import annotations
 
 import math

@@ -2,6 +2,8 @@
 
 Moved foregrounds F' are rendered on the fly from the person's sprite, so a dataset stores each
 person once however many placements its samples use.
+
+Shown in chapter 1; chapters 2 and 3 train on it.
 """
 from __future__ import annotations
 

@@ -4,6 +4,8 @@
 each source's metadata (``meta.json`` plus its split) and the sample table of Section 3
 (columns :data:`~artlib.data.sampling.SAMPLE_COLUMNS`). It is written atomically after every
 source is finished; its SHA-256 is the dataset's identity (checkpoints record it).
+
+Shown in chapter 1 (Table 1).
 """
 from __future__ import annotations
 

@@ -11,6 +11,8 @@ For each source ``i`` a build stores, once, under ``sources/NNNNNN/``:
 * ``parse.png``  the parsing map S_i of B_i, one label id per pixel (8-bit gray);
 * ``meta.json``  place, outfit, placement and the SHA-256 and size of every file; written
   last, so its presence marks a finished source and a killed build resumes after it.
+
+Shown in chapter 1.
 """
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """The content head judged by the oracle's outfit rule, the placement shortcut (mean prediction
 per sample kind) and the label noise of the paper's content negatives.
+
+Shown in chapters 2, 3 and 5.
 """
 from __future__ import annotations
 

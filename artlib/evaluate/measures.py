@@ -1,4 +1,7 @@
-"""Measures shared by the oracle's reports: precision at k with fair ties, an AUC that tolerates one class."""
+"""Measures shared by the oracle's reports: precision at k with fair ties, an AUC that tolerates one class.
+
+Shown in chapters 2 to 5.
+"""
 from __future__ import annotations
 
 import numpy as np

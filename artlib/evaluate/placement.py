@@ -1,5 +1,7 @@
 """The spatial head judged by the oracle: grid measures (AUC, best cell, the person's own rank),
 score surfaces, height bands, and the paper's ascent from random starts (Section 4.3).
+
+Shown in chapters 2, 3 and 4.
 """
 from __future__ import annotations
 

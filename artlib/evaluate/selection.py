@@ -1,5 +1,7 @@
 """Background selection (Section 4.1) and the whole retoucher (Figure 3) judged by the oracle:
 retrieval of the person's own background among distractors, outfit compatibility, plausibility.
+
+Shown in chapter 5.
 """
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Encoders of Section 4.2.1, built by timm (weights only from a local file), and CoordConv channels."""
+"""Encoders of Section 4.2.1, built by timm (weights only from a local file), and CoordConv channels.
+
+Shown in chapter 2 (Figure 2).
+"""
 from __future__ import annotations
 
 from pathlib import Path

@@ -4,6 +4,8 @@
 * :class:`EarlyFusion`: spatial branch ``"early"``, one encoder over the composite, alpha, S and coordinates;
 * :class:`MapFusion`: spatial branch ``"map"``, F joins a stride-4 map of B and S encoded once per background;
 * :func:`prediction_head`: the heads of Section 4.2.3 (one linear layer, or one hidden layer).
+
+Shown in chapters 2 and 3.
 """
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The verifier's tensor shapes, recorded from one real forward pass (Figure 2 as a table)."""
+"""The verifier's tensor shapes, recorded from one real forward pass (Figure 2 as a table).
+
+Shown in chapter 2.
+"""
 from __future__ import annotations
 
 from typing import Callable

@@ -11,6 +11,8 @@ Backends (:data:`DETECTORS`), each ``detect(image) -> list[Detection]`` best fir
   more false positives on textured backgrounds, and boxes that cut the feet off.
 
 Both need nothing beyond OpenCV and download nothing.
+
+Shown in chapter 6.
 """
 from __future__ import annotations
 

@@ -12,6 +12,8 @@ Backends for the last step (:data:`MATTES`):
 * ``"closed-form"``: closed-form matting (Levin et al., 2008) on the trimap, from the optional
   ``pymatting`` package (``pip install -e .[photos]``). Slower; **fails on** the same GrabCut
   errors, and on large unknown regions with similar colours on both sides.
+
+Shown in chapter 6.
 """
 from __future__ import annotations
 

@@ -17,6 +17,8 @@ The paper parses backgrounds with a learned scene parser we cannot download. Bac
   where the model fails, and on classes its table does not map (they get the table's default).
 
 Label ids are those of :data:`artlib.world.LABELS`.
+
+Shown in chapter 6.
 """
 from __future__ import annotations
 

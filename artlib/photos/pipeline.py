@@ -7,6 +7,8 @@ Photos are read with :func:`artlib.files.read_photo` (grayscale, palette and CMY
 converted to RGB, and the report says so) and reduced to ``max_side`` pixels on the longer side.
 Each stage's backend is chosen by name (:class:`PhotoConfig`); each backend's docstring states
 its known failure modes.
+
+Shown in chapter 6; on the command line ``artlib cutout``.
 """
 from __future__ import annotations
 

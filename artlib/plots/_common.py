@@ -1,4 +1,7 @@
-"""Helpers shared by the book's figures."""
+"""Helpers shared by the book's figures.
+
+Used by the figures of every chapter.
+"""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -6,6 +9,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..compose import composite, premultiply
+
+__all__ = ["figure_png"]
 
 
 def _off(ax) -> None:

@@ -7,6 +7,8 @@ from matplotlib.figure import Figure
 
 from ._common import _off
 
+__all__ = ["filmstrips", "height_bands", "restarts_curve", "score_surface", "session_frames"]
+
 
 def score_surface(background: np.ndarray, scores: np.ndarray, plausible: np.ndarray, scales: tuple[float, ...],
                   title: str = "") -> Figure:

@@ -11,6 +11,11 @@ from ..data import ARTDataset, Kind
 from ..score import spatial_score
 from ._common import _box, _checker, _finish, _off
 
+__all__ = [
+    "eq1_curves", "label_legend", "leak_examples", "outfits", "plausibility_map", "sample_grid",
+    "spatial_targets", "world_grid"
+]
+
 
 def world_grid(samples: list[world.WorldSample], with_parse: bool = True) -> Figure:
     """One photo (and its parsing map) per world sample, titled by place and outfit."""

@@ -8,6 +8,8 @@ from matplotlib.figure import Figure
 from .. import world
 from ._common import _cutout, _finish
 
+__all__ = ["photo_stages"]
+
 
 def photo_stages(c, title: str = "") -> Figure:
     """The four stages on one photo: detection box, matte, cut-out, filled background, parsing map.

@@ -9,6 +9,8 @@ from .. import world
 from ..compose import composite, premultiply
 from ._common import _checker, _cutout, _finish, _off
 
+__all__ = ["contact_sheet", "failures", "figure3", "harmonization"]
+
 
 def contact_sheet(sprite: np.ndarray, results: list, title: str = "") -> Figure:
     """The foreground (on a checkerboard) and each retouched composite with its rank and scores.

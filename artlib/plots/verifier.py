@@ -8,6 +8,11 @@ from matplotlib.figure import Figure
 from ..compose import composite
 from ..data import ARTDataset, Kind
 
+__all__ = [
+    "ablation_bars", "architecture", "calibration", "lambda_grid", "score_distributions", "training_curves",
+    "wrong_examples"
+]
+
 
 def training_curves(history: list[dict]) -> Figure:
     """Training loss, content accuracy / AUC and spatial RMSE (with the mean baseline) per epoch."""

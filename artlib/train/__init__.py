@@ -24,6 +24,8 @@ rank 0 evaluates and writes.
 * :mod:`artlib.train.metrics`: predictions and the metrics of Section 5;
 * :mod:`artlib.train.checkpoint`: checkpoint files, "is this the same run?" and a model's identity;
 * :mod:`artlib.train.loop`: :func:`train`.
+
+Shown in chapters 2 and 3.
 """
 import lazy_loader
 

@@ -1,5 +1,8 @@
 """Checkpoints of the verifier: written atomically, read with ``weights_only=True``, checked
-against the configuration and the dataset they are meant to continue or describe."""
+against the configuration and the dataset they are meant to continue or describe.
+
+Shown in chapter 2.
+"""
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,7 @@
-"""Optimisation settings of Section 5 (:class:`TrainConfig`) and the checks made before training."""
+"""Optimisation settings of Section 5 (:class:`TrainConfig`) and the checks made before training.
+
+Shown in chapter 2.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass

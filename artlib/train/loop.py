@@ -1,5 +1,8 @@
 """The training loop of Section 5: epochs of Adam steps, validation each epoch, the epoch with
-the lowest validation loss kept and read once on the test split; resumable, and DDP-aware."""
+the lowest validation loss kept and read once on the test split; resumable, and DDP-aware.
+
+Shown in chapters 2 and 3.
+"""
 from __future__ import annotations
 
 import contextlib

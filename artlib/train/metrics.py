@@ -1,4 +1,7 @@
-"""Metrics of Section 5 (content accuracy, spatial RMSE) and more, from a verifier's predictions."""
+"""Metrics of Section 5 (content accuracy, spatial RMSE) and more, from a verifier's predictions.
+
+Shown in chapters 2 and 3.
+"""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,7 @@
-"""The world's semantic label set: names, parsing-map colours, and which labels a person can stand on."""
+"""The world's semantic label set: names, parsing-map colours, and which labels a person can stand on.
+
+Shown in chapter 1.
+"""
 from __future__ import annotations
 
 import numpy as np

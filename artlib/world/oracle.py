@@ -1,6 +1,8 @@
 """The world's oracle: is a placement physically plausible, does an outfit fit a place?
 
 The book's placement and retrieval measures use it; it never makes a training label.
+
+Shown in chapter 1; it judges the placements of chapters 2 to 5.
 """
 from __future__ import annotations
 

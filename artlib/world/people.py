@@ -1,4 +1,7 @@
-"""The world's people: six outfits, the places each fits, and the articulated figure drawn as a sprite."""
+"""The world's people: six outfits, the places each fits, and the articulated figure drawn as a sprite.
+
+Shown in chapter 1.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,7 @@
-"""A photo of the world: a person standing in a scene, lit by it, with a contact shadow."""
+"""A photo of the world: a person standing in a scene, lit by it, with a contact shadow.
+
+Shown in chapter 1.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass

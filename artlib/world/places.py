@@ -3,6 +3,8 @@
 Each place has a layout (horizon, ground, far objects, obstacles), a palette and a light tint.
 Geometry is drawn in normalised coordinates from a geometry random stream and pixel noise
 from a separate one, so a scene is the same picture at any resolution.
+
+Shown in chapter 1.
 """
 from __future__ import annotations
 
