@@ -28,7 +28,8 @@ from .train import TrainConfig, run_diffs, train
 
 __all__ = [
     "choose", "findings", "goal_table", "GOALS", "lambda_table", "METRICS", "noise_summary", "run_grid",
-    "run_study", "seed_noise", "signal_to_noise", "STUDY", "summarize", "test_report", "VARIANTS", "verdict"
+    "run_study", "seed_noise", "signal_to_noise", "split_measures", "STUDY", "summarize", "test_report", "VARIANTS",
+    "verdict",
 ]
 
 #: The variants compared in the book: the paper's model, its ablation, and the authors' code.
@@ -224,13 +225,18 @@ def run_study(base: VerifierConfig, train_cfg: TrainConfig, data_dirs: dict[str,
             print(f"{name}: {run}", flush=True)
         res = train(vcfg, tcfg, run, progress=False, verbose=False, on_epoch=lambda m: epoch_measures(m, scenes[:epoch_scenes]))
         val = res["val"]
-        rows.append({"variant": name, "recipe": recipe, "content AUC (split)": val["auc"], "accuracy (split)": val["accuracy"],
-                     "RMSE (split)": val["rmse"], "Spearman D_s- (split)": val["spearman_spatial_neg"],
+        rows.append({"variant": name, "recipe": recipe, **split_measures(val),
                      **placement_measures(load_verifier(run), scenes),
                      "minutes": sum(h["seconds"] for h in res["history"]) / 60, "run": str(run)})
     df = pd.DataFrame(rows).set_index("variant")
     atomic_write_json(out_dir / "study.json", df.reset_index().to_dict("records"))
     return df
+
+
+def split_measures(m: dict[str, float]) -> dict[str, float]:
+    """A split's metrics (:func:`artlib.train.metrics`) under the study's keys (``*_split``)."""
+    return {"content_auc_split": m["auc"], "accuracy_split": m["accuracy"], "rmse_split": m["rmse"],
+            "spearman_split": m["spearman_spatial_neg"]}
 
 
 def choose(df: pd.DataFrame, reference: str = "paper (faithful)", content_tolerance: float = 0.01) -> str:
@@ -240,11 +246,11 @@ def choose(df: pd.DataFrame, reference: str = "paper (faithful)", content_tolera
     ``content_tolerance``, the one with the most scenes whose best grid cell is plausible,
     ties broken by the spatial AUC, then by ascent plausibility. All on validation.
     """
-    floor = df.loc[reference, "content AUC (oracle)"] - content_tolerance
-    ok = df[df["content AUC (oracle)"] >= floor]
+    floor = df.loc[reference, "content_auc"] - content_tolerance
+    ok = df[df["content_auc"] >= floor]
     if ok.empty:
         raise ValueError(f"no variant keeps the content AUC of {reference!r} ({floor + content_tolerance:.3f})")
-    return str(ok.sort_values(["best cell plausible", "spatial AUC (oracle)", "ascent plausible"], ascending=False).index[0])
+    return str(ok.sort_values(["best_plausible", "spatial_auc", "ascent_plausible"], ascending=False).index[0])
 
 
 def test_report(runs: dict[str, str | os.PathLike], scenes, seed: int = 0) -> pd.DataFrame:
@@ -258,14 +264,12 @@ def test_report(runs: dict[str, str | os.PathLike], scenes, seed: int = 0) -> pd
     rows = {}
     for name, run in runs.items():
         t = read_metrics(run)["test"]
-        rows[name] = {"content AUC (split)": t["auc"], "accuracy (split)": t["accuracy"], "RMSE (split)": t["rmse"],
-                      "Spearman D_s- (split)": t["spearman_spatial_neg"],
-                      **placement_measures(load_verifier(run), scenes, seed=seed)}
+        rows[name] = {**split_measures(t), **placement_measures(load_verifier(run), scenes, seed=seed)}
     return pd.DataFrame(rows).T
 
 
 #: The goals for the chosen verifier on held-out scenes (issue: a verifier that knows where a person can stand).
-GOALS = {"best cell plausible": 0.95, "spatial AUC (oracle)": 0.97, "ascent plausible": 0.90}
+GOALS = {"best_plausible": 0.95, "spatial_auc": 0.97, "ascent_plausible": 0.90}
 
 
 def goal_table(run: str | os.PathLike) -> pd.DataFrame:
@@ -273,8 +277,7 @@ def goal_table(run: str | os.PathLike) -> pd.DataFrame:
     from .train import read_metrics
 
     h = pd.DataFrame(read_metrics(run)["history"])
-    if "oracle_spatial_auc" not in h:
+    if "spatial_auc" not in h:
         raise ValueError(f"{run}: this run recorded no per-epoch oracle measures (train it with run_study)")
-    return pd.DataFrame({"epoch": h["epoch"], "training minutes": h["seconds"].cumsum() / 60,
-                         "spatial AUC (oracle)": h["oracle_spatial_auc"], "best cell plausible": h["oracle_best_plausible"],
-                         "validation loss": h["val_loss"]}).set_index("epoch")
+    return pd.DataFrame({"epoch": h["epoch"], "minutes": h["seconds"].cumsum() / 60, "spatial_auc": h["spatial_auc"],
+                         "best_plausible": h["best_plausible"], "validation loss": h["val_loss"]}).set_index("epoch")

@@ -71,6 +71,7 @@ from artlib.evaluate import (
     fresh_queries,
     grid_report,
     kind_means,
+    labelled,
     noise_by_prediction,
     placement_measures,
     summarize_grid,
@@ -296,12 +297,12 @@ scenes = fresh_queries(
 grid = summarize_grid(grid_report(verifier, scenes))
 measures = placement_measures(verifier, scenes, seed=seed)
 glue_values(
-    val_auc=grid["spatial AUC for plausibility"],
-    val_best=100 * grid["best cell plausible"],
-    val_chance=100 * grid["plausible share (chance)"],
+    val_auc=grid["spatial_auc"],
+    val_best=100 * grid["best_plausible"],
+    val_chance=100 * grid["plausible_share"],
     val_scenes=len(scenes),
 )
-pd.concat([grid, pd.Series(measures)]).to_frame(
+labelled(pd.concat([grid, pd.Series(measures)])).to_frame(
     "paper's verifier (validation scenes)"
 )
 

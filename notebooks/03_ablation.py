@@ -92,7 +92,7 @@ from artlib.choice import write_choice
 from artlib.chapters import chapter_footer, glue_values
 from artlib.config import config_from_params
 from artlib.data import load_manifest
-from artlib.evaluate import fresh_queries, height_band, kind_means
+from artlib.evaluate import fresh_queries, height_band, kind_means, labelled
 from artlib.model import VerifierConfig
 from artlib.train import TrainConfig, load_verifier
 
@@ -256,7 +256,7 @@ study = run_study(
     reuse={"paper (faithful)": paper_run},
     progress=False,
 )
-study.drop(columns=["run"]).T
+labelled(study.drop(columns=["run"])).T
 
 # %% [markdown]
 # ### The choice, on validation
@@ -292,7 +292,7 @@ report = test_report(
     test_scenes,
     seed=seed,
 )
-report.T
+labelled(report).T
 
 # %%
 goals = pd.DataFrame(
@@ -303,14 +303,14 @@ faithful, ours = report.iloc[0], report.iloc[-1]
 glue_values(
     goals_met=int(goals["met"].sum()),
     goals_n=len(goals),
-    ours_best=100 * ours["best cell plausible"],
-    faithful_best=100 * faithful["best cell plausible"],
-    ours_auc=ours["spatial AUC (oracle)"],
-    faithful_auc=faithful["spatial AUC (oracle)"],
-    ours_content=ours["content AUC (oracle)"],
-    faithful_content=faithful["content AUC (oracle)"],
+    ours_best=100 * ours["best_plausible"],
+    faithful_best=100 * faithful["best_plausible"],
+    ours_auc=ours["spatial_auc"],
+    faithful_auc=faithful["spatial_auc"],
+    ours_content=ours["content_auc"],
+    faithful_content=faithful["content_auc"],
 )
-goals
+labelled(goals)
 
 # %% [markdown]
 # The verifier chosen on validation, {glue:md}`chosen`, places the best grid cell where a
@@ -364,7 +364,7 @@ plots.height_bands(bands, below, scales);
 # how far the budget of this profile gets, and whether more epochs would help.
 
 # %%
-goal_table(study.loc[chosen, "run"])
+labelled(goal_table(study.loc[chosen, "run"]))
 
 # %% [markdown]
 # ## Exercises

@@ -60,6 +60,7 @@ from artlib.evaluate import (
     dataset_queries,
     fresh_queries,
     grid_report,
+    labelled,
     restarts_curve,
     score_surface,
     summarize_grid,
@@ -242,7 +243,7 @@ grid_measures = pd.DataFrame(
         for name, model in models
     }
 )
-grid_measures
+labelled(grid_measures)
 
 # %% [markdown]
 # ## Try it: the widget

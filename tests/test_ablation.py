@@ -59,12 +59,12 @@ def test_summarize_writes_mean_and_std(grid):
 
 
 def test_choose_keeps_content_then_prefers_placement():
-    df = pd.DataFrame({"content AUC (oracle)": [0.79, 0.60, 0.785], "best cell plausible": [0.0, 1.0, 0.9],
-                       "spatial AUC (oracle)": [0.5, 0.99, 0.9], "ascent plausible": [0.1, 1.0, 0.9]},
+    df = pd.DataFrame({"content_auc": [0.79, 0.60, 0.785], "best_plausible": [0.0, 1.0, 0.9],
+                       "spatial_auc": [0.5, 0.99, 0.9], "ascent_plausible": [0.1, 1.0, 0.9]},
                       index=["paper (faithful)", "loses content", "balanced"])
     assert A.choose(df) == "balanced"  # "loses content" places better but drops the content AUC
     with pytest.raises(ValueError, match="no variant keeps the content AUC"):
-        A.choose(df.assign(**{"content AUC (oracle)": [0.79, 0.6, 0.6]}).drop("paper (faithful)").rename(
+        A.choose(df.assign(**{"content_auc": [0.79, 0.6, 0.6]}).drop("paper (faithful)").rename(
             index={"balanced": "paper (faithful)"}), content_tolerance=-1)
 
 

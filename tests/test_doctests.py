@@ -5,7 +5,7 @@ import importlib
 import pytest
 
 #: Modules whose docstrings hold examples: eq. (1), the camera rule, placements and boxes.
-MODULES = ("artlib.score", "artlib.compose", "artlib.world.oracle")
+MODULES = ("artlib.score", "artlib.compose", "artlib.world.oracle", "artlib.evaluate.measures")
 
 
 @pytest.mark.parametrize("name", MODULES)

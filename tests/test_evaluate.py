@@ -46,9 +46,9 @@ def test_grid_report_judges_every_cell_with_the_oracle(queries):
     row = df.iloc[0]
     assert row["cells"] == len(cells) and row["plausible_share"] == pytest.approx(ok.mean())
     # the toy peaks at the person's own placement: it outranks most cells, and its best cell is plausible
-    assert row["true_percentile"] > 0.95 and row["best_plausible"] and row["auc"] > 0.7
+    assert row["true_percentile"] > 0.95 and row["best_plausible"] and row["spatial_auc"] > 0.7
     s = summarize_grid(df)
-    assert s["scenes"] == 1 and s["best cell plausible"] == 1.0
+    assert s["scenes"] == 1 and s["best_plausible"] == 1.0
 
 
 def test_compare_methods_rows_baselines_and_gap(queries):

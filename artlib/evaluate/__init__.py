@@ -22,7 +22,7 @@ and test scenes use different seeds. Shown in chapters 2, 3, 4 and 5.
 * :mod:`artlib.evaluate.photos`: the real-photo stages where the truth is known (chapter 6).
 """
 from .content import content_report, kind_means, noise_by_prediction
-from .measures import EXHAUSTIVE_GRID, auc, precision_at_k
+from .measures import EXHAUSTIVE_GRID, MEASURES, auc, labelled, precision_at_k
 from .methods import BASELINES, compare_methods, restarts_curve, summarize_methods
 from .placement import (
     ascent_paths,
@@ -48,7 +48,7 @@ from .selection import (
 )
 
 __all__ = [
-    "BASELINES", "EXHAUSTIVE_GRID", "FRESH_SEEDS", "Query", "ascent_paths", "auc", "compare_methods",
+    "BASELINES", "EXHAUSTIVE_GRID", "MEASURES", "labelled", "FRESH_SEEDS", "Query", "ascent_paths", "auc", "compare_methods",
     "content_report", "dataset_queries", "epoch_measures", "failure_cases", "fresh_queries", "gallery_from_manifest",
     "grid_report", "height_band", "kind_means", "noise_by_prediction", "placement_measures", "plausible_cells",
     "precision_at_k", "read_sprite", "restarts_curve", "retouch_report", "retrieval_report", "score_surface",

@@ -7,7 +7,41 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-__all__ = ["EXHAUSTIVE_GRID", "auc", "precision_at_k"]
+__all__ = ["EXHAUSTIVE_GRID", "MEASURES", "auc", "labelled", "precision_at_k"]
+
+#: The measures the book reports, one table: the key used in data (records, JSON, columns) and
+#: the label a reader sees in tables. Keys never change with the wording of a table.
+MEASURES: dict[str, str] = {
+    "scenes": "scenes",
+    "plausible_share": "plausible share (chance)",
+    "spatial_auc": "spatial AUC (oracle)",
+    "best_plausible": "best cell plausible",
+    "top5_plausible": "top-5 cells plausible",
+    "true_percentile": "own placement percentile",
+    "ascent_plausible": "ascent plausible",
+    "content_auc": "content AUC (oracle)",
+    "top3_compatible": "top-3 compatible",
+    "content_auc_split": "content AUC (split)",
+    "accuracy_split": "accuracy (split)",
+    "rmse_split": "RMSE (split)",
+    "spearman_split": "Spearman D_s- (split)",
+    "minutes": "training minutes",
+}
+
+
+def labelled(table):
+    """``table`` (DataFrame, Series or dict) with every measure key shown as its label (:data:`MEASURES`).
+
+    >>> labelled({"best_plausible": 0.9, "variant": "x"})
+    {'best cell plausible': 0.9, 'variant': 'x'}
+    """
+    import pandas as pd
+
+    if isinstance(table, pd.DataFrame):
+        return table.rename(index=MEASURES, columns=MEASURES)
+    if isinstance(table, pd.Series):
+        return table.rename(index=MEASURES)
+    return {MEASURES.get(k, k): v for k, v in table.items()}
 
 
 #: The exhaustive grid ``(nx, ny, ns)`` of the grid measures and of the optimality gap.

@@ -22,7 +22,7 @@ def grid_report(verifier: Verifier, queries: list[Query], cfg: AdjustConfig | No
 
     The grid is ``cfg.grid`` (default :data:`EXHAUSTIVE_GRID`).
 
-    Columns: ``cells``, ``plausible_share`` (chance level), ``auc`` (spatial score against
+    Columns: ``cells``, ``plausible_share`` (chance level), ``spatial_auc`` (spatial score against
     plausibility), ``best_plausible``, ``top5_plausible`` (share of the 5 best cells),
     ``true_percentile`` (share of cells scored below the person's own placement),
     ``best_score``.
@@ -37,17 +37,16 @@ def grid_report(verifier: Verifier, queries: list[Query], cfg: AdjustConfig | No
         order = np.argsort(-s)
         true_s = float(scorer.spatial(np.array([q.placement.as_tuple()]))[0])
         rows.append({"query": q.name, "place": q.scene.place, "cells": len(cells), "plausible_share": float(ok.mean()),
-                     "auc": auc(ok, s), "best_plausible": precision_at_k(ok, s, 1), "top5_plausible": precision_at_k(ok, s, 5),
+                     "spatial_auc": auc(ok, s), "best_plausible": precision_at_k(ok, s, 1), "top5_plausible": precision_at_k(ok, s, 5),
                      "true_percentile": float(np.mean(s < true_s)), "best_score": float(s[order[0]])})
     return pd.DataFrame(rows)
 
 
 def summarize_grid(df: pd.DataFrame) -> pd.Series:
-    """The grid measures over scenes: means, and the share of scenes whose best cell is plausible."""
-    return pd.Series({"scenes": len(df), "plausible share (chance)": df["plausible_share"].mean(),
-                      "spatial AUC for plausibility": df["auc"].mean(),
-                      "best cell plausible": df["best_plausible"].mean(), "top-5 cells plausible": df["top5_plausible"].mean(),
-                      "own placement percentile": df["true_percentile"].mean()})
+    """The grid measures over scenes (keys of :data:`~artlib.evaluate.measures.MEASURES`): means, and the
+    share of scenes whose best cell is plausible."""
+    return pd.Series({"scenes": len(df), **{k: df[k].mean() for k in
+                      ("plausible_share", "spatial_auc", "best_plausible", "top5_plausible", "true_percentile")}})
 
 
 def score_surface(verifier: Verifier, query: Query, scales: tuple[float, ...], n: int = 32) -> tuple[np.ndarray, np.ndarray]:
