@@ -108,4 +108,4 @@ def _poisson(bg: np.ndarray, pasted: np.ndarray, mask: np.ndarray) -> np.ndarray
     m = mask.astype(np.uint8) * 255
     centre = (int((xs.min() + xs.max() + 1) // 2), int((ys.min() + ys.max() + 1) // 2))
     out = cv2.seamlessClone(u8(pasted), u8(bg), m, centre, cv2.NORMAL_CLONE)
-    return out.astype(np.float32) / 255.0
+    return as_float_image(out, 3, "blended image")

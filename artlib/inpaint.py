@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from .compose import as_float_image
 
 __all__ = ["hole_mask", "inpaint_background", "locate_hole", "texture_map"]
 
@@ -51,7 +52,7 @@ def inpaint_background(image: np.ndarray, alpha: np.ndarray, radius: float = 0.0
     u8 = np.clip(np.round(img * 255), 0, 255).astype(np.uint8)
     r = max(1.0, radius * max(img.shape[:2]))
     out = cv2.inpaint(u8, hole_mask(alpha, dilate=dilate), r, cv2.INPAINT_TELEA)
-    return out.astype(np.float32) / 255.0
+    return as_float_image(out, 3, "inpainted image")
 
 
 def texture_map(background: np.ndarray, window: float = 0.06) -> np.ndarray:

@@ -131,7 +131,7 @@ def retouch(verifier: Verifier, foreground: Foreground, gallery: Gallery, index:
     out = []
     for rank, (name, content) in enumerate(ranked, 1):
         i = gallery.names.index(name)
-        bg = gallery.backgrounds[i].astype(np.float32) / 255.0
+        bg = as_float_image(gallery.backgrounds[i], 3, "background")
         res = adjust(verifier, foreground.sprite, bg, gallery.labels[i].astype(np.int64), start=foreground.placement,
                      seed=seed + rank, config=replace(cfg))
         image = harmonize(bg, foreground.sprite, res.placement, colour=colour, blend=blend)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..compose import box_iou, render_foreground
+from ..compose import as_float_image, box_iou, render_foreground
 from ..inpaint import inpaint_background, locate_hole
 from ..world import PLACE_SPECS, Scene, compatible, make_world_sample, plausible_mask
 from .manifest import Manifest
@@ -24,7 +24,7 @@ def scene_of(manifest: Manifest, index: int) -> Scene:
     meta = manifest.sources[index]
     src = read_source(manifest.root, index, manifest.config.size, meta.get("sha256"))
     light = np.asarray(PLACE_SPECS[meta["place"]].light, np.float32)
-    return Scene(meta["place"], meta["horizon"], meta["camera_k"], src.labels, src.background / 255.0, light)
+    return Scene(meta["place"], meta["horizon"], meta["camera_k"], src.labels, as_float_image(src.background, 3, "background"), light)
 
 
 def sample_plausible(manifest: Manifest) -> np.ndarray:

@@ -12,7 +12,7 @@ import os
 import numpy as np
 import torch
 
-from ..compose import Placement, placement_box, render_foreground
+from ..compose import Placement, as_float_image, placement_box, render_foreground
 from .manifest import Manifest, load_manifest
 from .sources import SourceImages, read_source
 
@@ -74,8 +74,8 @@ class ARTDataset(torch.utils.data.Dataset):
             return self._tensors[index]
         src = self._cache.get(index) or self._read(index)  # items keep one copy per source, as tensors
         out = (
-            src.sprite.astype(np.float32) / 255.0,
-            torch.from_numpy(src.background.transpose(2, 0, 1).astype(np.float32) / 255.0),
+            as_float_image(src.sprite, 4, "sprite"),
+            torch.from_numpy(as_float_image(src.background, 3, "background").transpose(2, 0, 1)),
             torch.from_numpy(src.labels.astype(np.int64)),
         )
         if self.cache:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import world
-from ..compose import Placement, box_iou, box_width, paste, placement_box, render_foreground
+from ..compose import Placement, as_float_image, box_iou, box_width, paste, placement_box, render_foreground
 from ..files import read_photo
 from ..photos import detect, fill, matte, parse
 
@@ -131,7 +131,7 @@ def leak_on_photos(trials: list[Trial], backend: str = "telea", hit_iou: float =
     for t in trials:
         H, W = t.alpha.shape
         norm = t.box / [W, H, W, H]
-        for bg, hits in ((fill(t.image, t.alpha, backend), filled_hits), (t.background.astype(np.float32) / 255, clean_hits)):
+        for bg, hits in ((fill(t.image, t.alpha, backend), filled_hits), (as_float_image(t.background, 3, "background"), clean_hits)):
             guess = locate_hole(bg)
             hits.append(guess is not None and float(box_iou(guess, norm)) >= hit_iou)
     return pd.Series({"found in filled backgrounds": float(np.mean(filled_hits)),
@@ -184,7 +184,7 @@ def verifier_on_trials(verifier, trials: list[Trial], parser="classical") -> pd.
         lab = cv2.resize(parse(t.background, parser), (size, size), interpolation=cv2.INTER_NEAREST).astype(np.int64)
         H, W = t.alpha.shape
         ys, xs = np.nonzero(t.alpha > 0.05)
-        rgba = np.concatenate([t.image.astype(np.float32) / 255, t.alpha[..., None]], 2)
+        rgba = np.concatenate([as_float_image(t.image, 3, "photo"), t.alpha[..., None]], 2)
         sprite = rgba[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
         x, y, s = (xs.min() + xs.max() + 1) / 2 / W, (ys.max() + 1) / H, (ys.max() + 1 - ys.min()) / H
         good, bad = PlacementScorer(verifier, sprite, bg, lab).spatial(np.array([[x, y, s], [x, min(1 / 3, y), min(s, 0.3)]]))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import world
-from ..compose import Placement, placement_box, render_foreground
+from ..compose import Placement, as_float_image, placement_box, render_foreground
 
 __all__ = ["FRESH_SEEDS", "Query", "dataset_queries", "fresh_queries", "plausible_cells", "read_sprite"]
 
@@ -71,7 +71,7 @@ def dataset_queries(manifest, split: str = "test", n: int | None = None) -> list
     for i in ids:
         src = read_source(manifest.root, i, manifest.config.size, manifest.sources[i].get("sha256"))
         meta = manifest.sources[i]
-        out.append(Query(f"{split}-{i}", src.sprite.astype(np.float32) / 255, src.background.astype(np.float32) / 255,
+        out.append(Query(f"{split}-{i}", as_float_image(src.sprite, 4, "sprite"), as_float_image(src.background, 3, "background"),
                          src.labels.astype(np.int64), scene_of(manifest, i), Placement.of(meta["placement"]), meta["outfit"]))
     return out
 
@@ -86,5 +86,5 @@ def read_sprite(manifest, index: int) -> np.ndarray:
     from ..data import read_source
 
     hashes = manifest.sources[index].get("sha256")
-    return read_source(manifest.root, index, manifest.config.size, hashes).sprite.astype(np.float32) / 255
+    return as_float_image(read_source(manifest.root, index, manifest.config.size, hashes).sprite, 4, "sprite")
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..inpaint import hole_mask, inpaint_background
+from ..compose import as_float_image
 
 __all__ = ["FILLS", "fill"]
 
 
 def _telea(image: np.ndarray, alpha: np.ndarray, dilate: float) -> np.ndarray:
-    return inpaint_background(image.astype(np.float32) / 255, alpha, dilate=dilate)
+    return inpaint_background(as_float_image(image, 3, "photo"), alpha, dilate=dilate)
 
 
 def _patchmatch(image: np.ndarray, alpha: np.ndarray, dilate: float) -> np.ndarray:
@@ -30,7 +31,7 @@ def _patchmatch(image: np.ndarray, alpha: np.ndarray, dilate: float) -> np.ndarr
     except ImportError as exc:
         raise ValueError("the patchmatch fill needs the optional pypatchmatch package: pip install -e .[photos]") from exc
     mask = hole_mask(alpha, dilate=dilate)
-    return patch_match.inpaint(np.ascontiguousarray(image), mask, patch_size=5).astype(np.float32) / 255
+    return as_float_image(patch_match.inpaint(np.ascontiguousarray(image), mask, patch_size=5), 3, "filled photo")
 
 
 FILLS = {"telea": _telea, "patchmatch": _patchmatch}

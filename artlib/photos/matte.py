@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from ..compose import as_float_image
 
 __all__ = ["MATTES", "grabcut", "guided_filter", "matte", "trimap"]
 
@@ -81,7 +82,7 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float = 
 
 
 def _alpha_guided(image: np.ndarray, tri: np.ndarray, band: int) -> np.ndarray:
-    alpha = guided_filter(image.astype(np.float32) / 255, (tri == 255).astype(np.float32) + 0.5 * (tri == 128), max(2, band))
+    alpha = guided_filter(as_float_image(image, 3, "photo"), (tri == 255).astype(np.float32) + 0.5 * (tri == 128), max(2, band))
     return np.where(tri == 128, np.clip(alpha, 0, 1), tri / 255.0).astype(np.float32)
 
 

@@ -31,6 +31,7 @@ import numpy as np
 
 from .. import world
 from ..files import read_json, sha256_file
+from ..compose import as_float_image
 
 __all__ = ["PARSERS", "ModelParser", "classify_segment", "parse", "parse_classical"]
 
@@ -75,7 +76,7 @@ def parse_classical(image: np.ndarray, segments: int = 300, work_side: int = 256
     H, W = img.shape[:2]
     f = min(1.0, work_side / max(H, W))
     small = cv2.resize(img, (max(1, round(W * f)), max(1, round(H * f))), interpolation=cv2.INTER_AREA) if f < 1 else img
-    rgb = small.astype(np.float32) / 255
+    rgb = as_float_image(small, 3, "photo")
     seg = slic(rgb, n_segments=segments, compactness=10, start_label=0)
     gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255
     ys = np.broadcast_to((np.arange(seg.shape[0])[:, None] + 0.5) / seg.shape[0], seg.shape)
@@ -159,7 +160,7 @@ class ModelParser:
         """Label ids ``(H, W)`` uint8 of an ``(H, W, 3)`` uint8 RGB photo."""
         img = _check(image)
         H, W = img.shape[:2]
-        x = cv2.resize(img, (self.input_size, self.input_size), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+        x = as_float_image(cv2.resize(img, (self.input_size, self.input_size), interpolation=cv2.INTER_AREA), 3, "photo")
         x = ((x - self.mean) / self.std).transpose(2, 0, 1)[None].astype(np.float32)
         classes = self._run(x)[0].argmax(0)
         lab = np.where(classes < len(self.lut), self.lut[np.minimum(classes, len(self.lut) - 1)], self.default).astype(np.uint8)

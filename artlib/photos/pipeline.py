@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from ..compose import Placement, alpha_extent
+from ..compose import Placement, alpha_extent, as_float_image
 from ..config import check_types
 from .detect import DETECTORS, Detection, detect
 from .fill import FILLS, fill
@@ -91,7 +91,7 @@ def sprite_of(photo: np.ndarray, alpha: np.ndarray, threshold: float = 0.05) -> 
     if extent is None:
         raise ValueError("the matte is empty: nothing was cut out")
     (rows, cols), placement = extent
-    rgba = np.concatenate([photo.astype(np.float32) / 255, alpha[..., None]], 2)[rows, cols]
+    rgba = np.concatenate([as_float_image(photo, 3, "photo"), alpha[..., None]], 2)[rows, cols]
     return np.ascontiguousarray(rgba), placement
 
 
