@@ -1,0 +1,229 @@
+"""The numbers chapters 5 and 6 report, pinned on small hand-made inputs (selection, content, photo stages).
+
+The verifier is replaced by stubs whose scores are known, so each measure is compared with its
+formula computed here independently (scikit-learn's AUC, counts by hand).
+"""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.metrics import roc_auc_score
+
+from artlib import world
+from artlib.compose import Placement, placement_box, render_foreground
+from artlib.data import Kind
+from artlib.evaluate import content as C
+from artlib.evaluate import photos as P
+from artlib.evaluate import selection as S
+from artlib.model import Context, Verifier, VerifierConfig
+from artlib.select import GalleryIndex
+
+TINY = VerifierConfig(encoder="test_resnet", image_size=32)
+
+
+@pytest.fixture(scope="module")
+def tiny_verifier():
+    torch.manual_seed(0)
+    return Verifier(TINY, world.WORLD_LABELS).eval()
+
+
+def _split_ids(manifest, split="test"):
+    from artlib.data import SPLITS
+
+    return [s["index"] for s in manifest.sources if s["split"] == SPLITS.index(split)]
+
+
+# ------------------------------------------------------------------------------------------- selection
+def test_retrieval_with_a_verifier_that_knows_the_answer(small_manifest, tiny_verifier, monkeypatch):
+    """Own background first, then the compatible ones: recall@1 and MRR are 1, precision is the
+    share the compatible backgrounds can fill; the random column is the formula's."""
+    ids = _split_ids(small_manifest)
+    places = [small_manifest.sources[i]["place"] for i in ids]
+    calls = iter(range(len(ids)))
+
+    def oracle_scores(self, verifier, fg):
+        qi = next(calls)
+        outfit = small_manifest.sources[ids[qi]]["outfit"]
+        s = np.array([float(world.compatible(outfit, p)) for p in places])
+        s[qi] = 2.0
+        return s
+
+    monkeypatch.setattr(GalleryIndex, "scores", oracle_scores)
+    n_q = len(ids)
+    df = S.retrieval_report(tiny_verifier, small_manifest, n_queries=n_q, distractors=3, ks=(1, 2))
+    assert df.loc["recall@1", "verifier"] == 1.0 and df.loc["MRR", "verifier"] == 1.0
+    assert df.loc["recall@2", "random"] == pytest.approx(2 / 4) and df.loc["MRR", "random"] == pytest.approx((1 + 1 / 2 + 1 / 3 + 1 / 4) / 4)
+    want, chance = [], []
+    for i in ids:
+        fits = np.array([world.compatible(small_manifest.sources[i]["outfit"], p) for p in places])
+        want.append(min(2, fits.sum()) / 2)  # its own place fits its outfit, then the other fitting ones
+        chance.append(fits.mean())
+    assert df.loc["precision@2 (compatible)", "verifier"] == pytest.approx(np.mean(want))
+    assert df.loc["precision@2 (compatible)", "random"] == pytest.approx(np.mean(chance))
+
+
+def test_retrieval_with_a_verifier_that_ranks_the_own_background_last(small_manifest, tiny_verifier, monkeypatch):
+    ids = _split_ids(small_manifest)
+    calls = iter(range(len(ids)))
+
+    def last(self, verifier, fg):
+        s = np.ones(len(ids))
+        s[next(calls)] = 0.0
+        return s
+
+    monkeypatch.setattr(GalleryIndex, "scores", last)
+    df = S.retrieval_report(tiny_verifier, small_manifest, n_queries=len(ids), distractors=3, ks=(1,))
+    assert df.loc["recall@1", "verifier"] == 0.0 and df.loc["MRR", "verifier"] == pytest.approx(1 / 4)
+
+
+def test_retouch_report_judges_every_result_by_the_oracle(small_manifest, tiny_verifier):
+    from artlib.adjust import AdjustConfig
+    from artlib.data import scene_of
+
+    rows, results = S.retouch_report(tiny_verifier, small_manifest, n_queries=2, top_k=2,
+                                     cfg=AdjustConfig(method="grid", grid=(3, 3, 2), steps=1))
+    assert len(rows) == 4 and len(results) == 2
+    for (meta, fg, res), (_, group) in zip(results, rows.groupby("query", sort=False)):
+        for r, (_, row) in zip(res, group.iterrows()):
+            j = int(r.name.split("_")[0])
+            assert row["compatible"] == world.compatible(meta["outfit"], small_manifest.sources[j]["place"])
+            ok = world.plausible_mask(scene_of(small_manifest, j), r.placement.x, r.placement.y, r.placement.scale,
+                                      aspect=fg.sprite.shape[1] / fg.sprite.shape[0])
+            assert row["plausible"] == bool(ok)
+    fails = S.failure_cases(rows, results, small_manifest, n=10)
+    assert len(fails) == int((~(rows["compatible"] & rows["plausible"])).sum())
+    assert all(text.startswith("#") and image.shape[-1] == 3 for image, text in fails)
+    assert len(S.failure_cases(rows, results, small_manifest, n=1)) == min(1, len(fails))
+
+
+# --------------------------------------------------------------------------------------------- content
+class _RankByBackground(torch.nn.Module):
+    """A stub verifier: the content score of a pair is the background's index (a fixed ranking)."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.zeros(1))
+
+    def encode_context(self, bg, parse):
+        return Context(torch.arange(len(bg), dtype=torch.float32)[:, None], torch.zeros(len(bg), 1))
+
+    def score(self, fg, ctx, heads):
+        return {"content": ctx.h_b[:, 0] / 100}
+
+
+def test_content_report_against_the_formula(toy_query):
+    from artlib.evaluate import fresh_queries
+
+    qs = fresh_queries("val", 6, 32)
+    df = C.content_report(_RankByBackground(), qs, batch_size=4)  # batches of 4: the report joins them
+    places = [q.scene.place for q in qs]
+    p = np.arange(len(qs)) / 100
+    for q, (_, row) in zip(qs, df.iterrows()):
+        fits = np.array([world.compatible(q.outfit, pl) for pl in places])
+        assert row["chance"] == pytest.approx(fits.mean())
+        top3 = fits[np.argsort(-p)[:3]].mean()
+        assert row["top3_compatible"] == pytest.approx(top3)
+        if 0 < fits.sum() < len(fits):
+            assert row["auc"] == pytest.approx(roc_auc_score(fits, p))
+
+
+def test_kind_means_and_their_intervals():
+    pred = {"content": np.array([0.2, 0.4, 0.9, 0.7, 0.1]), "kind": np.array([0, 0, 1, 1, 2])}
+    df = C.kind_means(pred, n_boot=200, seed=1)
+    assert df.loc[Kind(0).label, "mean"] == pytest.approx(0.3) and df.loc[Kind(1).label, "mean"] == pytest.approx(0.8)
+    assert df.loc[Kind(2).label, "mean"] == pytest.approx(0.1) == df.loc[Kind(2).label, "low"] == df.loc[Kind(2).label, "high"]
+    assert 0.2 <= df.loc[Kind(0).label, "low"] <= 0.3 <= df.loc[Kind(0).label, "high"] <= 0.4
+    assert df["samples"].tolist() == [2, 2, 1]
+
+
+def test_noise_by_prediction_counts_and_means(small_manifest):
+    s = small_manifest.samples
+    neg = np.flatnonzero(s["kind"] == Kind.CONTENT_NEGATIVE)[:12]
+    pos = np.flatnonzero(s["kind"] == Kind.POSITIVE)[:3]
+    rows = np.concatenate([neg, pos])
+    fits = np.array([world.compatible(small_manifest.sources[int(s["fg_source"][r])]["outfit"],
+                                      small_manifest.sources[int(s["bg_source"][r])]["place"]) for r in neg])
+    content = np.concatenate([np.where(fits, 0.8, 0.2), np.full(3, 0.5)])
+    pred = {"rows": rows, "kind": s["kind"][rows], "content": content}
+    df = C.noise_by_prediction(small_manifest, pred)
+    assert df["content negatives"].tolist() == [int(fits.sum()), int((~fits).sum())]
+    got = df["mean predicted P(consistent)"].tolist()
+    assert (np.isnan(got[0]) if not fits.any() else got[0] == pytest.approx(0.8))
+    assert (np.isnan(got[1]) if fits.all() else got[1] == pytest.approx(0.2))
+
+
+# ------------------------------------------------------------------------------------ the photo stages
+@pytest.fixture(scope="module")
+def trials():
+    rng = np.random.default_rng(0)
+    bg = (rng.uniform(0, 1, (120, 160, 3)) * 255).astype(np.uint8)
+    return P.paste_trials({"noise": bg}, per_background=2, seed=3)
+
+
+def test_paste_trials_know_their_truth(trials):
+    assert [t.name for t in trials] == ["noise-0", "noise-1"]
+    for t in trials:
+        H, W = t.alpha.shape
+        ys, xs = np.nonzero(t.alpha > 0.5)
+        x0, y0, x1, y1 = t.box
+        assert x0 - 1.5 <= xs.min() and xs.max() + 1 <= x1 + 1.5 and y0 - 1.5 <= ys.min() and ys.max() + 1 <= y1 + 1.5
+        assert t.image.shape == (H, W, 3) and t.background.shape == (H, W, 3)
+
+
+def test_detection_recall_and_matte_quality_by_formula(trials, monkeypatch):
+    from artlib.photos import Detection
+
+    monkeypatch.setattr(P, "detect", lambda image, backend: [Detection(tuple(trials[0].box), 1.0)] if image is trials[0].image
+                        else [Detection((0, 0, 5, 5), 1.0)])
+    r = P.detection_recall(trials)
+    assert r["recall"] == 0.5 and r["mean best IoU"] == pytest.approx(0.5)
+    monkeypatch.setattr(P, "matte", lambda image, box, backend: next(t.alpha for t in trials if t.image is image)
+                        if image is trials[0].image else np.zeros(image.shape[:2], np.float32))
+    m = P.matte_quality(trials)
+    assert m["alpha IoU"] == pytest.approx(0.5) and m["alpha IoU (worst)"] == 0.0
+    assert m["SAD / 1000"] == pytest.approx(trials[1].alpha.sum() / 1000 / 2)
+
+
+def test_leak_on_photos_counts_hits(trials, monkeypatch):
+    import artlib.inpaint as inpaint
+
+    H, W = trials[0].alpha.shape
+    truth = {id(t): t.box / [W, H, W, H] for t in trials}
+    marker = np.zeros((1, 1, 3), np.float32)
+    monkeypatch.setattr(P, "fill", lambda image, alpha, backend: marker)
+    boxes = iter([truth[id(trials[0])], None, np.array([0.0, 0.0, 0.01, 0.01]), None])  # filled, clean, filled, clean
+    monkeypatch.setattr(inpaint, "locate_hole", lambda bg: next(boxes))
+    r = P.leak_on_photos(trials)
+    assert r["found in filled backgrounds"] == 0.5 and r["found in the real backgrounds (false alarms)"] == 0.0
+
+
+def test_parser_agreement_of_a_perfect_and_a_constant_parser(monkeypatch):
+    scenes = [world.render_scene(world.PLACES[i % len(world.PLACES)], 32, np.random.default_rng([5, i])) for i in range(3)]
+    exact = iter(s.labels for s in scenes)
+    monkeypatch.setattr(P, "parse", lambda rgb: next(exact))
+    r = P.parser_agreement(3, size=32)
+    assert r.tolist() == [1.0, 1.0, 1.0]
+    sky = world.LABELS.index("sky")
+    monkeypatch.setattr(P, "parse", lambda rgb: np.full(rgb.shape[:2], sky, np.int64))
+    r = P.parser_agreement(3, size=32)
+    assert r["label agreement"] == pytest.approx(np.mean([np.mean(s.labels == sky) for s in scenes]))
+    assert r["walkable agreement"] == pytest.approx(np.mean([np.mean(~world.WALKABLE[s.labels]) for s in scenes]))
+
+
+def test_verifier_on_trials_scores_the_pasted_and_the_raised_person(trials, tiny_verifier, monkeypatch):
+    from artlib.adjust import PlacementScorer
+
+    monkeypatch.setattr(P, "parse", lambda bg, parser="classical": np.zeros(bg.shape[:2], np.uint8))
+    df = P.verifier_on_trials(tiny_verifier, trials)
+    assert list(df.index) == [t.name for t in trials]
+    t = trials[0]
+    H, W = t.alpha.shape
+    ys, xs = np.nonzero(t.alpha > 0.05)
+    x, y, s = (xs.min() + xs.max() + 1) / 2 / W, (ys.max() + 1) / H, (ys.max() + 1 - ys.min()) / H
+    import cv2
+
+    bg = cv2.resize(t.background, (32, 32), interpolation=cv2.INTER_AREA)
+    sprite = np.concatenate([t.image / 255.0, t.alpha[..., None]], 2)[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
+    want = PlacementScorer(tiny_verifier, sprite.astype(np.float32), bg, np.zeros((32, 32), np.int64)).spatial(
+        np.array([[x, y, s], [x, min(1 / 3, y), min(s, 0.3)]]))
+    assert df.loc[t.name].tolist() == pytest.approx(want.tolist(), abs=1e-6)
