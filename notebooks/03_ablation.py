@@ -267,7 +267,9 @@ labelled(study.drop(columns=["run"])).T
 
 # %%
 chosen = choose(study)
-write_choice(choice, chosen, study.loc[chosen, "run"], study.loc[chosen, "recipe"])
+write_choice(
+    choice, chosen, study.loc[chosen, "run"], study.loc[chosen, "recipe"]
+)
 glue_values(chosen=f"*{chosen}*")
 print(
     f"chosen: {chosen!r}\n({STUDY[chosen][0]} recipe, "
