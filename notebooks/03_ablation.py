@@ -92,7 +92,12 @@ from artlib.choice import write_choice
 from artlib.chapters import chapter_footer, glue_values
 from artlib.config import config_from_params
 from artlib.data import load_manifest
-from artlib.evaluate import fresh_queries, height_band, kind_means, labelled
+from artlib.evaluate import (
+    fresh_queries,
+    height_band,
+    kind_means,
+    labelled,
+)
 from artlib.model import VerifierConfig
 from artlib.train import TrainConfig, load_verifier
 
