@@ -117,9 +117,8 @@ def _cmd_book(args: argparse.Namespace) -> int:
 def _cmd_train(args: argparse.Namespace) -> int:
     from .config import config_from_params
     from .model import VerifierConfig
-    from .train import TrainConfig, train
-
     from .files import check_outputs
+    from .train import TrainConfig, train
 
     given = {k: v for k, v in vars(args).items() if v is not None}  # options left out keep the paper's defaults
     vcfg = config_from_params(VerifierConfig, given, "verifier options")

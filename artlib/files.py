@@ -164,11 +164,11 @@ def _decode(path: Path, size: tuple[int, int] | None = None, sha256: str | None 
                 raise ImageFileError(f"{path}: content does not match the manifest's hash (changed or corrupt)")
             im.load()
             return im.copy()
+    except ImageFileError:
+        raise
     except Image.DecompressionBombError as exc:
         raise ImageFileError(f"{path}: larger than the {MAX_PIXELS:,} pixels this book reads ({exc})") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        if isinstance(exc, ImageFileError):
-            raise
         raise ImageFileError(f"{path}: not a readable image (corrupt or truncated): {exc}") from exc
 
 

@@ -66,8 +66,12 @@ class GalleryIndex:
 
     @classmethod
     @torch.no_grad()
-    def build(cls, verifier: Verifier, gallery: Gallery, batch_size: int = 256, progress: bool = False) -> "GalleryIndex":
-        """Encode every background and its parsing map once (content features only)."""
+    def build(cls, verifier: Verifier, gallery: Gallery, batch_size: int = 256, progress: bool = False,
+              identity: str | None = None) -> "GalleryIndex":
+        """Encode every background and its parsing map once (content features only).
+
+        ``identity`` is the verifier's :func:`~artlib.train.model_identity`, when the caller has it
+        (hashing every weight costs about a second for the paper's ResNet-50s)."""
         verifier.eval()
         device = next(verifier.parameters()).device
         h_b, h_s = [], []
@@ -77,7 +81,8 @@ class GalleryIndex:
             b = verifier.prepare_bg(bg)
             h_b.append(verifier.encode(verifier.enc_b, b).cpu())
             h_s.append(verifier.encode(verifier.enc_s, verifier.prepare_parse(lab)).cpu())
-        return cls(list(gallery.names), Context(torch.cat(h_b), torch.cat(h_s)), model_identity(verifier), list(gallery.hashes))
+        return cls(list(gallery.names), Context(torch.cat(h_b), torch.cat(h_s)), identity or model_identity(verifier),
+                   list(gallery.hashes))
 
     def digest(self) -> str:
         """SHA-256 of the index's content: features, names, file hashes and the verifier's identity."""
@@ -91,7 +96,8 @@ class GalleryIndex:
         atomic_write_bytes(path, buf.getvalue())
 
     @classmethod
-    def load(cls, path: str | os.PathLike, verifier: Verifier, gallery: Gallery | None = None) -> "GalleryIndex":
+    def load(cls, path: str | os.PathLike, verifier: Verifier, gallery: Gallery | None = None,
+             identity: str | None = None) -> "GalleryIndex":
         """Read an index and verify it in content before trusting it.
 
         Refused (``ValueError``) when it is unreadable or malformed, when its features do not
@@ -116,7 +122,7 @@ class GalleryIndex:
             raise ValueError(f"{path}: a malformed gallery index (no {exc})") from None
         if not ok or index.digest() != stored:
             raise ValueError(f"{path}: the index's content does not match its digest (changed or corrupt); build it again")
-        if index.identity != model_identity(verifier):
+        if index.identity != (identity or model_identity(verifier)):
             raise ValueError(f"{path}: the index was built with another verifier (checkpoint); build it again")
         if gallery is not None and (index.names != gallery.names or index.hashes != gallery.hashes):
             raise ValueError(f"{path}: the gallery's files changed since the index was built; build it again")
@@ -149,7 +155,7 @@ class GalleryIndex:
         return [(self.names[i], float(s[i])) for i in order]
 
 
-def index_cache_paths(gallery: Gallery, verifier: Verifier) -> list[Path]:
+def index_cache_paths(gallery: Gallery, verifier: Verifier, identity: str | None = None) -> list[Path]:
     """Where :func:`cached_index` keeps a gallery's index, in order of preference.
 
     First ``GALLERY/.index-ID.pt`` beside the backgrounds (``ID`` from the verifier's identity);
@@ -157,7 +163,7 @@ def index_cache_paths(gallery: Gallery, verifier: Verifier) -> list[Path]:
     folder (``$XDG_CACHE_HOME/artlib``, else ``~/.cache/artlib``) named after the gallery's
     absolute path and the verifier.
     """
-    ident = model_identity(verifier)[:16]
+    ident = (identity or model_identity(verifier))[:16]
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "artlib"
     where = hashlib.sha256(str(Path(gallery.root).resolve()).encode()).hexdigest()[:16]
     return [Path(gallery.root) / f".index-{ident}.pt", cache / f"index-{where}-{ident}.pt"]
@@ -172,13 +178,14 @@ def cached_index(verifier: Verifier, gallery: Gallery, progress: bool = False,
     cache folder), it is kept in memory for this run only. ``note(text)`` is told which, so a
     command can say so.
     """
-    paths = index_cache_paths(gallery, verifier)
+    identity = model_identity(verifier)  # once: every step below compares it
+    paths = index_cache_paths(gallery, verifier, identity)
     for path in paths:
         try:
-            return GalleryIndex.load(path, verifier, gallery)
+            return GalleryIndex.load(path, verifier, gallery, identity)
         except (FileNotFoundError, ValueError, OSError):
             continue
-    index = GalleryIndex.build(verifier, gallery, progress=progress)
+    index = GalleryIndex.build(verifier, gallery, progress=progress, identity=identity)
     problems = []
     for path in paths:
         try:

@@ -328,6 +328,14 @@ def test_photo_and_synthetic_builds_never_share_a_folder(tmp_path, capsys):
     with pytest.raises(ValueError, match="ph: holds sources built from photos"):
         D.build_dataset(tmp_path / "ph", cfg, progress=False)
     assert not (tmp_path / "ph" / "sources").exists()
+    # a photo build of an older artlib wrote no build.json: still known by its photos/ and report.json
+    (tmp_path / "ph" / "build.json").unlink()
+    (tmp_path / "ph" / "photos" / "a.png").mkdir(parents=True)  # the work folder of a photo that was cut out
+    assert D.dataset_kind(tmp_path / "ph") == "photos" and D.dataset_kind(tmp_path / "ds") == "world"
+    with pytest.raises(ValueError, match="ph: holds sources built from photos"):
+        D.build_dataset(tmp_path / "ph", cfg, progress=False)
+    _cli(capsys, "build-dataset", "--photos", str(tmp_path / "photos"), "--out", str(tmp_path / "ph"), "--quiet")
+    assert F.read_json(tmp_path / "ph" / "build.json")["source"] == "photos"  # rebuilt in place, not refused
 
 
 # ---- 2. cutout never overwrites its photo, and --out and --preview are two files

@@ -33,7 +33,7 @@ from .sampling import (
     make_samples,
     split_sources,
 )
-from .sources import PHOTO_SOURCE, source_dir, write_source, write_source_job
+from .sources import PHOTO_SOURCE, dataset_kind, source_dir, write_source, write_source_job
 
 __all__ = ["SCHEMA_VERSION", "Manifest", "build_dataset", "dataset_identity", "load_manifest", "table1", "verify_dataset",
            "write_manifest"]
@@ -204,20 +204,11 @@ def _bad_sources(root: Path, n: int, hashes: bool) -> dict[int, str]:
     return bad
 
 
-def _photo_build(root: Path) -> bool:
-    """Whether ``root`` holds photo sources (``artlib build-dataset --photos``)."""
-    try:
-        have = read_json(root / "build.json")
-    except (FileNotFoundError, ValueError):
-        return (root / "photos").is_dir() and (root / "report.json").is_file()
-    return isinstance(have, dict) and have.get("source") == PHOTO_SOURCE
-
-
 def _check_root(root: Path, cfg: BuildConfig) -> None:
     """Refuse a folder that is a file or holds a dataset of other parameters (or of photos); write build.json."""
     if root.exists() and not root.is_dir():
         raise ValueError(f"{root}: exists and is not a folder")
-    if _photo_build(root):
+    if dataset_kind(root) == PHOTO_SOURCE:
         raise ValueError(f"{root}: holds sources built from photos (build-dataset --photos); a synthetic build there "
                          "would mix the two. Choose another folder")
     cfg_path = root / "build.json"
@@ -253,21 +244,21 @@ def _render_sources(root: Path, cfg: BuildConfig, workers: int, progress: bool) 
     bar.close()
 
 
-def _current_manifest(root: Path, cfg: BuildConfig) -> bool:
-    """Is there a manifest that agrees with this build? It must load (schema, columns, values), hold
-    ``cfg``, and record for every source the files its ``meta.json`` records; anything else (an
-    older schema, a hand-edited or stale manifest) is rewritten from the sources."""
+def _current_manifest(root: Path, cfg: BuildConfig) -> Manifest | None:
+    """The manifest, if it agrees with this build: it loads (schema, columns, values), holds ``cfg``
+    and records for every source the files its ``meta.json`` records. Anything else (an older
+    schema, a hand-edited or stale manifest) gives ``None``: it is rewritten from the sources."""
     try:
         m = load_manifest(root)
     except (FileNotFoundError, ValueError, TypeError, AttributeError):
-        return False
+        return None
     if m.config != cfg:
-        return False
+        return None
     for s in m.sources:
         meta = _finished_meta(source_dir(root, s.get("index", -1))) if isinstance(s, dict) else None
         if meta is None or s.get("sha256") != meta["sha256"]:
-            return False
-    return True
+            return None
+    return m
 
 
 def build_dataset(
@@ -303,8 +294,8 @@ def build_dataset(
             (source_dir(root, i) / "meta.json").unlink()
         had_manifest = (root / "manifest.json").exists()
         missing = [i for i in range(cfg.n_sources) if not (source_dir(root, i) / "meta.json").exists()]
-        if not missing and _current_manifest(root, cfg):
-            return load_manifest(root)
+        if not missing and (current := _current_manifest(root, cfg)) is not None:
+            return current
         _render_sources(root, cfg, workers, progress)
         write_manifest(root, cfg, [read_json(source_dir(root, i) / "meta.json") for i in range(cfg.n_sources)])
         manifest = load_manifest(root)

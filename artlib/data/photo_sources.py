@@ -26,7 +26,7 @@ from ..photos import PHOTO_SUFFIXES, ModelParser, PhotoConfig, PhotoCutout, cuto
 from .gallery import write_gallery
 from .manifest import write_manifest
 from .sampling import BuildConfig
-from .sources import PHOTO_SOURCE, source_dir
+from .sources import PHOTO_SOURCE, dataset_kind, source_dir
 
 __all__ = ["MAX_SOURCE_SIZE", "build_photo_sources", "photo_gallery"]
 
@@ -74,15 +74,10 @@ def _claim_folder(out: Path, settings: dict) -> None:
     """Refuse a folder that holds a synthetic dataset (or files of no photo build); record ``settings``."""
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out}: exists and is not a folder")
-    build = out / "build.json"
-    if build.exists():
-        have = read_json(build)
-        if not isinstance(have, dict) or have.get("source") != PHOTO_SOURCE:
-            raise ValueError(f"{out}: holds a synthetic dataset (build.json); building photo sources there would "
-                             "delete it. Choose another --out")
-    elif (out / "manifest.json").exists() or source_dir(out, 0).exists():
-        raise ValueError(f"{out}: holds a dataset that no photo build made; choose another --out")
-    atomic_write_json(build, settings)
+    if dataset_kind(out) == "world":
+        raise ValueError(f"{out}: holds a synthetic dataset (or sources no photo build made); building photo "
+                         "sources there would delete it. Choose another --out")
+    atomic_write_json(out / "build.json", settings)
 
 
 def _reusable(work: Path, photo_sha: str, settings: dict) -> dict | None:

@@ -24,16 +24,39 @@ from typing import Any
 import numpy as np
 
 from ..compose import render_foreground, unpremultiply
-from ..files import atomic_write_json, read_image, write_png
+from ..files import atomic_write_json, read_image, read_json, write_png
 from ..inpaint import inpaint_background
 from ..world import WORLD_LABELS, make_world_sample
 from .sampling import BuildConfig
 
-__all__ = ["PHOTO_SOURCE", "SOURCE_FILES", "SourceImages", "read_source", "source_dir", "write_source"]
+__all__ = ["PHOTO_SOURCE", "SOURCE_FILES", "dataset_kind", "SourceImages", "read_source", "source_dir", "write_source"]
 
 SOURCE_FILES: tuple[str, ...] = ("image.png", "person.png", "fg.png", "bg.png", "parse.png")
 #: ``build.json``'s ``source`` in a dataset folder made from photos (a synthetic one has none).
 PHOTO_SOURCE = "photos"
+
+
+def dataset_kind(root: str | os.PathLike) -> str | None:
+    """What a dataset folder holds: ``"photos"`` (``build-dataset --photos``), ``"world"`` (a synthetic
+    build, or sources of unknown making) or ``None`` (new, or no dataset in it).
+
+    A photo build records ``"source": "photos"`` in ``build.json``; older ones wrote none, and are
+    known by their ``photos/`` work folder beside ``report.json``.
+    """
+    root = Path(root)
+    try:
+        have = read_json(root / "build.json")
+    except FileNotFoundError:
+        have = None
+    except ValueError:
+        have = "unreadable"
+    if isinstance(have, dict):
+        return PHOTO_SOURCE if have.get("source") == PHOTO_SOURCE else "world"
+    if (root / "photos").is_dir() and (root / "report.json").is_file():
+        return PHOTO_SOURCE
+    if have is not None or (root / "manifest.json").exists() or source_dir(root, 0).exists():
+        return "world"
+    return None
 
 
 def source_dir(root: str | os.PathLike, index: int) -> Path:

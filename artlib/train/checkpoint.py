@@ -131,9 +131,10 @@ def load_verifier(path: str | os.PathLike, device: str = "cpu") -> Verifier:
     if path.is_dir():
         path = path / "best.pt"
     ckpt = load_checkpoint(path)
+    if "labels" not in ckpt:
+        raise ValueError(f"{path}: the checkpoint holds no label set (an artlib older than the one that stores it "
+                         "wrote it); train again")
     try:
-        if "labels" not in ckpt:
-            raise ValueError("no label set (written by an artlib older than the one that stores it); train again")
         labels = LabelSet.from_dict(ckpt["labels"])
         cfg = VerifierConfig.from_dict(ckpt["verifier_config"])
     except (TypeError, ValueError, KeyError) as exc:
