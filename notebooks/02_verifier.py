@@ -302,7 +302,8 @@ glue_values(
     val_chance=100 * grid["plausible_share"],
     val_scenes=len(scenes),
 )
-labelled(pd.concat([grid, pd.Series(measures)])).to_frame(
+extra = pd.Series(measures).drop(grid.index, errors="ignore")
+labelled(pd.concat([grid, extra])).to_frame(
     "paper's verifier (validation scenes)"
 )
 
