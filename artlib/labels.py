@@ -12,7 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LabelSet"]
+__all__ = ["STANDARD_HEIGHTS", "LabelSet"]
+
+#: Labels of things that stand on the ground at a standard height, in standing people: the world's
+#: posts (lamp posts, pillars). Where a parsing map shows one, its height tells the camera rule.
+STANDARD_HEIGHTS: dict[str, float] = {"post": 1.5}
 
 
 @dataclass(frozen=True)

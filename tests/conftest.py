@@ -42,7 +42,7 @@ class ToyVerifier:
         from artlib.model import Context
 
         class _Toy(torch.nn.Module):
-            n_labels = 16
+            n_labels = len(__import__("artlib.world", fromlist=["LABELS"]).LABELS)
 
             def __init__(self):
                 super().__init__()

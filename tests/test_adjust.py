@@ -170,7 +170,7 @@ def test_bad_arrays(toy):
         adjust(model, sprite, bg, parse[:40])
     bad = parse.copy()
     bad[0, 0] = 99
-    with pytest.raises(ValueError, match=r"parse: label ids must be in \[0, 16\), got 0..99"):
+    with pytest.raises(ValueError, match=r"parse: label ids must be in \[0, 17\), got 0..99"):
         adjust(model, sprite, bg, bad)
     with pytest.raises(ValueError, match="parse must be an"):
         adjust(model, sprite, bg, parse.astype(np.float32))

@@ -308,7 +308,7 @@ def person_photo():
 
     bg = sample_photos(("china",))["china"][0]
     H = bg.shape[0]
-    sprite = world.draw_person(world.make_world_sample(5, 1, 64).person, int(0.6 * H))
+    sprite = world.draw_person(world.make_world_sample(5, 4, 64).person, int(0.6 * H))
     return np.clip(np.round(paste(bg, sprite, Placement(0.5, 0.9, 0.6)) * 255), 0, 255).astype(np.uint8)
 
 

@@ -15,7 +15,7 @@ def test_hole_mask_dilates_alpha():
 
 def test_inpainting_removes_the_person_and_the_hole_is_found():
     hits = 0
-    for i in range(8):
+    for i in range(16):
         ws = world.make_world_sample(2, i, 96)
         fg = render_foreground(ws.sprite, ws.placement, (96, 96))
         filled = inpaint_background(ws.image, fg[..., 3])
@@ -26,7 +26,9 @@ def test_inpainting_removes_the_person_and_the_hole_is_found():
         hits += g is not None and box_iou(g, ws.box) >= 0.3
         clean = locate_hole(ws.scene.background)
         assert clean is None or box_iou(clean, ws.box) < 0.3
-    assert hits >= 5
+    # found in about 60% of filled backgrounds of the varied world (88% in the narrow one):
+    # posts and obstacle edges raise the texture that the locator compares with
+    assert hits >= 8
 
 
 def test_shape_errors():

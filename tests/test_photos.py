@@ -21,7 +21,7 @@ def scene_photo():
     """A real background (scikit-learn's china.jpg) with a world person pasted at a known place."""
     bg = sample_photos(("china",))["china"][0]
     H, W = bg.shape[:2]
-    sprite = world.draw_person(world.make_world_sample(5, 1, 64).person, int(0.6 * H))
+    sprite = world.draw_person(world.make_world_sample(5, 4, 64).person, int(0.6 * H))
     p = Placement(0.5, 0.9, 0.6)
     image = np.clip(np.round(paste(bg, sprite, p) * 255), 0, 255).astype(np.uint8)
     box = placement_box(sprite.shape[:2], p, (H, W)) * [W, H, W, H]

@@ -90,7 +90,7 @@ def test_bad_galleries(tmp_path, gallery_dir):
     from artlib.files import write_png
 
     write_png(empty / "a.labels.png", np.full((32, 32), 40, np.uint8))
-    with pytest.raises(ValueError, match="label id 40 outside the 16 labels"):
+    with pytest.raises(ValueError, match="label id 40 outside the 17 labels"):
         read_gallery(empty)
     write_png(empty / "a.labels.png", np.zeros((16, 16), np.uint8))
     with pytest.raises(ValueError, match=r"expected size \(32, 32\)"):

@@ -22,7 +22,7 @@ from tqdm import tqdm
 from ..files import atomic_write_json, folder_lock, read_json, sha256_file
 from ..labels import LabelSet
 from ..paper import table1_frame
-from ..world import WORLD_LABELS
+from ..world import WORLD_LABELS, WORLD_VERSION
 from .sampling import (
     INT_COLUMNS,
     KINDS,
@@ -166,7 +166,9 @@ def dataset_identity(data_dir: str | os.PathLike) -> str:
 
 
 def _source_problem(d: Path, meta: dict[str, Any], hashes: bool) -> str | None:
-    """What is wrong with a finished source's files, if anything."""
+    """What is wrong with a finished source's files, if anything (a source of another world is outdated)."""
+    if meta.get("world", 1) != WORLD_VERSION:
+        return f"{d / 'meta.json'}: rendered by version {meta.get('world', 1)} of the world, not {WORLD_VERSION}"
     for name, want in meta.get("sha256", {}).items():
         f = d / name
         if not f.is_file():

@@ -26,7 +26,7 @@ import numpy as np
 from ..compose import render_foreground, unpremultiply
 from ..files import atomic_write_json, read_image, read_json, write_png
 from ..inpaint import inpaint_background
-from ..world import WORLD_LABELS, make_world_sample
+from ..world import WORLD_LABELS, WORLD_VERSION, make_world_sample
 from .sampling import BuildConfig
 
 __all__ = ["PHOTO_SOURCE", "SOURCE_FILES", "dataset_kind", "SourceImages", "read_source", "source_dir", "write_source"]
@@ -82,6 +82,8 @@ def write_source(root: str | os.PathLike, index: int, cfg: BuildConfig) -> dict[
         "box": [float(v) for v in ws.box],
         "horizon": ws.scene.horizon,
         "camera_k": ws.scene.camera_k,
+        "layout": ws.scene.layout,
+        "world": WORLD_VERSION,
         "sha256": hashes,
     }
     atomic_write_json(d / "meta.json", meta)

@@ -141,7 +141,7 @@ def leak_on_photos(trials: list[Trial], backend: str = "telea", hit_iou: float =
 #: Coarse groups of labels for comparing a parser with the world's exact labels.
 GROUPS = {"sky": ("sky", "ceiling"), "water": ("water",), "vegetation": ("grass", "tree"),
           "ground": ("sand", "snow", "road", "floor", "path"), "structure": ("wall", "building", "window", "furniture",
-                                                                            "mountain", "rock")}
+                                                                            "mountain", "rock", "post")}
 
 
 def parser_agreement(n_scenes: int, size: int = 256, seed: int = 5) -> pd.Series:

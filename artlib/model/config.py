@@ -59,6 +59,8 @@ class VerifierConfig:
     parse_input: str = "palette"
     #: where F meets B and S for the spatial head: late (the paper), early or map (ours; chapter 3)
     spatial_fusion: str = "late"
+    #: early and map fusion: add a channel of the camera rule estimated from S's posts and horizon (ours)
+    scene_cue: bool = False
     #: whether content negatives count in the spatial loss (the paper: yes)
     spatial_on_content_negatives: bool = True
     #: width of a hidden layer in the heads (0 = one linear layer, as the paper's equations)
@@ -71,6 +73,8 @@ class VerifierConfig:
                               ("spatial_fusion", SPATIAL_FUSIONS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        if self.scene_cue and self.spatial_fusion == "late":
+            raise ValueError("scene_cue needs spatial_fusion early or map (the late fusion sees no channels)")
         if not 0 <= self.lam <= 1:
             raise ValueError(f"lam must be in [0, 1], got {self.lam}")
         for name, low, high in (("attn_dim", 1, 1024), ("image_size", 16, 1024), ("head_hidden", 0, 8192)):

@@ -42,16 +42,17 @@ class BiAttention(nn.Module):
 
 
 class EarlyFusion(nn.Module):
-    """Spatial branch ``"early"``: one encoder over ``[composite, alpha, one-hot S, x, y]``."""
+    """Spatial branch ``"early"``: one encoder over ``[composite, alpha, one-hot S, x, y]`` (and, with
+    ``scene_cue``, the camera rule's height channel of :func:`~artlib.model.cues.height_channel`)."""
 
     def __init__(self, cfg: VerifierConfig, n_labels: int):
         super().__init__()
         self.pool = cfg.pool
-        self.enc = make_encoder(cfg.encoder, 3 + 1 + n_labels + 2, cfg.pretrained_path)
+        self.enc = make_encoder(cfg.encoder, 3 + 1 + n_labels + 2 + cfg.scene_cue, cfg.pretrained_path)
         self.head = nn.Linear(self.enc.num_features * cfg.pool * cfg.pool, 1)
 
     def forward(self, fg: torch.Tensor, ctx: torch.Tensor, norm, dropout: nn.Module) -> torch.Tensor:
-        """``fg`` ``(N, 4, s, s)`` premultiplied, ``ctx`` ``(N, 3 + L + 2, s, s)`` -> ``(N,)`` logits."""
+        """``fg`` ``(N, 4, s, s)`` premultiplied, ``ctx`` ``(N, 3 + L + 2 [+ 1], s, s)`` -> ``(N,)`` logits."""
         comp = fg[:, :3] + (1 - fg[:, 3:]) * ctx[:, :3]
         x = torch.cat([norm(comp), fg[:, 3:] * 2 - 1, ctx[:, 3:]], 1)
         h = F.adaptive_avg_pool2d(self.enc(x), self.pool).flatten(1)
@@ -70,7 +71,7 @@ def _conv(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
 
 
 class MapFusion(nn.Module):
-    """Spatial branch ``"map"``: F joins a stride-4 map of ``[B, one-hot S, x, y]`` encoded once.
+    """Spatial branch ``"map"``: F joins a stride-4 map of ``[B, one-hot S, x, y (, height cue)]`` encoded once.
 
     The first convolution of the judging body is linear in its input ``[context, F features]``,
     so its context half is computed once per background (:meth:`encode`) and only the F half per
@@ -79,14 +80,14 @@ class MapFusion(nn.Module):
 
     def __init__(self, cfg: VerifierConfig, n_labels: int, width: int = 64):
         super().__init__()
-        self.ctx = make_encoder(cfg.encoder, 3 + n_labels + 2, cfg.pretrained_path, out_index=1)
+        self.ctx = make_encoder(cfg.encoder, 3 + n_labels + 2 + cfg.scene_cue, cfg.pretrained_path, out_index=1)
         self.ctx_channels = c = self.ctx.feature_info.channels()[0]
         self.stem = nn.Sequential(_conv(4, 16, 2), _conv(16, 32, 2))
         self.body = nn.Sequential(_conv(c + 32, width), _conv(width, width, 2), _conv(width, width, 2))
         self.head = nn.Linear(2 * width, 1)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """``(N, 3 + L + 2, s, s)`` -> the context's share of the first body convolution ``(N, width, s/4, s/4)``."""
+        """``(N, 3 + L + 2 [+ 1], s, s)`` -> the context's share of the first body convolution ``(N, width, s/4, s/4)``."""
         weight = self.body[0][0].weight[:, : self.ctx_channels]
         return F.conv2d(self.ctx(x)[0], weight, padding=1)
 

@@ -66,6 +66,7 @@ import torch.nn.functional as F
 
 from ..labels import LabelSet
 from .config import HEADS, VerifierConfig
+from .cues import height_channel
 from .encoders import coord_channels, make_encoder
 from .fusion import BiAttention, EarlyFusion, MapFusion, prediction_head
 
@@ -221,6 +222,8 @@ class Verifier(nn.Module):
         if self.early is None and self.map is None:
             return Context(h_b, h_s)
         coords = coord_channels(b.shape[0], self.config.image_size, b.device, b.dtype)
+        if self.config.scene_cue:
+            coords = torch.cat([coords, height_channel(parse, self.labels, self.config.image_size).to(b.dtype)], 1)
         if self.early is not None:
             return Context(h_b, h_s, torch.cat([self._resize(bg), self._onehot(parse), coords], 1))
         return Context(h_b, h_s, self.map.encode(torch.cat([b, self._onehot(parse), coords], 1)))

@@ -13,7 +13,7 @@ __all__ = ["L", "LABELS", "PALETTE", "WALKABLE", "WALKABLE_LABELS", "WORLD_LABEL
 #: The semantic label set; the index of a name is its label id in a parsing map.
 LABELS: tuple[str, ...] = (
     "sky", "water", "sand", "grass", "snow", "road", "floor", "wall",
-    "building", "tree", "furniture", "mountain", "rock", "ceiling", "window", "path",
+    "building", "tree", "furniture", "mountain", "rock", "ceiling", "window", "path", "post",
 )
 L = {name: i for i, name in enumerate(LABELS)}
 #: Colour of each label in a rendered parsing map (ADE20K-like, one row per label).
@@ -22,7 +22,7 @@ PALETTE = np.array(
         [6, 230, 230], [61, 230, 250], [160, 150, 20], [4, 250, 7], [255, 255, 255],
         [140, 140, 140], [80, 50, 50], [120, 120, 120], [180, 120, 120], [4, 200, 3],
         [204, 5, 255], [143, 255, 140], [255, 184, 6], [120, 120, 80], [230, 230, 230],
-        [255, 31, 0],
+        [255, 31, 0], [51, 71, 255],
     ],
     dtype=np.uint8,
 )

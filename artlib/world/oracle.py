@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..compose import Placement, box_width
+from .geometry import PERSON_HEIGHTS
 from .labels import LABELS, WALKABLE, WALKABLE_LABELS
 from .people import ASPECT, COMPATIBLE
 from .places import PLACE_SPECS, Scene
@@ -94,25 +95,35 @@ def compatible(outfit: str, place: str) -> bool:
     return place in COMPATIBLE[outfit]
 
 
+_NUDGE = np.array([[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]], np.float64)
+
+
 def sample_placement(
-    scene: Scene, rng: np.random.Generator, height_factor: float = 1.0, min_scale: float = 0.25, tries: int = 200
+    scene: Scene, rng: np.random.Generator, height_factor: float = 1.0, min_scale: float = PERSON_HEIGHTS[0],
+    max_scale: float = PERSON_HEIGHTS[1], tries: int = 2000, margin: float = 1 / 32,
 ) -> Placement:
     """Draw a plausible placement: feet on walkable ground, height by the camera rule.
 
-    Person heights are drawn between ``min_scale`` and 0.8 of the canvas (the paper's
-    photos show people large in frame). Raises ``RuntimeError`` if no placement is found.
+    Feet rows are drawn uniformly where the person's height (``height_factor`` times the camera
+    rule) lies between ``min_scale`` and ``max_scale`` of the canvas (the paper's photos show
+    people large in frame), then ``x`` uniformly; a draw is kept when the oracle accepts it with
+    the feet moved by ``margin`` in each direction too, so that it stays plausible at any
+    resolution whose pixels are no larger than about half the margin (where ``tries`` draws find
+    none, the margin is halved, then dropped). Raises ``RuntimeError`` if none is found.
     """
-    lo = scene.horizon + min_scale / scene.camera_k
-    if lo >= 0.99:
-        raise RuntimeError(f"horizon {scene.horizon:.2f} leaves no room for a person of scale >= {min_scale}")
-    for _ in range(tries):
-        y = float(rng.uniform(lo, 0.99))
-        scale = float(perspective_height(scene, y)) * height_factor
-        if scale > 0.8:
-            continue
-        half = scale * ASPECT / 2
-        x = float(rng.uniform(half, 1 - half))
-        if plausible_mask(scene, x, y, scale):
-            return Placement(x, y, scale)
-    raise RuntimeError(f"no plausible placement found in {tries} tries for place {scene.place!r}")
-
+    k = scene.camera_k * height_factor
+    lo = scene.horizon + min_scale / k
+    hi = min(1.0, scene.horizon + max_scale / k)
+    if k > 1:  # the head stays on the canvas: k (y - y_h) <= y + CANVAS_MARGIN
+        hi = min(hi, (k * scene.horizon + CANVAS_MARGIN) / (k - 1))
+    for m in (margin, margin / 2, 0.0):  # a narrow walkable region may not afford the full margin
+        for _ in range(tries if lo < hi else 0):
+            y = float(rng.uniform(lo, hi))
+            scale = float(perspective_height(scene, y)) * height_factor
+            half = scale * ASPECT / 2
+            x = float(rng.uniform(half, 1 - half))
+            xs, ys = x + m * _NUDGE[:, 0], y + m * _NUDGE[:, 1]
+            if plausible_mask(scene, xs, ys, perspective_height(scene, ys) * height_factor).all():
+                return Placement(x, y, scale)
+    raise RuntimeError(f"no plausible placement of height {min_scale}..{max_scale} in this {scene.place!r} scene "
+                       f"(horizon {scene.horizon:.2f}, camera factor {scene.camera_k:.2f}, layout {scene.layout!r})")

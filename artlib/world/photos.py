@@ -11,9 +11,10 @@ import numpy as np
 from ..compose import Placement, paste, placement_box
 from .oracle import sample_placement
 from .people import ASPECT, Person, draw_person, light_sprite, sample_person
+from .geometry import WORLD_GEOMETRY, Geometry
 from .places import PLACES, Scene, render_scene
 
-__all__ = ["WorldSample", "make_world_sample", "shadow_map", "sprite_height_px", "world_scene"]
+__all__ = ["PLACEMENT_SIZE", "WorldSample", "make_world_sample", "shadow_map", "sprite_height_px", "world_scene"]
 
 
 def shadow_map(scene: Scene, placement: Placement, strength: float = 0.45) -> np.ndarray:
@@ -25,6 +26,11 @@ def shadow_map(scene: Scene, placement: Placement, strength: float = 0.45) -> np
     ry = placement.scale * 0.05
     d = ((xs - placement.x) / rx) ** 2 + ((ys - placement.y + ry * 0.3) / ry) ** 2
     return (1.0 - strength * np.exp(-d))[..., None].astype(np.float32)
+
+
+#: Side in pixels of the label map on which a world photo's placement is drawn, whatever its size:
+#: the placement is the same at every resolution.
+PLACEMENT_SIZE = 128
 
 
 # ----------------------------------------------------------------------------- sources
@@ -63,14 +69,16 @@ def _scene_streams(seed: int, index: int, size: int, place: str | None):
     return (PLACES[index % len(PLACES)] if place is None else place), rng, noise
 
 
-def world_scene(seed: int, index: int, size: int, place: str | None = None) -> Scene:
+def world_scene(seed: int, index: int, size: int, place: str | None = None,
+                geometry: Geometry = WORLD_GEOMETRY) -> Scene:
     """The empty scene of source ``index``: the same scene :func:`make_world_sample` puts a person in."""
     place, rng, noise = _scene_streams(seed, index, size, place)
-    return render_scene(place, size, rng, noise)
+    return render_scene(place, size, rng, noise, geometry)
 
 
 def make_world_sample(
-    seed: int, index: int, size: int, place: str | None = None, shadow: bool = True
+    seed: int, index: int, size: int, place: str | None = None, shadow: bool = True,
+    geometry: Geometry = WORLD_GEOMETRY,
 ) -> WorldSample:
     """Render source ``index`` of the world with ``seed``: deterministic, resolution independent.
 
@@ -78,9 +86,12 @@ def make_world_sample(
     is drawn among those compatible with the place.
     """
     place, rng, noise = _scene_streams(seed, index, size, place)
-    scene = render_scene(place, size, rng, noise)
+    start = rng.bit_generator.state
+    probe = render_scene(place, PLACEMENT_SIZE, rng, np.random.default_rng(0), geometry)
+    rng.bit_generator.state = start  # the same draws at every size: only the pixels differ
+    scene = render_scene(place, size, rng, noise, geometry)
     person = sample_person(rng, place=place)
-    placement = sample_placement(scene, rng, person.height_factor)
+    placement = sample_placement(probe, rng, person.height_factor)
     sprite = light_sprite(draw_person(person, sprite_height_px(size)), scene.light)
     bg = scene.background * shadow_map(scene, placement) if shadow else scene.background
     image = paste(bg, sprite, placement)
