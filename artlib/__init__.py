@@ -6,7 +6,8 @@ Modules, lower layers first; a module imports only modules of the layers above i
 1. :mod:`artlib.score` the spatial score of eq. (1); :mod:`artlib.labels` label sets of
    parsing maps; :mod:`artlib.paper` the paper's own numbers; :mod:`artlib.config` strict
    config dataclasses; :mod:`artlib.files` validated image reading, atomic writes, hashes
-2. :mod:`artlib.compose` placements, boxes, alpha pasting (numpy and differentiable torch)
+2. :mod:`artlib.compose` placements, boxes, alpha pasting (numpy and differentiable torch);
+   :mod:`artlib.cues` the camera rule read from a parsing map (horizon, posts)
 3. :mod:`artlib.world` the synthetic world and its oracle; :mod:`artlib.inpaint` cutting the
    person out and filling the hole; :mod:`artlib.harmonize` colour harmonisation
 4. :mod:`artlib.photos` the real-photo front end: detect, matte, fill, parse one photo

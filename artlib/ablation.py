@@ -181,6 +181,9 @@ STUDY: dict[str, tuple[str, dict[str, Any]]] = {
     "balanced + early fusion": ("balanced", {"spatial_fusion": "early"}),
     "balanced + map fusion": ("balanced", {"spatial_fusion": "map"}),
     "balanced + map fusion + hidden head": ("balanced", {"spatial_fusion": "map", "head_hidden": 256}),
+    "balanced + map fusion + camera cue": ("balanced", {"spatial_fusion": "map", "scene_cue": True}),
+    "grounded + map fusion + camera cue": ("grounded", {"spatial_fusion": "map", "scene_cue": True}),
+    "grounded + early fusion + camera cue": ("grounded", {"spatial_fusion": "early", "scene_cue": True}),
 }
 
 

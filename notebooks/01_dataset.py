@@ -39,6 +39,9 @@ data_dir = (
 balanced_dir = (
     "data/book-balanced"  # the same sources, balanced recipe (chapter 3)
 )
+grounded_dir = (
+    "data/book-grounded"  # the same sources, grounded recipe (chapter 3)
+)
 n_sources = 2000  # number of photos; one positive each
 size = 64  # canvas side in pixels
 seed = 0
@@ -48,6 +51,7 @@ background_mode = (
 shadow = True  # soft contact shadow under the person in the photo
 workers = 2  # rendering processes
 leak_samples = 200  # photos of the inpainting-leak study
+difficulty_scenes = 300  # fresh test scenes of the difficulty table
 
 # %% tags=["hide-input"]
 import time
@@ -63,10 +67,13 @@ from artlib.data import (
     ARTDataset,
     BuildConfig,
     build_dataset,
+    camera_cue_errors,
+    difficulty_table,
     label_noise,
     leak_study,
     placement_by_content,
     table1,
+    target_agreement,
 )
 from artlib.score import spatial_score
 
@@ -81,8 +88,9 @@ pd.Series(asdict(config), name="dataset parameters").to_frame()
 # ## The world
 #
 # Sixteen place categories, like the paper's sixteen places: ten outdoor, six indoor. Each has
-# a horizon, a ground material, far objects and obstacles; its parsing map $S$ is exact
-# because the renderer emits it. People wear one of six outfits, and an outfit fits some
+# a ground material, far objects and obstacles; every scene also draws its own camera (where
+# the horizon is, how high the camera stands) and the layout of its ground (below). Its
+# parsing map $S$ is exact because the renderer emits it. People wear one of six outfits, and an outfit fits some
 # places only (swimwear at the beach, a suit in the office). The scene's light tints the
 # person, and a soft contact shadow sits under the feet.
 
@@ -113,8 +121,8 @@ pd.DataFrame(
 # ### The placement oracle
 #
 # A standing person's height follows a camera-height rule: with the horizon at $y_h$, feet at
-# $y$ give a height of $k\,(y - y_h)$ canvas heights (the scene's $k$ is drawn near 1). The
-# oracle `is_plausible(scene, placement)` accepts a placement when the feet are below the
+# $y$ give a height of $k\,(y - y_h)$ canvas heights, where the scene's factor $k$ is a
+# person's height over the camera's height above the ground. The oracle `is_plausible(scene, placement)` accepts a placement when the feet are below the
 # horizon on a walkable label, the height is within 25% of the rule, and the person's box
 # stays on the canvas (2% margin). Green: where this person could stand at the right size.
 
@@ -122,6 +130,107 @@ pd.DataFrame(
 plots.plausibility_map(world_samples[0]);
 # %% mystnb={"figure": {"caption": "A lakeside: water is not walkable, so the plausible region stops at the shore.", "name": "fig-oracle-lake"}}
 plots.plausibility_map(world_samples[7]);
+# %% [markdown]
+# (sec-geometry)=
+# ### Where a person can stand: every scene its own geometry
+#
+# Real photographs share no geometry: the horizon sits anywhere, the camera is high or low,
+# and the ground in front is often water, furniture or a wall. So each scene of the world
+# draws (`artlib.world.Geometry`, defaults below):
+#
+# * the **horizon** $y_h$ uniformly in {glue:text}`hz_lo:.2f` to {glue:text}`hz_hi:.2f` of
+#   the canvas;
+# * the **camera's height**, as the height $k\,(1 - y_h)$ of a person with feet at the bottom
+#   edge, log-uniformly from {glue:text}`bh_lo:.2f` to {glue:text}`bh_hi:.1f` canvases (a high
+#   camera to a low one);
+# * a **layout** of its ground, one of {glue:md}`layouts`: water, rock or furniture in front,
+#   walkable ground on one side only, a narrow path, patches, or a far shore;
+# * two to four **posts** of a standard height ({glue:text}`post_height:.1f` people: lamp
+#   posts outdoors, pillars indoors) standing by the same camera rule.
+#
+# A reader, or a model, can read each quantity from the picture: the horizon from the line
+# where sky or wall meets the ground, and from where the posts' heights shrink to nothing;
+# the camera's height from the posts' heights against their feet. Green below: where a person
+# of standard height can stand, scene by scene.
+
+# %%
+geometry = world.WORLD_GEOMETRY
+glue_values(
+    hz_lo=geometry.horizon[0],
+    hz_hi=geometry.horizon[1],
+    bh_lo=geometry.bottom_height[0],
+    bh_hi=geometry.bottom_height[1],
+    layouts=", ".join(f"`{v}`" for v in geometry.layouts),
+    post_height=world.POST_HEIGHT,
+)
+fresh = [
+    world.world_scene(world.FRESH_SEEDS["test"], i, size)
+    for i in range(difficulty_scenes)
+]
+cues = camera_cue_errors(fresh)
+one_per_layout = cues.drop_duplicates("layout").index[:6]
+
+# %% mystnb={"figure": {"caption": "One fresh scene per layout: the true horizon (dashed) and the one read from S (red), and the feet positions the oracle accepts for a person of standard height (green).", "name": "fig-geometry"}}
+plots.geometry_examples(
+    [world.world_scene(world.FRESH_SEEDS["test"], int(i), max(size, 96))
+     for i in one_per_layout],
+    cues.loc[one_per_layout],
+);
+# %% [markdown]
+# **Do the cues suffice?** `artlib.cues.camera_rule` reads the horizon and $k$ from the
+# parsing map alone: a line through the posts' (feet, height) pairs gives $k$ (its slope) and
+# the horizon (where it reaches zero height); without two posts at different depths, the
+# horizon is the lowest row of sky or wall. On {glue:text}`cue_n` fresh scenes the horizon
+# is off by a median of {glue:text}`cue_hz:.3f` canvas heights and $k$ by
+# {glue:text}`cue_k:.1f`% (90th percentiles {glue:text}`cue_hz90:.3f` and
+# {glue:text}`cue_k90:.0f`%): what a verifier may be given is in the scene, not in its
+# parameters. Chapter 3 gives this estimate to the spatial head as a channel.
+
+# %% mystnb={"figure": {"caption": "The camera rule read from S against the truth on fresh scenes: horizon (left) and camera factor (right).", "name": "fig-cues"}}
+plots.camera_cues(cues);
+# %%
+glue_values(
+    cue_n=len(cues),
+    cue_hz=cues["horizon_error"].median(),
+    cue_k=100 * cues["camera_k_error"].median(),
+    cue_hz90=cues["horizon_error"].quantile(0.9),
+    cue_k90=100 * cues["camera_k_error"].quantile(0.9),
+)
+cues[["horizon_error", "camera_k_error"]].describe().T
+
+# %% [markdown]
+# (sec-difficulty)=
+# ### No fixed placement works
+#
+# A placement search is worth something only where no fixed placement is plausible in most
+# scenes. On {glue:text}`difficulty_n` fresh test scenes, the share of scenes in which each
+# fixed placement is plausible: chance (the plausible share of a uniform grid of placements),
+# the best single placement of a fine grid (chosen on these very scenes: an upper bound), the
+# mean placement of the dataset's people, the canvas centre and the bottom centre at their
+# median height. Beside it, the narrow world of earlier versions of this book (each place's
+# horizon in a narrow band near the middle, $k$ near 1, open ground, no posts).
+
+# %%
+difficulty = difficulty_table(
+    seed, min(n_sources, 1000), difficulty_scenes, size
+)
+glue_values(
+    difficulty_n=difficulty_scenes,
+    best_fixed=100 * difficulty.loc["best fixed placement", "varied world"],
+    best_fixed_narrow=100
+    * difficulty.loc["best fixed placement", "narrow world"],
+    chance=100 * difficulty.loc["chance (uniform grid)", "varied world"],
+)
+difficulty
+
+# %% mystnb={"figure": {"caption": "How often fixed placements are plausible on fresh test scenes, in the book's world and in the narrow world of earlier versions.", "name": "fig-difficulty"}}
+plots.difficulty_bars(difficulty);
+# %% [markdown]
+# In the narrow world one placement was plausible in {glue:text}`best_fixed_narrow:.0f`% of
+# the scenes, so a verifier that ignored the scene could look perfect. In this world the best
+# one is plausible in {glue:text}`best_fixed:.0f`%, and a random placement in
+# {glue:text}`chance:.0f`%: to place a person well a verifier has to read the scene.
+
 # %% [markdown]
 # (sec-eq1)=
 # ## The spatial score, eq. (1)
@@ -278,6 +387,49 @@ shares
 # {glue:text}`balanced_gap:.1f` points under the balanced recipe. Chapter 3 measures what
 # this does to the verifier.
 #
+# (sec-grounded)=
+# ### Do eq. (1)'s targets say where a person can stand?
+#
+# Eq. (1) scores a move by how far and how much it rescales, not by where the person lands. In
+# a world of varied scenes a short move onto water, or to the wrong size for the new depth,
+# keeps a target near 1, and a long move to another good spot gets 0. The **grounded recipe**
+# (`artlib.data.grounded`, ours) keeps the balanced recipe's placements but scores every moved
+# or foreign person by evidence the dataset itself holds, never by the oracle: the label under
+# the feet must be one the training positives stand on, the height must match the camera rule
+# that `artlib.cues` reads from the posts of that background (within the positives' own band),
+# and the person must stay on the canvas. How well each recipe's targets rank the oracle's
+# plausibility:
+
+# %%
+grounded = build_dataset(
+    grounded_dir,
+    replace(config, recipe="grounded"),
+    workers=workers,
+    progress=False,
+)
+agreement = pd.DataFrame(
+    {
+        "eq. (1) (paper, balanced)": target_agreement(manifest),
+        "grounded": target_agreement(grounded),
+    }
+)
+glue_values(
+    eq1_precision=100 * agreement.iloc[2, 0],
+    grounded_precision=100 * agreement.iloc[2, 1],
+    grounded_recall=100 * agreement.iloc[3, 1],
+    eq1_auc=agreement.iloc[1, 0],
+)
+agreement
+
+# %% [markdown]
+# Among the moved people whose eq. (1) target is at least 0.5, only
+# {glue:text}`eq1_precision:.0f`% stand where a person can stand (the AUC of the target among
+# moved people is {glue:text}`eq1_auc:.2f`): the paper's target is itself a limit on what a
+# verifier can learn here. With the grounded targets {glue:text}`grounded_precision:.0f`% do,
+# and {glue:text}`grounded_recall:.0f`% of the plausible moves keep a high target (the rest
+# are taller or smaller than the positives' own band, which is narrower than the oracle's
+# tolerance). Chapter 3 trains on both.
+#
 # ## The inpainting leak
 #
 # The paper cuts the person out and fills the hole. We do the same in `background_mode =
@@ -323,9 +475,10 @@ leak_summary.round(3)
 #
 # The synthetic world reproduces the structure of the paper's dataset (Table 1's ratios of one
 # positive to two spatial and two content negatives) with exact parsing maps, a disjoint split
-# and an oracle. It also shows that the paper's labels are noisy by construction, that its
-# sampling ties placement to the content label, and that its inpainting pipeline leaks the
-# answer.
+# and an oracle, in scenes whose geometry differs so that no fixed placement works. It also
+# shows that the paper's labels are noisy by construction, that eq. (1)'s targets rank
+# plausibility poorly, that its sampling ties placement to the content label, and that its
+# inpainting pipeline leaks the answer.
 #
 # ## Exercises
 #
@@ -335,6 +488,9 @@ leak_summary.round(3)
 #    Predict, then check, the histogram of their targets. Why does eq. (1) pile them up?
 # 3. Change the world's height tolerance (`artlib.world.HEIGHT_TOLERANCE`) to 0.1 and rerun the
 #    label-noise table. Which column moves, and why?
+# 4. Measure the difficulty of a world without layouts: `world.difficulty` over scenes of
+#    `world.world_scene(..., geometry=world.Geometry(layouts=("open",)))`. Which fixed
+#    placement wins, and how often?
 
 # %%
 print(chapter_footer(profile, chapter_start))

@@ -54,9 +54,13 @@ def test_grid_report_judges_every_cell_with_the_oracle(queries):
 def test_compare_methods_rows_baselines_and_gap(queries):
     q = queries[1]
     mean = Placement(0.5, 0.8, 0.4)
-    df, results = compare_methods(_toy_for(q), [q], mean, cfg=CFG, exhaustive=CFG.grid)
+    fixed = Placement(0.3, 0.95, 0.35)
+    df, results = compare_methods(_toy_for(q), [q], mean, cfg=CFG, exhaustive=CFG.grid, best_fixed=fixed)
     assert list(df["method"]) == ["numerical", "greedy", "autograd", "grid", *BASELINES]
     assert df.set_index("method").loc["oracle", "plausible"] == 1.0
+    assert df.set_index("method").loc["best fixed", "plausible"] == float(world.is_plausible(q.scene, fixed))
+    without, _ = compare_methods(_toy_for(q), [q], mean, methods=("grid",), cfg=CFG, exhaustive=CFG.grid)
+    assert "best fixed" not in set(without["method"])
     expect_iou = box_iou(placement_box(q.sprite.shape[:2], mean, (48, 48)), q.box)
     assert df.set_index("method").loc["training mean", "iou"] == pytest.approx(expect_iou)
     assert (df.loc[df["method"] == "grid", "gap"] <= 1e-9).all()  # the grid method starts from the exhaustive grid

@@ -49,7 +49,7 @@ class AdjustConfig:
     fd_eps: float = 0.02
     scale_min: float = 0.1
     scale_max: float = 0.9
-    grid: tuple[int, int, int] = (8, 8, 5)
+    grid: tuple[int, int, int] = (8, 8, 9)
     refine: int = 1
     greedy_step: float = 0.05
     batch_size: int = 256

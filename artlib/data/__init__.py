@@ -12,11 +12,14 @@
 Shown in chapter 1.
 """
 from .audits import (
+    camera_cue_errors,
+    difficulty_table,
     label_noise,
     leak_study,
     placement_by_content,
     sample_plausible,
     scene_of,
+    target_agreement,
 )
 from .gallery import LABEL_SUFFIX, Gallery, read_gallery, write_gallery, write_world_gallery
 from .loader import ARTDataset, collate, subset_rows
@@ -53,9 +56,9 @@ from .sources import PHOTO_SOURCE, SOURCE_FILES, SourceImages, dataset_kind, rea
 __all__ = [
     "Gallery", "LABEL_SUFFIX", "dataset_kind", "MAX_SOURCE_SIZE", "PHOTO_SOURCE", "build_photo_sources", "photo_gallery", "read_gallery",
     "write_gallery", "write_world_gallery",
-    "ARTDataset", "BACKGROUND_MODES", "BuildConfig", "INT_COLUMNS", "KINDS", "Kind", "Manifest", "RECIPES",
+    "ARTDataset", "BACKGROUND_MODES", "camera_cue_errors", "BuildConfig", "INT_COLUMNS", "KINDS", "Kind", "Manifest", "RECIPES",
     "SAMPLE_COLUMNS", "SCHEMA_VERSION", "SOURCE_FILES", "SPLITS", "SourceImages", "build_dataset", "collate", "content_partners",
-    "cyclic_derangement", "dataset_identity", "label_noise", "leak_study", "load_manifest", "make_samples",
+    "cyclic_derangement", "dataset_identity", "difficulty_table", "label_noise", "leak_study", "load_manifest", "make_samples",
     "placement_by_content", "read_source", "sample_moved", "sample_plausible", "scene_of", "source_dir", "split_sizes",
-    "split_sources", "subset_rows", "table1", "verify_dataset", "visible_fraction", "write_manifest", "write_source",
+    "split_sources", "subset_rows", "table1", "target_agreement", "verify_dataset", "visible_fraction", "write_manifest", "write_source",
 ]

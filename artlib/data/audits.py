@@ -1,5 +1,6 @@
-"""Audits of a built dataset, judged by the world's oracle: label noise, the placement
-shortcut, and whether inpainted backgrounds betray where the person stood (chapter 1).
+"""Audits of a built dataset, judged by the world's oracle: label noise, how well eq. (1)'s
+targets agree with plausibility, the placement shortcut, how hard the world makes placement,
+and whether inpainted backgrounds betray where the person stood (chapter 1).
 
 Section 3 labels every pairing of F_j with B_i (j != i) as inconsistent and every random move
 as implausible; the world knows better, so these functions measure how often that is wrong.
@@ -9,14 +10,32 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..compose import as_float_image, box_iou, render_foreground
+import torch
+from sklearn.metrics import roc_auc_score
+
+from ..cues import camera_rule
+
+from ..compose import Placement, as_float_image, box_iou, render_foreground
 from ..inpaint import inpaint_background, locate_hole
-from ..world import PLACE_SPECS, Scene, compatible, make_world_sample, plausible_mask
+from ..world import (
+    FRESH_SEEDS,
+    GEOMETRIES,
+    PLACE_SPECS,
+    WORLD_LABELS,
+    Scene,
+    compatible,
+    difficulty,
+    fixed_baselines,
+    make_world_sample,
+    plausible_mask,
+    world_scene,
+)
 from .manifest import Manifest
 from .sampling import Kind
 from .sources import read_source
 
-__all__ = ["label_noise", "leak_study", "placement_by_content", "sample_plausible", "scene_of"]
+__all__ = ["camera_cue_errors", "difficulty_table", "label_noise", "leak_study", "placement_by_content", "sample_plausible", "scene_of",
+           "target_agreement"]
 
 
 def scene_of(manifest: Manifest, index: int) -> Scene:
@@ -56,6 +75,61 @@ def label_noise(manifest: Manifest) -> pd.DataFrame:
         out.append({"kind": k.label, "samples": int(m.sum()), "compatible": comp[m].mean(), "plausible": plaus[m].mean(),
                     "compatible and plausible": (comp & plaus)[m].mean()})
     return pd.DataFrame(out).set_index("kind")
+
+
+def target_agreement(manifest: Manifest) -> pd.Series:
+    """How well eq. (1)'s spatial targets rank the oracle's plausibility.
+
+    Over the content-consistent samples (``D+`` and ``D_s-``) and over the moved ones alone,
+    the ROC AUC of the target for "the placement is plausible"; among moved samples, the share
+    of those with a target of at least 0.5 that the oracle accepts (precision: a small move
+    onto water, or to the wrong size, keeps a high eq. (1) target) and the share of plausible
+    ones with such a target (recall).
+    """
+    s, plaus = manifest.samples, sample_plausible(manifest)
+    spatial = s["kind"] != Kind.CONTENT_NEGATIVE
+    moved = s["kind"] == Kind.SPATIAL_NEGATIVE
+    auc = lambda m: float(roc_auc_score(plaus[m], s["spatial"][m])) if 0 < plaus[m].sum() < m.sum() else np.nan  # noqa: E731
+    share = lambda a, b: float(a[b].mean()) if b.any() else np.nan  # noqa: E731
+    high = s["spatial"] >= 0.5
+    return pd.Series({"AUC of the target, D+ and D_s-": auc(spatial), "AUC of the target, D_s- only": auc(moved),
+                      "precision: plausible among D_s- with target >= 0.5": share(plaus, moved & high),
+                      "recall: target >= 0.5 among plausible D_s-": share(high, moved & plaus),
+                      "D_s- that are plausible": share(plaus, moved)})
+
+
+def camera_cue_errors(scenes: list[Scene]) -> pd.DataFrame:
+    """The camera rule read from each scene's parsing map (:func:`artlib.cues.camera_rule`) beside the truth.
+
+    One row per scene: ``layout``, ``posts``, the true and estimated ``horizon`` and ``camera_k``,
+    and the errors ``horizon_error`` (absolute, canvas heights) and ``camera_k_error`` (relative).
+    """
+    parse = torch.as_tensor(np.stack([s.labels for s in scenes]).astype(np.int64))
+    hz, k = (t.numpy().astype(np.float64) for t in camera_rule(parse, WORLD_LABELS))
+    df = pd.DataFrame({"layout": [s.layout for s in scenes], "posts": [len(s.posts) for s in scenes],
+                       "horizon": [s.horizon for s in scenes], "horizon_est": hz,
+                       "camera_k": [s.camera_k for s in scenes], "camera_k_est": k})
+    df["horizon_error"] = (df["horizon_est"] - df["horizon"]).abs()
+    df["camera_k_error"] = (df["camera_k_est"] / df["camera_k"] - 1).abs()
+    return df
+
+
+def difficulty_table(seed: int, n_people: int, n_scenes: int, size: int) -> pd.DataFrame:
+    """How often fixed placements are plausible on fresh test scenes, in each named geometry.
+
+    The training mean and the median height are those of the people of the first
+    ``n_people`` world photos of ``seed`` (a dataset of that seed's sources); the scenes are
+    ``n_scenes`` fresh ones of :data:`~artlib.world.FRESH_SEEDS` ``["test"]``. One column per
+    geometry of :data:`~artlib.world.GEOMETRIES`, rows of :func:`~artlib.world.difficulty`.
+    """
+    cols = {}
+    for name, geometry in GEOMETRIES.items():
+        people = np.array([make_world_sample(seed, i, size, geometry=geometry).placement.as_tuple()
+                           for i in range(n_people)])
+        named = fixed_baselines(Placement.of(people.mean(0)), float(np.median(people[:, 2])))
+        scenes = [world_scene(FRESH_SEEDS["test"], i, size, geometry=geometry) for i in range(n_scenes)]
+        cols[f"{name} world"] = difficulty(scenes, named)["plausible"]
+    return pd.DataFrame(cols)
 
 
 def placement_by_content(manifest: Manifest) -> pd.Series:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from ..files import atomic_write_json, folder_lock, read_json, sha256_file
+from ..files import atomic_write_json, folder_lock, read_image, read_json, sha256_file
 from ..labels import LabelSet
 from ..paper import table1_frame
 from ..world import WORLD_LABELS, WORLD_VERSION
@@ -33,6 +33,7 @@ from .sampling import (
     make_samples,
     split_sources,
 )
+from .grounded import grounded_targets, learn_evidence
 from .sources import PHOTO_SOURCE, dataset_kind, source_dir, write_source, write_source_job
 
 __all__ = ["SCHEMA_VERSION", "Manifest", "build_dataset", "dataset_identity", "load_manifest", "table1", "verify_dataset",
@@ -95,7 +96,22 @@ def write_manifest(root: str | os.PathLike, cfg: BuildConfig, sources: list[dict
     samples and write ``root/manifest.json`` atomically."""
     split = split_sources(cfg.n_sources, cfg.test_fraction, cfg.val_fraction, cfg.seed)
     sources = [{**meta, "split": int(k)} for meta, k in zip(sources, split)]
-    atomic_write_json(Path(root) / "manifest.json", _manifest_json(cfg, sources, make_samples(cfg, sources)))
+    samples = make_samples(cfg, sources)
+    if cfg.recipe == "grounded":
+        samples["spatial"] = _grounded_spatial(root, cfg, sources, samples)
+    atomic_write_json(Path(root) / "manifest.json", _manifest_json(cfg, sources, samples))
+
+
+def _grounded_spatial(root: str | os.PathLike, cfg: BuildConfig, sources: list[dict[str, Any]],
+                      samples: dict[str, np.ndarray]) -> np.ndarray:
+    """The ``grounded`` recipe's spatial column: evidence learnt from the training positives."""
+    parse = np.stack([read_image(source_dir(root, i) / "parse.png", "L", (cfg.size, cfg.size), s["sha256"].get("parse.png"))
+                      for i, s in enumerate(sources)]).astype(np.int64)
+    pos = (samples["kind"] == Kind.POSITIVE) & (samples["split"] == SPLITS.index("train"))
+    ev = learn_evidence(parse, WORLD_LABELS, {"bg": samples["bg_source"][pos], "x": samples["x"][pos],
+                                              "y": samples["y"][pos], "scale": samples["scale"][pos]})
+    t = grounded_targets(ev, parse, samples["bg_source"], samples["x"], samples["y"], samples["scale"])
+    return np.where(samples["kind"] == Kind.POSITIVE, 1.0, t)
 
 
 def _column_checks(out: dict[str, np.ndarray], n_sources: int) -> dict[str, np.ndarray]:

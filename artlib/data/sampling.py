@@ -23,6 +23,9 @@ Two sampling recipes (``BuildConfig.recipe``):
   placement (probability ``1 / (1 + spatial_per_positive)``) or moved from it by a draw of
   the ``D_s-`` distribution, with the spatial target of eq. (1) relative to that placement.
   Placement then carries no information about content. No oracle is used: real photos have none.
+* ``"grounded"`` (ours): placements as ``"balanced"``; every spatial target other than a
+  positive's is the evidence of :mod:`artlib.data.grounded` (the label under the feet, the
+  height against the camera rule read from the posts, the canvas) instead of eq. (1).
 
 Shown in chapter 1.
 """
@@ -62,7 +65,7 @@ class Kind(IntEnum):
 
 KINDS: tuple[str, ...] = ("D+", "D_s-", "D_c-")
 SPLITS: tuple[str, ...] = ("train", "val", "test")
-RECIPES: tuple[str, ...] = ("paper", "balanced")
+RECIPES: tuple[str, ...] = ("paper", "balanced", "grounded")
 BACKGROUND_MODES = ("clean", "inpaint")
 #: Bounds of the size-like parameters (the paper's dataset has 37,395 sources at 256 px).
 MAX_SOURCES = 1_000_000

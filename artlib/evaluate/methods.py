@@ -29,30 +29,34 @@ from .queries import Query, plausible_cells
 __all__ = ["BASELINES", "compare_methods", "restarts_curve", "summarize_methods"]
 
 
-BASELINES = ("random", "centre", "training mean", "oracle")
+BASELINES = ("random", "centre", "training mean", "best fixed", "oracle")
 
 
-def _baselines(query: Query, start: np.ndarray, mean: Placement, grid: np.ndarray, ok: np.ndarray) -> dict[str, Placement | None]:
-    """The four baseline placements of a query (see :func:`compare_methods`)."""
+def _baselines(query: Query, start: np.ndarray, mean: Placement, fixed: Placement | None, grid: np.ndarray,
+               ok: np.ndarray) -> dict[str, Placement | None]:
+    """The baseline placements of a query (see :func:`compare_methods`)."""
     centre = Placement(0.5, min(1.0, 0.5 + mean.scale / 2), mean.scale)
     oracle = None
     if ok.any():
         cand = grid[ok]
         oracle = Placement.of(cand[np.argmin(np.hypot(cand[:, 0] - start[0], cand[:, 1] - start[1]))])
-    return {"random": Placement.of(start), "centre": centre, "training mean": mean, "oracle": oracle}
+    fixed_row = {} if fixed is None else {"best fixed": fixed}
+    return {"random": Placement.of(start), "centre": centre, "training mean": mean, **fixed_row, "oracle": oracle}
 
 
 def compare_methods(verifier: Verifier, queries: list[Query], mean_placement: Placement,
                     methods: tuple[str, ...] = METHODS, cfg: AdjustConfig | None = None, seed: int = 0,
-                    exhaustive: tuple[int, int, int] = EXHAUSTIVE_GRID,
+                    exhaustive: tuple[int, int, int] = EXHAUSTIVE_GRID, best_fixed: Placement | None = None,
                     progress: bool = False) -> tuple[pd.DataFrame, dict[tuple[str, str], AdjustResult]]:
     """Every method and baseline on every query, judged by the oracle (one row per query and method).
 
     All methods start from the same random starts (per query, seeded by ``seed`` and the
     query's position); ``greedy`` starts from the first of them. Baselines: ``random`` (that
     first start), ``centre`` (the canvas centre at the training mean's scale), ``training
-    mean`` (the mean placement of the training positives) and ``oracle`` (the plausible grid
-    cell nearest the first start: an upper bound that needs the oracle).
+    mean`` (the mean placement of the training positives), ``best fixed`` (``best_fixed``, when
+    given: the fixed placement plausible in the most scenes of another set, see
+    :func:`artlib.world.best_fixed`) and ``oracle`` (the plausible grid cell nearest the first
+    start: an upper bound that needs the oracle).
 
     Columns: ``query``, ``method``, ``plausible``, ``iou`` (with the person's original box),
     ``gap`` (best exhaustive-grid score minus the result's score), ``spatial``, ``content``,
@@ -75,7 +79,7 @@ def compare_methods(verifier: Verifier, queries: list[Query], mean_placement: Pl
                          start=Placement.of(starts[0]) if m == "greedy" else None)
             results[(q.name, m)] = res
             found[m] = (res.placement, res.evaluations, res.seconds)
-        for name, p in _baselines(q, starts[0], mean_placement, grid, ok).items():
+        for name, p in _baselines(q, starts[0], mean_placement, best_fixed, grid, ok).items():
             found[name] = (p, 0, 0.0)
         for name, (p, evals, secs) in found.items():
             if p is None:

@@ -17,8 +17,7 @@ from ..compose import Placement, as_float_image, placement_box, render_foregroun
 __all__ = ["FRESH_SEEDS", "Query", "dataset_queries", "fresh_queries", "plausible_cells", "read_sprite"]
 
 
-#: World seeds of the fresh scenes, per split; no dataset uses them.
-FRESH_SEEDS = {"val": 1_000_001, "test": 1_000_002}
+FRESH_SEEDS = world.FRESH_SEEDS  # world seeds of the fresh scenes, per split; no dataset uses them
 
 
 @dataclass

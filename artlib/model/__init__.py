@@ -2,15 +2,14 @@
 
 * :mod:`artlib.model.config`: :class:`VerifierConfig`, the paper's options and ours;
 * :mod:`artlib.model.encoders`: timm encoders (4.2.1) and coordinate channels;
-* :mod:`artlib.model.cues`: the camera rule read from a parsing map's posts and horizon (ours);
 * :mod:`artlib.model.fusion`: bi-attention (4.2.2), the early and map spatial branches, the heads (4.2.3);
 * :mod:`artlib.model.verifier`: :class:`Verifier` (encode a background once, score many
   foregrounds) and its loss;
 * :mod:`artlib.model.shapes`: the tensor shapes of one forward pass.
 
 The model knows nothing of the world: the label set of the parsing maps is given to it by the
-data it is trained on (:class:`artlib.labels.LabelSet`), and the camera cue knows only the
-standard height of a ``post`` (:data:`artlib.labels.STANDARD_HEIGHTS`). Shown in chapters 2 and 3.
+data it is trained on (:class:`artlib.labels.LabelSet`); the camera cue it may be given
+(:mod:`artlib.cues`) knows only the standard height of a ``post``. Shown in chapters 2 and 3.
 """
 import lazy_loader
 
@@ -20,7 +19,6 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
         'config': ['ATTENTIONS', 'HEADS', 'LAYOUTS', 'LOSSES', 'SPATIAL_FUSIONS', 'VerifierConfig'],
-        'cues': ['PRIOR_CAMERA_K', 'camera_rule', 'height_channel'],
         'encoders': ['coord_channels', 'make_encoder'],
         'fusion': ['BiAttention', 'EarlyFusion', 'MapFusion', 'prediction_head'],
         'shapes': ['shape_table'],

@@ -66,7 +66,7 @@ import torch.nn.functional as F
 
 from ..labels import LabelSet
 from .config import HEADS, VerifierConfig
-from .cues import height_channel
+from ..cues import height_channel
 from .encoders import coord_channels, make_encoder
 from .fusion import BiAttention, EarlyFusion, MapFusion, prediction_head
 

@@ -15,7 +15,10 @@ from .adjustment import (
     session_frames,
 )
 from .dataset import (
+    camera_cues,
+    difficulty_bars,
     eq1_curves,
+    geometry_examples,
     label_legend,
     leak_examples,
     outfits,
@@ -37,5 +40,5 @@ from .verifier import (
 )
 
 __all__ = [
-    "ablation_bars", "architecture", "calibration", "contact_sheet", "eq1_curves", "failures", "figure3", "figure_png", "filmstrips", "harmonization", "height_bands", "label_legend", "lambda_grid", "leak_examples", "outfits", "photo_stages", "plausibility_map", "restarts_curve", "sample_grid", "score_distributions", "score_surface", "session_frames", "spatial_targets", "training_curves", "world_grid", "wrong_examples",
+    "ablation_bars", "architecture", "calibration", "camera_cues", "contact_sheet", "difficulty_bars", "geometry_examples", "eq1_curves", "failures", "figure3", "figure_png", "filmstrips", "harmonization", "height_bands", "label_legend", "lambda_grid", "leak_examples", "outfits", "photo_stages", "plausibility_map", "restarts_curve", "sample_grid", "score_distributions", "score_surface", "session_frames", "spatial_targets", "training_curves", "world_grid", "wrong_examples",
 ]

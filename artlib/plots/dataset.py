@@ -4,6 +4,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
 
 from .. import world
 from ..compose import composite, premultiply
@@ -12,7 +13,7 @@ from ..score import spatial_score
 from ._common import _box, _checker, _finish, _off
 
 __all__ = [
-    "eq1_curves", "label_legend", "leak_examples", "outfits", "plausibility_map", "sample_grid",
+    "camera_cues", "difficulty_bars", "geometry_examples", "eq1_curves", "label_legend", "leak_examples", "outfits", "plausibility_map", "sample_grid",
     "spatial_targets", "world_grid"
 ]
 
@@ -152,3 +153,68 @@ def leak_examples(rows: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
     return _finish(fig, axes, columns=("photo", "clean B", "inpainted B\n(yellow: person, red: guess)",
                                        "|inpainted - clean|"))
 
+
+
+def geometry_examples(scenes: list[world.Scene], estimates: "pd.DataFrame | None" = None) -> Figure:
+    """One scene per column: the background with the true horizon (dashed) and the one read from S
+    (solid, from ``estimates`` of :func:`artlib.data.camera_cue_errors`), and where a person of
+    standard height can stand (green: feet positions the oracle accepts at the camera rule's height)."""
+    n = len(scenes)
+    fig, axes = plt.subplots(2, n, figsize=(1.9 * n, 4.3), squeeze=False)
+    steps = 64
+    ys, xs = np.meshgrid((np.arange(steps) + 0.5) / steps, (np.arange(steps) + 0.5) / steps, indexing="ij")
+    for j, sc in enumerate(scenes):
+        H, W = sc.labels.shape
+        top, bottom = axes[0, j], axes[1, j]
+        top.imshow(sc.background)
+        top.axhline(sc.horizon * H, color="k", ls="--", lw=0.9)
+        if estimates is not None:
+            top.axhline(float(estimates["horizon_est"].iloc[j]) * H, color="r", lw=0.9)
+        top.set_title(f"{sc.place}, {sc.layout}\nhorizon {sc.horizon:.2f}, k {sc.camera_k:.2f}", fontsize=7)
+        ok = world.plausible_mask(sc, xs, ys, np.clip(world.perspective_height(sc, ys), 1e-3, None))
+        bottom.imshow(sc.background)
+        bottom.imshow(np.ma.masked_where(~ok, ok), alpha=0.6, cmap="Greens", vmin=0, vmax=1.2,
+                      extent=(0, W, H, 0), interpolation="nearest")
+        bottom.set_title(f"plausible feet: {ok.mean():.0%}", fontsize=7)
+        _off(top)
+        _off(bottom)
+    fig.tight_layout()
+    return fig
+
+
+def camera_cues(errors: "pd.DataFrame") -> Figure:
+    """The camera rule read from S against the truth: horizon and camera factor, one dot per scene."""
+    fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.3))
+    for ax, col, scale in zip(axes, ("horizon", "camera_k"), ("linear", "log")):
+        ax.scatter(errors[col], errors[f"{col}_est"], s=7, alpha=0.6)
+        lo, hi = float(errors[col].min()), float(errors[col].max())
+        ax.plot([lo, hi], [lo, hi], "k--", lw=0.8)
+        if scale == "log":
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            for axis in (ax.xaxis, ax.yaxis):
+                axis.set_major_locator(FixedLocator([0.3, 0.5, 1, 2, 3, 5]))
+                axis.set_major_formatter(ScalarFormatter())
+                axis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel(f"true {col}", fontsize=8)
+        ax.set_ylabel(f"{col} read from S", fontsize=8)
+    axes[0].set_title("horizon (posts' line, else the sky line)", fontsize=9)
+    axes[1].set_title("camera factor k (posts' heights)", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def difficulty_bars(table: "pd.DataFrame") -> Figure:
+    """The plausible share of each fixed placement (rows) in each world (columns), as bars."""
+    fig, ax = plt.subplots(figsize=(7.2, 3.2))
+    n, m = table.shape
+    width = 0.8 / m
+    for j, col in enumerate(table.columns):
+        ax.barh(np.arange(n) + j * width, table[col].to_numpy(), height=width, label=col)
+    ax.set_yticks(np.arange(n) + width * (m - 1) / 2, table.index, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of fresh test scenes where the placement is plausible", fontsize=8)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig

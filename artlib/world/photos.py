@@ -14,7 +14,7 @@ from .people import ASPECT, Person, draw_person, light_sprite, sample_person
 from .geometry import WORLD_GEOMETRY, Geometry
 from .places import PLACES, Scene, render_scene
 
-__all__ = ["PLACEMENT_SIZE", "WorldSample", "make_world_sample", "shadow_map", "sprite_height_px", "world_scene"]
+__all__ = ["FRESH_SEEDS", "PLACEMENT_SIZE", "WorldSample", "make_world_sample", "shadow_map", "sprite_height_px", "world_scene"]
 
 
 def shadow_map(scene: Scene, placement: Placement, strength: float = 0.45) -> np.ndarray:
@@ -28,6 +28,8 @@ def shadow_map(scene: Scene, placement: Placement, strength: float = 0.45) -> np
     return (1.0 - strength * np.exp(-d))[..., None].astype(np.float32)
 
 
+#: World seeds of the fresh scenes, per split: the book's datasets use small seeds, never these.
+FRESH_SEEDS = {"val": 1_000_001, "test": 1_000_002}
 #: Side in pixels of the label map on which a world photo's placement is drawn, whatever its size:
 #: the placement is the same at every resolution.
 PLACEMENT_SIZE = 128

@@ -9,14 +9,17 @@ cut by the canvas, no posts), the horizon is the lowest row of sky or wall (a hi
 columns) and ``k`` the fit through the posts given that horizon, else :data:`PRIOR_CAMERA_K`.
 
 :func:`camera_rule` reads only the parsing map, never a scene's parameters: it is what a
-verifier may be given (:func:`height_channel`, the ``scene_cue`` option). Chapter 1 measures
-its error on fresh scenes; chapter 3 measures what it adds to the spatial head.
+verifier may be given (:func:`height_channel`, the ``scene_cue`` option) and what the
+``grounded`` sampling recipe may use. Chapter 1 measures its error on fresh scenes; chapter 3
+measures what it adds to the spatial head.
 """
 from __future__ import annotations
 
-import torch
+import lazy_loader
 
-from ..labels import STANDARD_HEIGHTS, LabelSet
+from .labels import STANDARD_HEIGHTS, LabelSet
+
+torch = lazy_loader.load("torch")  # loaded on first use: importing the data layer stays light
 
 POST_HEIGHT = STANDARD_HEIGHTS["post"]
 
