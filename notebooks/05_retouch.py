@@ -160,6 +160,11 @@ glue_values(
     final_plausible=100 * final["placement plausible"],
     final_both=100 * final["both"],
     final_n=len(rows),
+    weaker_link=(
+        "the content head (where the person goes)"
+        if final["place fits the outfit"] < final["placement plausible"]
+        else "the spatial head and the search (where the person stands)"
+    ),
 )
 meta, fg, res = results[0]
 glue_values(
@@ -170,8 +175,8 @@ final.to_frame(f"held-out people, top {top_k} each")
 # %% [markdown]
 # Of {glue:text}`final_n` retouched composites, the place fits the person's outfit in
 # {glue:text}`final_fits:.0f`%, the adjusted placement is plausible in
-# {glue:text}`final_plausible:.0f`%, and both hold in {glue:text}`final_both:.0f`%: the content
-# head is the weaker link of the pipeline here.
+# {glue:text}`final_plausible:.0f`%, and both hold in {glue:text}`final_both:.0f`%: the weaker
+# link of the pipeline here is {glue:md}`weaker_link`.
 #
 # ## Failure cases
 #

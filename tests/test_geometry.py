@@ -178,9 +178,10 @@ def test_camera_cue_channel_changes_the_spatial_score(fusion):
     fg = torch.rand(2, 4, 32, 32) * 0.5
     bg = torch.as_tensor(ws.scene.background).permute(2, 0, 1)[None].expand(2, -1, -1, -1)
     parse = torch.as_tensor(ws.scene.labels.astype(np.int64))[None].expand(2, -1, -1).clone()
-    a = m(fg, bg, parse)["spatial"]
-    parse[1][parse[1] == world.L["post"]] = world.L["sky"]  # no posts: the cue falls back to the prior
-    b = m(fg, bg, parse)["spatial"]
+    with torch.no_grad():
+        a = m(fg, bg, parse)["spatial"]
+        parse[1][parse[1] == world.L["post"]] = world.L["sky"]  # no posts: the cue falls back to the prior
+        b = m(fg, bg, parse)["spatial"]
     assert a.shape == (2,) and torch.isfinite(a).all() and float(a[1]) != float(b[1])
 
 
@@ -189,3 +190,16 @@ def test_camera_cue_needs_a_fusion_with_channels():
 
     with pytest.raises(ValueError, match="scene_cue needs spatial_fusion early or map"):
         VerifierConfig(scene_cue=True)
+
+
+def test_chapter_one_tables_of_the_world():
+    from artlib import data as D
+
+    scenes = [world.world_scene(FRESH, i, 48) for i in range(30)]
+    cues = D.camera_cue_errors(scenes)
+    assert len(cues) == 30 and set(cues["layout"]) <= set(world.LAYOUTS)
+    np.testing.assert_allclose(cues["horizon_error"], (cues["horizon_est"] - cues["horizon"]).abs())
+    table = D.difficulty_table(0, 40, 30, 48)
+    assert list(table.columns) == ["varied world", "narrow world"]
+    assert table.loc["best fixed placement", "narrow world"] > table.loc["best fixed placement", "varied world"]
+    assert table.loc["best fixed placement"].ge(table.drop("best fixed placement").max()).all()
