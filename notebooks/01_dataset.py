@@ -150,8 +150,10 @@ plots.plausibility_map(world_samples[7]);
 #
 # A reader, or a model, can read each quantity from the picture: the horizon from the line
 # where sky or wall meets the ground, and from where the posts' heights shrink to nothing;
-# the camera's height from the posts' heights against their feet. Green below: where a person
-# of standard height can stand, scene by scene.
+# the camera's height from the posts' heights against their feet. The oracle's rules are
+# unchanged: a post is not walkable, so feet on a post are refused, while a person standing in
+# front of one is judged by the ground under the feet like anywhere else. Green below: where a
+# person of standard height can stand, scene by scene.
 
 # %%
 geometry = world.WORLD_GEOMETRY

@@ -278,14 +278,21 @@ labelled(study.drop(columns=["run"])).T
 # %% [markdown]
 # ### The choice, on validation
 #
-# The rule, fixed before looking: among the variants whose content AUC against the oracle is
-# at least the faithful verifier's (less 0.01), the one whose best grid cell is plausible in
-# the most scenes; ties go to the spatial AUC, then to the ascent. The grid behind "best cell"
+# The rule: among the variants whose content AUC against the oracle is at least the faithful
+# verifier's, less a margin, the one whose best grid cell is plausible in the most scenes; ties
+# go to the spatial AUC, then to the ascent. The margin is twice the seed spread of the content
+# AUC measured in part 1 ({glue:text}`content_margin:.3f`). Earlier versions used a fixed 0.01;
+# in the first run in this world every variant's content AUC lay between 0.48 and 0.59, within
+# seed noise of chance, so a margin of 0.01 let that noise decide and excluded the variants that
+# place best. We changed the rule after seeing that run, and say so: the margin now comes from
+# measured noise, not from the result. The grid behind "best cell"
 # has 12 scales, a factor of 1.22 apart: well inside the oracle's height band (a factor of
 # 1.67), so every scene's band holds cells.
 
 # %%
-chosen = choose(study)
+content_margin = 2 * noise["auc_std"]
+glue_values(content_margin=content_margin)
+chosen = choose(study, content_tolerance=content_margin)
 write_choice(
     choice, chosen, study.loc[chosen, "run"], study.loc[chosen, "recipe"]
 )
@@ -410,7 +417,7 @@ labelled(goal_table(study.loc[chosen, "run"]))
 #    the epoch by the training objective?
 # 2. Add `"grounded + early fusion + camera cue"` to `study_variants`. Is early fusion better
 #    or worse than the map fusion here, and at what cost per placement (chapter 4's benchmark)?
-# 3. Change the choice rule's `content_tolerance` in `artlib.ablation.choose` to 0.05. Which
+# 3. Choose with `choose(study, content_tolerance=0.01)`, the rule of earlier versions. Which
 #    variant wins, and would you ship it?
 # 4. Add `"paper, D_c- out of L_S"` and `"balanced + map fusion + hidden head"`, the two other
 #    mends of earlier versions of this book. Do they matter in this world?
