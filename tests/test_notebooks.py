@@ -52,18 +52,19 @@ def test_chapter1_deterministic_cells_pass_nbval(executed):
 def test_chapter2_verifier_learns_under_the_ci_profile(executed):
     """The ci profile trains long enough for the verifier to learn both tasks (on the test split).
 
-    Thresholds come from a measured run of this configuration (params/ci: 2000 sources at 64 px,
-    timm's test_resnet at 32 px, 3 epochs, lr 1e-3, seed 0): test accuracy 0.703 against a
-    majority-class rate of 0.60, ROC-AUC 0.813 against 0.5, and spatial RMSE 0.397 against
-    0.421 for predicting the training mean. Each threshold sits about halfway between chance
+    Thresholds come from a measured run of this configuration in the varied world (version 2;
+    params/ci: 2000 sources at 64 px, timm's test_resnet at 32 px, 3 epochs, lr 1e-3, seed 0):
+    test accuracy 0.675 against a majority-class rate of 0.60, ROC-AUC 0.726 against 0.5, and
+    spatial RMSE 0.402 against 0.422 for predicting the training mean (the narrow world of
+    version 1 gave 0.703, 0.813 and 0.397). Each threshold sits about halfway between chance
     and the measured value, so a broken loss, head or data pipeline fails it while ordinary
     numeric noise does not.
     """
     res = json.loads((executed["runs"] / "verifier" / "metrics.json").read_text())
     t = res["test"]
-    assert t["auc"] > 0.66
-    assert t["accuracy"] > 0.65  # majority class: 60% of samples are content-consistent
-    assert t["rmse"] < t["rmse_mean_baseline"] - 0.012
+    assert t["auc"] > 0.61
+    assert t["accuracy"] > 0.635  # majority class: 60% of samples are content-consistent
+    assert t["rmse"] < t["rmse_mean_baseline"] - 0.01
     assert res["best_epoch"] == 1 + min(range(len(res["history"])), key=lambda k: res["history"][k]["val_loss"])
 
 
@@ -83,7 +84,9 @@ def test_chapter3_writes_its_results_and_a_choice(executed):
     choice = read_choice(executed["overrides"]["03_ablation"]["choice"])
     assert choice["variant"] in STUDY and load_verifier(choice["run"]).config.image_size == params["study_image_size"]
     df = pd.DataFrame(study).set_index("variant")
-    assert choice["variant"] == choose(df) and choice["run"] == df.loc[choice["variant"], "run"]  # the rule's pick
+    margin = 2 * pd.Series([r["auc"] for r in rows if r["variant"] == "base (paper)"]).std(ddof=1)  # part 1's noise
+    assert choice["variant"] == choose(df, content_tolerance=margin)  # the rule's pick
+    assert choice["run"] == df.loc[choice["variant"], "run"]
     # the faithful row is chapter 2's run when the settings match, else trained in the study folder
     faithful = Path(df.loc["paper (faithful)", "run"])
     assert faithful == executed["runs"] / "verifier" or faithful.parent == executed["runs"] / "study"
