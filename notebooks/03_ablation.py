@@ -387,10 +387,12 @@ pd.concat(
 # ### Where the head thinks a person can stand
 #
 # The mean spatial score over (feet below the horizon, height), averaged over the fresh test
-# scenes, beside the oracle's share of plausible placements. The camera-height rule makes the
-# plausible band a diagonal: a standing person is taller the lower the feet are.
+# scenes, beside the oracle's share of plausible placements. In each scene the camera rule makes
+# the plausible band a line through the horizon, steeper the lower the camera; over scenes whose
+# camera factors differ twentyfold the lines make a fan: a standing person is taller the lower
+# the feet are, by how much depends on the scene.
 
-# %% mystnb={"figure": {"caption": "Mean spatial score over (feet below the horizon, height) for the faithful and the chosen verifier, beside the oracle's share of plausible placements: the camera rule's diagonal.", "name": "fig-height-bands"}}
+# %% mystnb={"figure": {"caption": "Mean spatial score over (feet below the horizon, height) for the faithful and the chosen verifier, beside the oracle's share of plausible placements: the camera rule's fan over scenes.", "name": "fig-height-bands"}}
 below, scales = np.linspace(-0.1, 0.6, 15), np.geomspace(0.1, 0.9, 15)
 bands = {
     name: height_band(

@@ -1,6 +1,8 @@
 """Figures of chapter 4: score surfaces, search paths and the widget's story (Section 4.3, Figure 4)."""
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
@@ -81,11 +83,11 @@ def height_bands(bands: dict[str, tuple[np.ndarray, np.ndarray]], below: np.ndar
     ``bands`` maps a verifier's name to :func:`artlib.evaluate.height_band`'s ``(score, plausible)``.
     """
     names = list(bands)
-    fig, axes = plt.subplots(1, len(names) + 1, figsize=(3.1 * (len(names) + 1), 2.9), squeeze=False)
+    fig, axes = plt.subplots(1, len(names) + 1, figsize=(3.1 * (len(names) + 1), 3.2), squeeze=False)
     ext = (scales[0], scales[-1], below[-1], below[0])
     for ax, name in zip(axes[0], names):
         im = ax.imshow(bands[name][0], extent=ext, aspect="auto", cmap="viridis", vmin=0, vmax=1)
-        ax.set_title(f"{name}: mean y^s", fontsize=8)
+        ax.set_title("\n".join(textwrap.wrap(f"{name}: mean y^s", 30)), fontsize=8)
     axes[0, -1].imshow(bands[names[0]][1], extent=ext, aspect="auto", cmap="Greens", vmin=0, vmax=1)
     axes[0, -1].set_title("oracle: share plausible", fontsize=8)
     for ax in axes[0]:
