@@ -252,13 +252,16 @@ def _cmd_retouch(args: argparse.Namespace) -> int:
 def _photo_config(args: argparse.Namespace):
     from .photos import PhotoConfig
 
-    return PhotoConfig(detector=args.detector, matte=args.matte, fill=args.fill, max_side=args.max_side)
+    return PhotoConfig(detector=args.detector, segmenter=args.segmenter, matte=args.matte, fill=args.fill,
+                       max_side=args.max_side)
 
 
 def _cmd_cutout(args: argparse.Namespace) -> int:
     from .files import atomic_write_bytes, check_outputs, read_photo, write_png
+    from .compose import cut_at_bottom
     from .photos import cutout, full_frame_rgba
-    from .plots import figure_png, photo_stages
+    from .plots._common import figure_png
+    from .plots.photos import photo_stages
 
     out = Path(args.out)
     if out.is_dir():
@@ -269,12 +272,14 @@ def _cmd_cutout(args: argparse.Namespace) -> int:
     check_outputs({"--out": out, "--preview": preview}, {"photo": args.photo})
     cfg = _photo_config(args)
     photo, mode = read_photo(args.photo)
-    c = cutout(photo, cfg, mode=mode)
+    c = cutout(photo, cfg, mode=mode, person=args.person, background=False)
     write_png(out, full_frame_rgba(c))
     atomic_write_bytes(preview, figure_png(photo_stages(c, Path(args.photo).name)))
     p = c.placement
     note = f" (converted from {mode})" if mode != "RGB" else ""
-    print(f"person at x {p.x:.3f} y {p.y:.3f} scale {p.scale:.3f}{note}; wrote {out} and {preview}")
+    cut = "; cut by the photo's bottom edge" if cut_at_bottom(c.alpha) else ""
+    print(f"person {args.person} of {len(c.people)} at x {p.x:.3f} y {p.y:.3f} scale {p.scale:.3f} ({c.route}){cut}"
+          f"{note}; wrote {out} and {preview}")
     return 0
 
 
@@ -324,12 +329,18 @@ def _add_dataclass_options(parser: argparse.ArgumentParser, cls: type, skip: tup
 
 
 def _add_photo_options(parser: argparse.ArgumentParser) -> None:
-    from .photos import DETECTORS, FILLS, MATTES
+    from .photos import DETECTORS, FILLS, MATTES, SEGMENTERS, PhotoConfig
 
     g = parser.add_argument_group("real-photo stages (artlib.photos)")
-    g.add_argument("--detector", default="hog", choices=sorted(DETECTORS), help="person detector (default hog)")
-    g.add_argument("--matte", default="guided", choices=sorted(MATTES), help="matting after GrabCut (default guided; "
-                   "closed-form needs pip install -e .[photos])")
+    g.add_argument("--detector", default=PhotoConfig.detector, choices=sorted(DETECTORS),
+                   help=f"person detector (default {PhotoConfig.detector}: the bundled SSDLite model; hog and cascade "
+                        "are OpenCV's classical ones)")
+    g.add_argument("--segmenter", default=PhotoConfig.segmenter, choices=sorted(SEGMENTERS),
+                   help=f"which pixels are the person (default {PhotoConfig.segmenter}: the bundled pose model on a "
+                        "crop around the box, with fallbacks; grabcut: classical)")
+    g.add_argument("--matte", default=PhotoConfig.matte, choices=sorted(MATTES),
+                   help=f"matting of the mask's edge (default {PhotoConfig.matte}; closed-form needs "
+                        "pip install -e .[photos])")
     g.add_argument("--fill", default="telea", choices=sorted(FILLS), help="hole filling (default telea; patchmatch "
                    "needs pip install -e .[photos])")
     g.add_argument("--max-side", type=_int_in(64, 4096), default=512,
@@ -441,6 +452,9 @@ def _add_cutout(sub) -> None:
     k.add_argument("photo", help="the photo (JPEG, PNG, ...; grayscale and CMYK are converted)")
     k.add_argument("--out", required=True, help="the cut-out PNG to write")
     k.add_argument("--preview", help="the preview PNG (default: OUT with .preview.png)")
+    k.add_argument("--person", type=_int_in(1, 1000), default=1,
+                   help="which person when there are several: 1 is the largest (nearest), 2 the next (default 1; the "
+                        "preview numbers them)")
     _add_photo_options(k)
     k.set_defaults(func=_cmd_cutout)
 

@@ -22,14 +22,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import lazy_loader
 import numpy as np
 
-# torch loads on first use, so a module that only needs placements or boxes does not import it
-torch = lazy_loader.load("torch")
+# torch is imported inside the functions that use it, so a module that only needs placements or
+# boxes does not import it (nor leaves a lazy stand-in in sys.modules, which matplotlib probes).
 
 __all__ = [
-    "PLACEMENT_KEYS", "Placement", "alpha_extent", "as_float_image", "box_iou", "box_width", "composite", "paste", "paste_torch", "placement_box", "placement_theta",
+    "CUT_SHARE", "PLACEMENT_KEYS", "Placement", "alpha_extent", "as_float_image", "box_iou", "cut_at_bottom", "box_width", "composite", "paste", "paste_torch", "placement_box", "placement_theta",
     "premultiply", "reduce_sprite", "render_foreground", "render_foreground_torch", "sprite_width", "unpremultiply",
 ]
 
@@ -135,6 +134,8 @@ def reduce_sprite(sprite: np.ndarray, max_height: int) -> np.ndarray:
     rendered. The reduction averages premultiplied colour (area resampling), so no dark fringe
     appears at the edge; a sprite already small enough is returned unchanged.
     """
+    import torch
+
     h, w = sprite.shape[:2]
     if max_height < 1:
         raise ValueError(f"max_height must be >= 1, got {max_height}")
@@ -193,6 +194,34 @@ def alpha_extent(alpha: np.ndarray, threshold: float = 0.05) -> tuple[tuple[slic
     H, W = alpha.shape
     y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
     return (slice(y0, y1), slice(x0, x1)), Placement((x0 + x1) / 2 / W, y1 / H, (y1 - y0) / H)
+
+
+#: A person is cut by the frame's bottom edge when one unbroken run of their alpha in the frame's
+#: last row spans at least this share of their widest row (a torso does; feet do not).
+CUT_SHARE = 0.5
+
+
+def _longest_run(row: np.ndarray) -> int:
+    """The length of the longest run of True in a 1-d bool array."""
+    padded = np.concatenate([[0], row.astype(np.int8), [0]])
+    edges = np.flatnonzero(np.diff(padded))
+    return int((edges[1::2] - edges[::2]).max(initial=0))
+
+
+def cut_at_bottom(alpha: np.ndarray, threshold: float = 0.5, share: float = CUT_SHARE) -> bool:
+    """Whether the frame's bottom edge cuts the person of a full-frame ``(H, W)`` alpha.
+
+    A half-length portrait, the commonest photo of a person, ends at the photo's bottom edge
+    across the torso: in the last row, one unbroken run of ``alpha > threshold`` spans at least
+    ``share`` of the person's widest row. A standing person whose feet touch the edge does not
+    (two feet, or feet together, are narrower than half the shoulders and arms). Only a
+    full-frame cut-out can tell: a tight crop always ends at its last row.
+    """
+    a = np.asarray(alpha) > threshold
+    if a.ndim != 2 or not a.any():
+        return False
+    widest = max(_longest_run(r) for r in a[np.flatnonzero(a.any(1))])
+    return _longest_run(a[-1]) >= share * widest
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray | float:
@@ -312,6 +341,8 @@ def placement_theta(
     With ``align_corners=False`` both grids span [-1, 1] edge to edge, so a canvas point
     ``u = (cx + 1) / 2`` lands on sprite fraction ``(u - left) / width``.
     """
+    import torch
+
     (h, w), (H, W) = sprite_hw, canvas_hw
     sw = scale * (H / W) * (w / h)
     left, top = x - sw / 2, y - scale
@@ -323,6 +354,8 @@ def placement_theta(
 
 def _check_placement_tensors(x: torch.Tensor, y: torch.Tensor, scale: torch.Tensor) -> None:
     """Refuse non-finite placements and non-positive scales (they give NaN or mirrored images)."""
+    import torch
+
     with torch.no_grad():
         if not (torch.isfinite(x).all() and torch.isfinite(y).all() and torch.isfinite(scale).all()):
             raise ValueError("placement x, y and scale must be finite")
@@ -342,6 +375,8 @@ def render_foreground_torch(
     The result has premultiplied colour. ``x``, ``y``, ``scale`` are ``(B,)`` tensors and
     may require grad.
     """
+    import torch
+
     if sprite.ndim != 4 or sprite.shape[1] != 4:
         raise ValueError(f"sprite must have shape (B, 4, h, w), got {tuple(sprite.shape)}")
     _check_placement_tensors(x, y, scale)
@@ -363,6 +398,8 @@ def paste_torch(
     Returns the ``(B, 3, H, W)`` composite; gradients flow to ``x``, ``y`` and ``scale``
     through ``affine_grid``/``grid_sample``.
     """
+    import torch
+
     if background.ndim != 4 or background.shape[1] != 3:
         raise ValueError(f"background must have shape (B, 3, H, W), got {tuple(background.shape)}")
     fg = render_foreground_torch(sprite, x, y, scale, tuple(background.shape[-2:]))

@@ -39,7 +39,9 @@ class AdjustConfig:
     the initial step length in ``(x, y, log s)`` units and ``fd_eps`` the finite-difference
     half-width; ``grid`` is ``(nx, ny, ns)`` cells (scales geometric in the feasible range)
     and ``refine`` the number of best grid cells refined by ascent; ``greedy_step`` is the
-    authors' 1/20 of the canvas.
+    authors' 1/20 of the canvas. ``feet_at_bottom`` fixes ``y = 1`` for a person whom the photo
+    cut at its bottom edge (a half-length portrait): the cut stays on the composite's bottom edge
+    and only ``x`` and the scale are searched.
     """
 
     method: str = "grid"  # paper: "numerical"; the authors' code: "greedy"
@@ -54,6 +56,7 @@ class AdjustConfig:
     greedy_step: float = 0.05
     batch_size: int = 256
     reuse_context: bool = True
+    feet_at_bottom: bool = False
 
     def __post_init__(self) -> None:
         check_types(self)

@@ -22,7 +22,7 @@ def project_torch(xyz: torch.Tensor, aspect: float, cfg: AdjustConfig) -> torch.
     s = xyz[:, 2].clamp(cfg.scale_min, min(cfg.scale_max, 1.0 / max(aspect, 1e-6)))
     half = s * aspect / 2
     x = torch.minimum(torch.maximum(xyz[:, 0], half), 1 - half)
-    y = torch.minimum(torch.maximum(xyz[:, 1], s), torch.ones_like(s))
+    y = torch.ones_like(s) if cfg.feet_at_bottom else torch.minimum(torch.maximum(xyz[:, 1], s), torch.ones_like(s))
     return torch.stack([x, y, s], 1)
 
 
@@ -38,7 +38,7 @@ def random_placements(n: int, sprite_hw: tuple[int, int], canvas_hw: tuple[int, 
     aspect = sprite_width(sprite_hw, 1.0, canvas_hw)
     s_hi = min(cfg.scale_max, 1.0 / max(aspect, 1e-6))
     s = np.exp(rng.uniform(math.log(cfg.scale_min), math.log(s_hi), n))
-    y = rng.uniform(s, 1.0)
+    y = np.ones(n) if cfg.feet_at_bottom else rng.uniform(s, 1.0)
     half = s * aspect / 2
     x = rng.uniform(half, 1 - half)
     return np.stack([x, y, s], 1)
@@ -53,7 +53,7 @@ def grid_placements(sprite_hw: tuple[int, int], canvas_hw: tuple[int, int], cfg:
     nx, ny, ns = cfg.grid
     aspect = sprite_width(sprite_hw, 1.0, canvas_hw)
     s_hi = min(cfg.scale_max, 1.0 / max(aspect, 1e-6))
-    xs, ys = (np.arange(nx) + 0.5) / nx, (np.arange(ny) + 0.5) / ny
+    xs, ys = (np.arange(nx) + 0.5) / nx, np.ones(1) if cfg.feet_at_bottom else (np.arange(ny) + 0.5) / ny
     ss = np.geomspace(cfg.scale_min, s_hi, ns) if ns > 1 else np.array([math.sqrt(cfg.scale_min * s_hi)])
     g = np.stack(np.meshgrid(xs, ys, ss, indexing="ij"), -1).reshape(-1, 3)
     half = g[:, 2] * aspect / 2

@@ -1,11 +1,17 @@
 """Real photographs through the paper's dataset construction (Section 3): detect, matte, fill, parse.
 
-One small module per stage, each with a registry of backends chosen by name, classical ones by
-default (they need only OpenCV and scikit-image, and download nothing) and the user's own model
-files from a local path where they have them:
+One small module per stage, each with a registry of backends chosen by name. The person stages
+default to real pretrained models that installed packages ship (:mod:`artlib.photos.models`:
+found inside the packages, SHA-256 checked, nothing downloaded); the background stages are
+classical (no installable package ships a scene parser or an inpainting model), with the user's
+own model files from a local path where they have them:
 
-* :mod:`artlib.photos.detect`: HOG people detector (default), Haar full-body cascade;
-* :mod:`artlib.photos.matte`: GrabCut from the box, a trimap, then a guided filter (default) or
+* :mod:`artlib.photos.detect`: the bundled SSDLite person detector (default), OpenCV's HOG
+  people detector, the Haar full-body cascade; :func:`~artlib.photos.detect.rank_people` orders
+  several people;
+* :mod:`artlib.photos.segment`: the bundled pose model's segmentation of a crop around the box,
+  with documented fallbacks (default), or GrabCut;
+* :mod:`artlib.photos.matte`: a trimap around the mask, then a guided filter (default) or
   closed-form matting (optional ``pymatting``);
 * :mod:`artlib.photos.fill`: Telea inpainting of the dilated hole (default), PatchMatch (optional
   ``pypatchmatch``);
@@ -28,10 +34,12 @@ import lazy_loader
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
-        'detect': ['DETECTORS', 'Detection', 'detect'],
+        'detect': ['DETECTORS', 'Detection', 'detect', 'rank_people'],
         'fill': ['FILLS', 'fill'],
-        'matte': ['MATTES', 'matte'],
+        'matte': ['MATTES', 'matte', 'refine'],
+        'models': ['INSTALL', 'ModelMissingError', 'model_file'],
         'parse': ['ModelParser', 'PARSERS', 'parse'],
+        'segment': ['SEGMENTERS', 'segment'],
         'pipeline': ['MIN_PHOTO_SIDE', 'NoPersonError', 'PHOTO_SUFFIXES', 'PhotoConfig', 'PhotoCutout', 'cutout', 'full_frame_rgba', 'reduce_photo', 'sprite_of', 'square_crop'],
     },
 )

@@ -1,16 +1,16 @@
-"""Stage 2 of Section 3 on real photos: cut the person out (an alpha matte from a box).
+"""Stage 2b of Section 3 on real photos: cut the person out (an alpha matte from a mask).
 
-The paper's "semantic matting" is a learned model we cannot download. The classical route:
-GrabCut (Rother et al., 2004) segments the box into person and background; a **trimap** marks
-a narrow band around its boundary as unknown; a matting step estimates alpha in that band.
-Backends for the last step (:data:`MATTES`):
+The paper's "semantic matting" is a learned model no package ships whole. The route here: a
+segmenter (:mod:`artlib.photos.segment`: the bundled pose model by default, or GrabCut) marks the
+person's pixels inside the detected box; a **trimap** marks a narrow band around the mask's
+boundary as unknown; a matting step estimates alpha in that band. Backends for the last step
+(:data:`MATTES`):
 
 * ``"guided"`` (default, OpenCV and numpy only): the guided filter (He et al., 2010) of the
   GrabCut mask with the photo as guide, kept to the unknown band. **Fails on**: hair and other
-  fine or translucent detail (the band is narrow), and wherever GrabCut itself fails:
-  clothes coloured like the background, a box that cuts the person off, shadows taken as person.
+  fine or translucent detail (the band is narrow), and wherever the segmenter itself fails.
 * ``"closed-form"``: closed-form matting (Levin et al., 2008) on the trimap, from the optional
-  ``pymatting`` package (``pip install -e .[photos]``). Slower; **fails on** the same GrabCut
+  ``pymatting`` package (``pip install -e .[photos]``). Slower; **fails on** the same segmenter
   errors, and on large unknown regions with similar colours on both sides.
 
 Shown in chapter 6.
@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from ..compose import as_float_image
 
-__all__ = ["MATTES", "grabcut", "guided_filter", "matte", "trimap"]
+__all__ = ["MATTES", "grabcut", "guided_filter", "matte", "refine", "trimap"]
 
 
 def _check(image: np.ndarray) -> np.ndarray:
@@ -81,12 +81,14 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float = 
     return (mean(a) * I).sum(-1) + mean(b)
 
 
-def _alpha_guided(image: np.ndarray, tri: np.ndarray, band: int) -> np.ndarray:
-    alpha = guided_filter(as_float_image(image, 3, "photo"), (tri == 255).astype(np.float32) + 0.5 * (tri == 128), max(2, band))
+def _alpha_guided(image: np.ndarray, tri: np.ndarray, band: int, mask: np.ndarray) -> np.ndarray:
+    """The guided filter of the mask, with the photo as guide, kept to the trimap's unknown band:
+    the mask's edge moves to the photo's edges nearby and softens where they are soft."""
+    alpha = guided_filter(as_float_image(image, 3, "photo"), np.asarray(mask, np.float32), max(2, band))
     return np.where(tri == 128, np.clip(alpha, 0, 1), tri / 255.0).astype(np.float32)
 
 
-def _alpha_closed_form(image: np.ndarray, tri: np.ndarray, band: int) -> np.ndarray:
+def _alpha_closed_form(image: np.ndarray, tri: np.ndarray, band: int, mask: np.ndarray) -> np.ndarray:
     try:
         from pymatting import estimate_alpha_cf
     except ImportError as exc:
@@ -97,16 +99,24 @@ def _alpha_closed_form(image: np.ndarray, tri: np.ndarray, band: int) -> np.ndar
 MATTES = {"guided": _alpha_guided, "closed-form": _alpha_closed_form}
 
 
-def matte(image: np.ndarray, box, backend: str = "guided", band: float = 0.02) -> np.ndarray:
-    """The person's alpha ``(H, W)`` float in [0, 1] from a box, by GrabCut and the named matting backend.
+def refine(image: np.ndarray, mask: np.ndarray, box, backend: str = "guided", band: float = 0.02) -> np.ndarray:
+    """The alpha ``(H, W)`` float in [0, 1] of a person's ``mask`` ``(H, W)`` bool, by the named matting backend.
 
     ``band`` is the unknown band's half-width as a fraction of the box height.
     """
     if backend not in MATTES:
         raise ValueError(f"matte must be one of {sorted(MATTES)}, got {backend!r}")
     img = _check(image)
-    mask = grabcut(img, box)
-    if not mask.any():
-        raise ValueError(f"GrabCut found no person inside the box {tuple(np.round(box, 1))}")
     b = max(1, int(round(band * (box[3] - box[1]))))
-    return MATTES[backend](img, trimap(mask, b), b)
+    return MATTES[backend](img, trimap(mask, b), b, mask)
+
+
+def matte(image: np.ndarray, box, backend: str = "guided", band: float = 0.02, segmenter: str = "pose") -> np.ndarray:
+    """The person's alpha ``(H, W)`` float in [0, 1] from a box: the named segmenter
+    (:func:`artlib.photos.segment.segment`), then :func:`refine`."""
+    from .segment import segment
+
+    if backend not in MATTES:
+        raise ValueError(f"matte must be one of {sorted(MATTES)}, got {backend!r}")
+    mask, _ = segment(_check(image), box, segmenter)
+    return refine(image, mask, box, backend, band)

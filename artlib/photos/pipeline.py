@@ -1,6 +1,6 @@
 """Section 3's dataset construction on one real photo: detect, cut out, fill, parse.
 
-:func:`cutout` runs the four stages on one photo. Turning a folder of photos into ART sources
+:func:`cutout` runs the four stages on one photo (the first two only, for ``artlib cutout``). Turning a folder of photos into ART sources
 or a gallery is the data layer's (:mod:`artlib.data.photo_sources`).
 
 Photos are read with :func:`artlib.files.read_photo` (grayscale, palette and CMYK photos are
@@ -20,10 +20,11 @@ import numpy as np
 
 from ..compose import Placement, alpha_extent, as_float_image
 from ..config import check_types
-from .detect import DETECTORS, Detection, detect
+from .detect import DETECTORS, Detection, detect, rank_people
 from .fill import FILLS, fill
-from .matte import MATTES, matte
+from .matte import MATTES, refine
 from .parse import PARSERS, ModelParser, parse
+from .segment import SEGMENTERS, segment
 
 __all__ = ["MIN_PHOTO_SIDE", "NoPersonError", "PHOTO_SUFFIXES", "PhotoConfig", "PhotoCutout", "cutout", "full_frame_rgba",
            "reduce_photo", "sprite_of", "square_crop"]
@@ -41,7 +42,8 @@ class NoPersonError(ValueError):
 class PhotoConfig:
     """The backend of each stage, and the working size of the photos."""
 
-    detector: str = "hog"
+    detector: str = "ssd"
+    segmenter: str = "pose"
     matte: str = "guided"
     fill: str = "telea"
     parser: str = "classical"
@@ -50,7 +52,7 @@ class PhotoConfig:
 
     def __post_init__(self) -> None:
         check_types(self)
-        for name, options in (("detector", DETECTORS), ("matte", MATTES), ("fill", FILLS), ("parser", PARSERS)):
+        for name, options in (("detector", DETECTORS), ("segmenter", SEGMENTERS), ("matte", MATTES), ("fill", FILLS), ("parser", PARSERS)):
             if getattr(self, name) not in options:
                 raise ValueError(f"{name} must be one of {sorted(options)}, got {getattr(self, name)!r}")
         if not 64 <= self.max_side <= 4096:
@@ -63,8 +65,10 @@ class PhotoCutout:
 
     ``photo`` ``(H, W, 3)`` uint8; ``alpha`` ``(H, W)`` float; ``sprite`` the tight RGBA cut-out
     ``(h, w, 4)`` float; ``placement`` where the person stood; ``background`` ``(H, W, 3)`` float
-    with the hole filled; ``labels`` ``(H, W)`` uint8 label ids of the background; ``seconds``
-    per stage; ``mode`` the photo's original colour mode.
+    with the hole filled and ``labels`` ``(H, W)`` uint8 label ids of the background (both None
+    when only the person was asked for); ``seconds`` per stage; ``mode`` the photo's original
+    colour mode; ``people`` every person found, in :func:`~artlib.photos.detect.rank_people`'s
+    order, ``detection`` the one cut out; ``route`` the segmenter's step that found the mask.
     """
 
     photo: np.ndarray
@@ -72,10 +76,12 @@ class PhotoCutout:
     alpha: np.ndarray
     sprite: np.ndarray
     placement: Placement
-    background: np.ndarray
-    labels: np.ndarray
+    background: np.ndarray | None
+    labels: np.ndarray | None
     seconds: dict[str, float] = field(default_factory=dict)
     mode: str = "RGB"
+    people: list[Detection] = field(default_factory=list)
+    route: str = ""
 
 
 def reduce_photo(photo: np.ndarray, max_side: int) -> np.ndarray:
@@ -95,43 +101,58 @@ def sprite_of(photo: np.ndarray, alpha: np.ndarray, threshold: float = 0.05) -> 
     return np.ascontiguousarray(rgba), placement
 
 
+def _check_photo(photo: np.ndarray, max_side: int) -> np.ndarray:
+    photo = np.asarray(photo)
+    if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
+        raise ValueError(f"the photo must be (H, W, 3) uint8 RGB, got shape {photo.shape} dtype {photo.dtype}")
+    if min(photo.shape[:2]) * min(1.0, max_side / max(photo.shape[:2])) < MIN_PHOTO_SIDE:
+        raise ValueError(f"a {photo.shape[1]} x {photo.shape[0]} photo is too thin: reduced to {max_side} px on "
+                         f"its longer side, each side needs at least {MIN_PHOTO_SIDE} px to find a person in")
+    return photo
+
+
 def cutout(photo: np.ndarray, cfg: PhotoConfig | None = None, parser: ModelParser | None = None,
-           mode: str = "RGB") -> PhotoCutout:
-    """Detect the main person, matte them, fill the hole, parse the background.
+           mode: str = "RGB", person: int = 1, background: bool = True) -> PhotoCutout:
+    """Detect the people, matte the ``person``-th, fill the hole, parse the background.
 
     Args:
         photo: ``(H, W, 3)`` uint8 RGB (reduced to ``cfg.max_side`` first).
         cfg: the backends (:class:`PhotoConfig`).
         parser: the user's own segmentation model, instead of ``cfg.parser``.
         mode: the photo's original colour mode, for the record.
+        person: which person, 1 the first of :func:`~artlib.photos.detect.rank_people`'s order
+            (the largest).
+        background: False to stop after the cut-out (no fill, no parse: ``artlib cutout``).
 
     Raises:
-        NoPersonError: the detector found nobody.
+        NoPersonError: the detector found nobody, or fewer people than ``person``.
         ValueError: a stage failed (the message says which).
     """
     cfg = cfg or PhotoConfig()
-    photo = np.asarray(photo)
-    if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
-        raise ValueError(f"the photo must be (H, W, 3) uint8 RGB, got shape {photo.shape} dtype {photo.dtype}")
-    if min(photo.shape[:2]) * min(1.0, cfg.max_side / max(photo.shape[:2])) < MIN_PHOTO_SIDE:
-        raise ValueError(f"a {photo.shape[1]} x {photo.shape[0]} photo is too thin: reduced to {cfg.max_side} px on "
-                         f"its longer side, each side needs at least {MIN_PHOTO_SIDE} px to find a person in")
-    img = reduce_photo(photo, cfg.max_side)
+    if isinstance(person, bool) or not isinstance(person, int) or person < 1:
+        raise ValueError(f"person must be a whole number from 1 (the largest person), got {person!r}")
+    img = reduce_photo(_check_photo(photo, cfg.max_side), cfg.max_side)
     t = {"start": time.perf_counter()}
-    found = detect(img, cfg.detector)
+    people = rank_people(detect(img, cfg.detector))
     t["detect"] = time.perf_counter()
-    if not found:
+    if not people:
         raise NoPersonError(f"no person found by the {cfg.detector} detector")
-    alpha = matte(img, found[0].box, cfg.matte)
+    if person > len(people):
+        raise NoPersonError(f"person {person} asked for, but the {cfg.detector} detector found {len(people)}")
+    chosen = people[person - 1]
+    mask, route = segment(img, chosen.box, cfg.segmenter)
+    alpha = refine(img, mask, chosen.box, cfg.matte)
     t["matte"] = time.perf_counter()
     sprite, placement = sprite_of(img, alpha)
-    background = fill(img, alpha, cfg.fill, cfg.dilate)
-    t["fill"] = time.perf_counter()
-    labels = parse(np.clip(np.round(background * 255), 0, 255).astype(np.uint8), parser or cfg.parser)
-    t["parse"] = time.perf_counter()
-    stages = ("start", "detect", "matte", "fill", "parse")
+    filled = labels = None
+    if background:
+        filled = fill(img, alpha, cfg.fill, cfg.dilate)
+        t["fill"] = time.perf_counter()
+        labels = parse(np.clip(np.round(filled * 255), 0, 255).astype(np.uint8), parser or cfg.parser)
+        t["parse"] = time.perf_counter()
+    stages = [k for k in ("start", "detect", "matte", "fill", "parse") if k in t]
     seconds = {b: t[b] - t[a] for a, b in zip(stages, stages[1:])}
-    return PhotoCutout(img, found[0], alpha, sprite, placement, background, labels, seconds, mode)
+    return PhotoCutout(img, chosen, alpha, sprite, placement, filled, labels, seconds, mode, people, route)
 
 
 def full_frame_rgba(c: PhotoCutout) -> np.ndarray:

@@ -6,39 +6,18 @@
 * :mod:`artlib.plots.retouch`: chapter 5, the retoucher's results;
 * :mod:`artlib.plots.photos`: chapter 6, real photographs.
 """
-from ._common import figure_png
-from .adjustment import (
-    filmstrips,
-    height_bands,
-    restarts_curve,
-    score_surface,
-    session_frames,
-)
-from .dataset import (
-    camera_cues,
-    difficulty_bars,
-    eq1_curves,
-    geometry_examples,
-    label_legend,
-    leak_examples,
-    outfits,
-    plausibility_map,
-    sample_grid,
-    spatial_targets,
-    world_grid,
-)
-from .photos import photo_stages
-from .retouch import contact_sheet, failures, figure3, harmonization
-from .verifier import (
-    ablation_bars,
-    architecture,
-    calibration,
-    lambda_grid,
-    score_distributions,
-    training_curves,
-    wrong_examples,
-)
+import lazy_loader
 
-__all__ = [
-    "ablation_bars", "architecture", "calibration", "camera_cues", "contact_sheet", "difficulty_bars", "geometry_examples", "eq1_curves", "failures", "figure3", "figure_png", "filmstrips", "harmonization", "height_bands", "label_legend", "lambda_grid", "leak_examples", "outfits", "photo_stages", "plausibility_map", "restarts_curve", "sample_grid", "score_distributions", "score_surface", "session_frames", "spatial_targets", "training_curves", "world_grid", "wrong_examples",
-]
+# Submodules load on first use (lazy_loader): ``artlib cutout`` draws its preview with
+# :mod:`artlib.plots.photos` alone, without the other chapters' imports (torch, the data layer).
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        '_common': ['figure_png'],
+        'adjustment': ['filmstrips', 'height_bands', 'restarts_curve', 'score_surface', 'session_frames'],
+        'dataset': ['camera_cues', 'difficulty_bars', 'eq1_curves', 'geometry_examples', 'label_legend', 'leak_examples', 'outfits', 'plausibility_map', 'sample_grid', 'spatial_targets', 'world_grid'],
+        'photos': ['photo_stages'],
+        'retouch': ['contact_sheet', 'failures', 'figure3', 'harmonization'],
+        'verifier': ['ablation_bars', 'architecture', 'calibration', 'lambda_grid', 'score_distributions', 'training_curves', 'wrong_examples'],
+    },
+)

@@ -12,22 +12,30 @@ __all__ = ["photo_stages"]
 
 
 def photo_stages(c, title: str = "") -> Figure:
-    """The four stages on one photo: detection box, matte, cut-out, filled background, parsing map.
+    """The stages on one photo: every person found (the chosen one in yellow, the others numbered
+    in :func:`~artlib.photos.detect.rank_people`'s order), the matte, the cut-out, and where they
+    were run, the filled background and the parsing map.
 
     ``c`` is an :class:`artlib.photos.PhotoCutout`.
     """
-    fig, axes = plt.subplots(1, 5, figsize=(12, 2.8))
+    n = 3 if c.background is None else 5
+    fig, axes = plt.subplots(1, n, figsize=(2.4 * n, 2.8))
     axes[0].imshow(c.photo)
-    x0, y0, x1, y1 = c.detection.box
-    axes[0].add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="yellow", lw=1.5))
+    for k, d in enumerate(c.people or [c.detection], start=1):
+        x0, y0, x1, y1 = d.box
+        chosen = d == c.detection
+        axes[0].add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="yellow" if chosen else "cyan",
+                                        lw=1.5 if chosen else 0.8))
+        axes[0].text(x0 + 2, y0 + 2, str(k), color="black", fontsize=7, va="top",
+                     bbox={"fc": "yellow" if chosen else "cyan", "ec": "none", "pad": 1})
     axes[0].set_title(f"detected ({c.detection.score:.2f})", fontsize=8)
     axes[1].imshow(c.alpha, cmap="gray", vmin=0, vmax=1)
-    axes[1].set_title("alpha matte", fontsize=8)
+    axes[1].set_title(f"alpha ({c.route})" if c.route else "alpha matte", fontsize=8)
     _cutout(axes[2], c.sprite, 8)
     axes[2].set_title("cut-out", fontsize=8)
-    axes[3].imshow(np.clip(c.background, 0, 1))
-    axes[3].set_title("hole filled", fontsize=8)
-    axes[4].imshow(world.parse_colours(c.labels))
-    axes[4].set_title("parsed", fontsize=8)
+    if c.background is not None:
+        axes[3].imshow(np.clip(c.background, 0, 1))
+        axes[3].set_title("hole filled", fontsize=8)
+        axes[4].imshow(world.parse_colours(c.labels))
+        axes[4].set_title("parsed", fontsize=8)
     return _finish(fig, axes, title)
-
