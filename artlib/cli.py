@@ -400,7 +400,10 @@ def _add_retouch(sub) -> None:
                     "the top k, move and scale the person on each to the placement the spatial head scores "
                     "highest, and write the composites, a contact sheet and a JSON report.",
         epilog="A gallery folder holds NAME.png (RGB) and NAME.labels.png (8-bit label ids) per background and "
-               "labels.json; `artlib export-gallery` writes one from the synthetic world, with cut-outs to try.")
+               "labels.json (and full/NAME.png at full resolution, where the composite is then rendered); `artlib "
+               "export-gallery --photos DIR` makes one from your own photos, and without --photos from the synthetic "
+               "world, with cut-outs to try. A person whom the photo cuts at its bottom edge (a half-length portrait) "
+               "is placed with the cut on the composite's bottom edge.")
     r.add_argument("--foreground", required=True, help="RGBA cut-out (PNG): full-frame (the person where they stood, "
                    "transparent elsewhere) or tightly cropped")
     r.add_argument("--gallery", required=True, help="gallery folder (see below)")
@@ -429,8 +432,12 @@ def _add_retouch(sub) -> None:
 
 def _add_export_gallery(sub) -> None:
     """The ``export-gallery`` command."""
-    g = sub.add_parser("export-gallery", help="write a gallery folder and a few cut-outs from the synthetic world",
-                       description="Render N empty world scenes as a gallery folder (NAME.png, NAME.labels.png, "
+    g = sub.add_parser("export-gallery", help="write a gallery folder: from your own background photos (--photos DIR) "
+                       "or from the synthetic world",
+                       description="With --photos DIR: each photo's centre square is parsed into the book's labels "
+                                   "and kept at --size (the copy the verifier scores) and at its own resolution up to "
+                                   "1024 px (full/NAME.png, where artlib retouch renders the composite). Without: "
+                                   "render N empty world scenes as a gallery folder (NAME.png, NAME.labels.png, "
                                    "labels.json) and a few full-frame cut-outs of people from other scenes (cutouts/).")
     g.add_argument("--out", required=True, help="a new or empty folder")
     g.add_argument("--n", type=_int_in(1, 100_000), default=200, help="backgrounds to render (default 200)")
@@ -438,8 +445,8 @@ def _add_export_gallery(sub) -> None:
     g.add_argument("--size", type=_int_in(16, 1024), default=64, help="canvas side in pixels (default 64, the book "
                    "profile's)")
     g.add_argument("--cutouts", type=_int_in(0, 1000), default=4, help="cut-outs to write (default 4)")
-    g.add_argument("--photos", help="instead of the world: a folder of background photos, each centre-cropped, resized "
-                   "to --size and parsed into the book's labels")
+    g.add_argument("--photos", help="instead of the world: a folder of your background photos (JPEG, PNG, ...), each "
+                   "centre-cropped, parsed, and kept at --size and at full resolution")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=_cmd_export_gallery)
 
@@ -473,7 +480,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="artlib",
         description="The ART book: build the synthetic ART dataset, train the verifier, retouch photos, "
                     "execute chapters, build the book.",
-        epilog="Add --traceback to any command to see where an error came from.",
+        epilog="Your own photos: `artlib cutout me.jpg --out me.png` cuts a person out; `artlib export-gallery "
+               "--photos MY_BACKGROUNDS/ --out gallery` makes a gallery of your background photos; `artlib retouch "
+               "--foreground me.png --gallery gallery --out retouched` places the person on them. Add --traceback to "
+               "any command to see where an error came from.",
     )
     sub = p.add_subparsers(dest="command", required=True)
     _add_build_dataset(sub)

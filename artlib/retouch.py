@@ -14,7 +14,14 @@ returns the results ranked by content score. It is built only from those three m
   or :data:`DEFAULT_START` (standing centred, feet at 0.9 of the height, half the canvas tall).
 
 :func:`foreground_from_cutout` tells the two apart: a cut-out whose alpha box touches all four
-edges is taken as cropped, anything else as full-frame.
+edges is taken as cropped, anything else as full-frame. A full-frame person whom the photo cut
+at its bottom edge (:func:`artlib.compose.cut_at_bottom`: a half-length portrait) keeps the cut
+on the composite's bottom edge: the search moves and scales them with ``y = 1``
+(:attr:`artlib.adjust.AdjustConfig.feet_at_bottom`), so they never float.
+
+**Resolution.** The verifier scores every background at the gallery's size; where the gallery
+keeps a full-resolution copy (a gallery made from photos does), the final composite is rendered
+and harmonized there, with the person's sprite at up to that resolution.
 
 Shown in chapter 5; the command line is ``artlib retouch`` (``artlib retouch --help``).
 """
@@ -26,7 +33,7 @@ import numpy as np
 import torch
 
 from .adjust import DEFAULT_START, AdjustConfig, adjust
-from .compose import Placement, alpha_extent, as_float_image, reduce_sprite, render_foreground
+from .compose import Placement, alpha_extent, as_float_image, cut_at_bottom, reduce_sprite, render_foreground
 from .harmonize import harmonize
 from .model import Verifier
 from .data import Gallery
@@ -43,6 +50,7 @@ class Foreground:
     sprite: np.ndarray
     placement: Placement
     full_frame: bool
+    cut_bottom: bool = False
 
 
 def foreground_from_cutout(cutout: np.ndarray, start: Placement | None = None, alpha_threshold: float = 0.05) -> Foreground:
@@ -68,7 +76,10 @@ def foreground_from_cutout(cutout: np.ndarray, start: Placement | None = None, a
     sprite = np.ascontiguousarray(img[rows, cols])
     if sprite.shape[:2] == img.shape[:2]:  # a tight crop: where the person stood is unknown
         return Foreground(sprite, start or DEFAULT_START, full_frame=False)
-    return Foreground(sprite, start or own, full_frame=True)
+    cut = cut_at_bottom(img[..., 3])
+    if cut and start is None:
+        own = Placement(own.x, 1.0, own.scale)
+    return Foreground(sprite, start or own, full_frame=True, cut_bottom=cut)
 
 
 @dataclass
@@ -122,19 +133,25 @@ def retouch(verifier: Verifier, foreground: Foreground, gallery: Gallery, index:
         raise ValueError(f"top_k must be >= 1, got {top_k}")
     verifier.eval()
     canvas = max(int(gallery.backgrounds.shape[1]), verifier.config.image_size)  # a person is never drawn taller
+    original = foreground.sprite
     foreground = replace(foreground, sprite=reduce_sprite(foreground.sprite, canvas))
     index = index or GalleryIndex.build(verifier, gallery, progress=progress)
     if index.names != gallery.names:
         raise ValueError("the index does not belong to this gallery (its names differ)")
     ranked = index.top_k(verifier, _scoring_fg(verifier, foreground), min(top_k, len(gallery)))
-    cfg = adjust_config or AdjustConfig()
+    cfg = replace(adjust_config or AdjustConfig(), feet_at_bottom=foreground.cut_bottom)
     out = []
     for rank, (name, content) in enumerate(ranked, 1):
         i = gallery.names.index(name)
         bg = as_float_image(gallery.backgrounds[i], 3, "background")
         res = adjust(verifier, foreground.sprite, bg, gallery.labels[i].astype(np.int64), start=foreground.placement,
-                     seed=seed + rank, config=replace(cfg))
-        image = harmonize(bg, foreground.sprite, res.placement, colour=colour, blend=blend)
+                     seed=seed + rank, config=cfg)
+        full = gallery.full_resolution(i)
+        if full is None:
+            image = harmonize(bg, foreground.sprite, res.placement, colour=colour, blend=blend)
+        else:
+            image = harmonize(as_float_image(full, 3, "background"), reduce_sprite(original, full.shape[0]),
+                              res.placement, colour=colour, blend=blend)
         out.append(RetouchResult(rank, name, content, res.placement, res.spatial, res.content, image))
     return out
 
@@ -144,7 +161,7 @@ def report_record(foreground: Foreground, results: list[RetouchResult], *, foreg
                    files: list[str]) -> dict:
     """The ``report.json`` of ``artlib retouch``: what was retouched, with what, and each result.
 
-    Keys: ``foreground`` (its file), ``full_frame``, ``scored_at`` (the placement selection scored),
+    Keys: ``foreground`` (its file), ``full_frame``, ``cut_at_bottom``, ``scored_at`` (the placement selection scored),
     ``gallery`` and ``gallery_size``, ``verifier`` (:func:`artlib.train.model_identity`), ``method``,
     ``colour``, ``blend``, ``seed``, ``results`` (:meth:`RetouchResult.report`, best first) and
     ``files`` (every file the run wrote, so a later run with ``--overwrite`` replaces exactly them).
@@ -152,6 +169,7 @@ def report_record(foreground: Foreground, results: list[RetouchResult], *, foreg
     from .train import model_identity
 
     return {"foreground": str(foreground_path), "full_frame": foreground.full_frame,
+            "cut_at_bottom": foreground.cut_bottom,
             "scored_at": foreground.placement.to_dict(),
             "gallery": str(gallery.root), "gallery_size": len(gallery), "verifier": model_identity(verifier),
             "method": adjust_config.method, "colour": colour, "blend": blend, "seed": seed,

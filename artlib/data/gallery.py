@@ -2,7 +2,9 @@
 
 **Gallery folder format** (``artlib export-gallery`` writes one): for each background
 ``NAME.png`` (8-bit RGB) and ``NAME.labels.png`` (8-bit grayscale, one label id per pixel,
-the same size), and ``labels.json`` with the label names (``{"labels": [...], "palette":
+the same size), optionally ``full/NAME.png``, the same square at a higher resolution (a gallery
+made from photos keeps it, up to :data:`FULL_SIDE` pixels, and ``artlib retouch`` renders the
+final composite there), and ``labels.json`` with the label names (``{"labels": [...], "palette":
 [[r, g, b], ...]}``). The label set is data of the gallery: its names must be the verifier's.
 The book's label set is :data:`artlib.world.LABELS` (ids 0-15: sky, water, sand, grass, snow,
 road, floor, wall, building, tree, furniture, mountain, rock, ceiling, window, path).
@@ -16,7 +18,7 @@ Shown in chapter 5.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,36 +28,49 @@ from ..files import ImageFileError, atomic_write_json, read_image, read_json, sh
 from ..labels import LabelSet
 from ..world import WORLD_LABELS
 
-__all__ = ["Gallery", "LABEL_SUFFIX", "read_gallery", "write_gallery", "write_world_gallery"]
+__all__ = ["FULL_SIDE", "Gallery", "LABEL_SUFFIX", "read_gallery", "write_gallery", "write_world_gallery"]
 
 #: The suffix of a background's label map: ``NAME.labels.png`` beside ``NAME.png``.
 LABEL_SUFFIX = ".labels.png"
+#: The largest side of a background's full-resolution copy (``full/NAME.png``).
+FULL_SIDE = 1024
 
 
 @dataclass
 class Gallery:
-    """A gallery folder, read and validated: names, backgrounds ``(N, H, W, 3)`` uint8, labels ``(N, H, W)`` uint8."""
+    """A gallery folder, read and validated: names, backgrounds ``(N, H, W, 3)`` uint8, labels
+    ``(N, H, W)`` uint8, and per background the path of its full-resolution copy or None."""
 
     root: Path
     names: list[str]
     backgrounds: np.ndarray
     labels: np.ndarray
     hashes: list[str]
+    full: list[Path | None] = field(default_factory=list)
+
+    def full_resolution(self, i: int) -> np.ndarray | None:
+        """Background ``i`` at full resolution ``(S, S, 3)`` uint8, or None when the gallery has no copy."""
+        if not self.full or self.full[i] is None:
+            return None
+        return read_image(self.full[i], "RGB")
 
     def __len__(self) -> int:
         return len(self.names)
 
 
 def write_gallery(root: str | os.PathLike, names: list[str], backgrounds: list[np.ndarray], labels: list[np.ndarray],
-                  label_set: LabelSet = WORLD_LABELS) -> None:
+                  label_set: LabelSet = WORLD_LABELS, full: list[np.ndarray] | None = None) -> None:
     """Write a gallery folder (format in the module docstring); each file atomically.
 
-    ``labels`` are the ``(H, W)`` label maps; ``label_set`` names their ids (``labels.json``).
+    ``labels`` are the ``(H, W)`` label maps; ``label_set`` names their ids (``labels.json``);
+    ``full`` the full-resolution copies (square, no larger than :data:`FULL_SIDE`), if any.
     """
     root = Path(root)
-    for name, bg, lab in zip(names, backgrounds, labels, strict=True):
+    for k, (name, bg, lab) in enumerate(zip(names, backgrounds, labels, strict=True)):
         write_png(root / f"{name}.png", bg)
         write_png(root / f"{name}{LABEL_SUFFIX}", np.asarray(lab, np.uint8))
+        if full is not None:
+            write_png(root / "full" / f"{name}.png", full[k])
     atomic_write_json(root / "labels.json", label_set.to_dict())
 
 
@@ -81,7 +96,7 @@ def read_gallery(root: str | os.PathLike, labels: LabelSet = WORLD_LABELS, progr
     images = sorted(p for p in root.glob("*.png") if not p.name.endswith(LABEL_SUFFIX))
     if not images:
         raise ValueError(f"{root}: no backgrounds (NAME.png with NAME.labels.png) in the gallery")
-    names, bgs, labs, hashes = [], [], [], []
+    names, bgs, labs, hashes, full = [], [], [], [], []
     for p in tqdm(images, desc="gallery", disable=not progress, mininterval=2):
         lab_path = p.with_name(p.stem + LABEL_SUFFIX)
         if not lab_path.is_file():
@@ -96,7 +111,25 @@ def read_gallery(root: str | os.PathLike, labels: LabelSet = WORLD_LABELS, progr
         bgs.append(bg)
         labs.append(lab)
         hashes.append(sha256_file(p) + sha256_file(lab_path))
-    return Gallery(root, names, np.stack(bgs), np.stack(labs), hashes)
+        full.append(_full_copy(root / "full" / p.name, bg.shape[:2]))
+    return Gallery(root, names, np.stack(bgs), np.stack(labs), hashes, full)
+
+
+def _full_copy(path: Path, scoring_hw: tuple[int, int]) -> Path | None:
+    """The checked path of a background's full-resolution copy (its header only), or None."""
+    from PIL import Image
+
+    if not path.is_file():
+        return None
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+    except OSError as exc:
+        raise ImageFileError(f"{path}: not a readable image: {exc}") from exc
+    if w != h or h < scoring_hw[0] or max(w, h) > FULL_SIDE:
+        raise ImageFileError(f"{path}: a full-resolution copy must be square, at least {scoring_hw[0]} and at most "
+                             f"{FULL_SIDE} pixels on a side; got {w} x {h}")
+    return path
 
 
 

@@ -23,7 +23,7 @@ from tqdm import tqdm
 from ..compose import Placement, placement_box, render_foreground, unpremultiply
 from ..files import atomic_write_json, check_outputs, folder_lock, read_json, read_photo, sha256_file, write_png
 from ..photos import PHOTO_SUFFIXES, ModelParser, PhotoConfig, PhotoCutout, cutout, parse, reduce_photo, sprite_of, square_crop
-from .gallery import write_gallery
+from .gallery import FULL_SIDE, write_gallery
 from .manifest import write_manifest
 from .sampling import BuildConfig
 from .sources import PHOTO_SOURCE, dataset_kind, source_dir
@@ -185,14 +185,17 @@ def photo_gallery(photos: str | os.PathLike, out: str | os.PathLike, size: int =
                   progress: bool = True) -> dict:
     """A gallery folder (:mod:`artlib.select`) from background photos: centre square, resized, parsed.
 
-    Returns the report (backgrounds written, photos that failed with the reason).
+    Each photo's centre square is kept twice: at ``size`` pixels, the copy the verifier scores,
+    and at its own resolution up to :data:`~artlib.data.gallery.FULL_SIDE` pixels
+    (``full/NAME.png``), where ``artlib retouch`` renders the final composite. Returns the
+    report (backgrounds written, photos that failed with the reason).
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out}: exists and is not a folder")
     files = _photos(Path(photos))
     check_outputs({"out": out}, {"photos": Path(photos), **{p.name: p for p in files}})
-    names, bgs, labels, failed = [], [], [], []
+    names, bgs, labels, fulls, failed = [], [], [], [], []
     for p, name in tqdm(list(zip(files, _gallery_names(files))), desc="backgrounds", disable=not progress, mininterval=2):
         try:
             photo, _ = read_photo(p)
@@ -204,15 +207,19 @@ def photo_gallery(photos: str | os.PathLike, out: str | os.PathLike, size: int =
             lab = parse(reduce_photo(np.ascontiguousarray(sq), 512), parser)
             bg = cv2.resize(np.ascontiguousarray(sq), (size, size), interpolation=cv2.INTER_AREA)
             lab = cv2.resize(lab, (size, size), interpolation=cv2.INTER_NEAREST)
+            full = reduce_photo(np.ascontiguousarray(sq), FULL_SIDE)
+            if full.shape[0] < size:  # a photo smaller than the scoring copy: the scoring copy is the largest
+                full = bg
         except Exception as exc:  # noqa: BLE001 -- every per-photo failure is a reported skip
             failed.append({"photo": p.name, "reason": _reason(exc, p)})
             continue
         names.append(name)
         bgs.append(bg)
         labels.append(lab)
+        fulls.append(full)
     if not names:
         raise ValueError(f"{photos}: no photo could be read ({failed})")
-    write_gallery(out, names, bgs, labels)
+    write_gallery(out, names, bgs, labels, full=fulls)
     report = {"backgrounds": len(names), "failed": failed}
     atomic_write_json(out / "report.json", report)
     return report
