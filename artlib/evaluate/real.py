@@ -203,7 +203,9 @@ def camera_rule_check(verifiers: dict, photos: dict[str, RealPhoto], cfg, scales
 
     In a photo of a flat ground the camera rule says a person's height grows linearly with the
     feet's distance below the horizon; the true heights' correlation shows how well it holds.
-    Returns one row per photo: ``true`` and each verifier's correlation, and the people.
+    Returns one row per photo: ``true`` and each verifier's correlation, how many of the people
+    each verifier gives the range's largest height (a preference that saturates there carries no
+    rule), the median ratio of preferred to true height, and the heights themselves.
     """
     from scipy.stats import spearmanr
 
@@ -226,6 +228,8 @@ def camera_rule_check(verifiers: dict, photos: dict[str, RealPhoto], cfg, scales
                 xyz = np.stack([np.full(scales, own.x), np.full(scales, own.y), ss], 1)
                 pref.append(float(ss[int(np.argmax(scorer.spatial(xyz)))]))
             row[vname] = float(spearmanr(feet, pref)[0])
+            row[f"{vname} at the top"] = int(np.sum(np.isclose(pref, ss[-1])))
+            row[f"{vname} / true"] = float(np.median(np.asarray(pref) / np.asarray(true)))
             heights[vname] = pref
         row["heights"] = heights
         rows.append(row)

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from .. import world
 from ._common import _cutout, _finish
 
-__all__ = ["photo_stages"]
+__all__ = ["camera_rule_heights", "photo_stages"]
 
 
 def photo_stages(c, title: str = "") -> Figure:
@@ -39,3 +39,26 @@ def photo_stages(c, title: str = "") -> Figure:
         axes[4].imshow(world.parse_colours(c.labels))
         axes[4].set_title("parsed", fontsize=8)
     return _finish(fig, axes, title)
+
+
+def camera_rule_heights(check, verifiers: tuple[str, ...]) -> Figure:
+    """Per photo of people on one ground: each person's height against the feet's row, the true
+    height beside the height each verifier prefers at those feet.
+
+    ``check`` is :func:`artlib.evaluate.real.camera_rule_check`'s table.
+    """
+    n = len(check)
+    fig, axes = plt.subplots(1, n, figsize=(3.6 * n, 3.8), squeeze=False)
+    marks = {"true": ("k", "o")} | {v: (c, m) for v, c, m in zip(verifiers, ("tab:orange", "tab:blue"), ("s", "^"))}
+    for ax, (name, row) in zip(axes[0], check.iterrows()):
+        h = row["heights"]
+        for key, (colour, marker) in marks.items():
+            rho = row[key]
+            ax.scatter(h["feet"], h[key], c=colour, marker=marker, s=24, label=f"{key} (rank corr. {rho:+.2f})")
+        ax.set_xlabel("feet row (fraction of the height)", fontsize=8)
+        ax.set_ylabel("person height", fontsize=8)
+        ax.set_title(f"{name} ({row['split']})", fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1, frameon=False)
+    fig.tight_layout()
+    return fig
