@@ -352,7 +352,7 @@ if len(rule):
 # top of the range says "taller", not "this tall", and six people are weak evidence of a
 # correlation of either sign: read the figure. Where the verifiers want people much larger than
 # they are, their own placements rank low in the table above. What transfers from the
-# # world is that people stand with their feet on the ground and grow towards the bottom of the
+# world is that people stand with their feet on the ground and grow towards the bottom of the
 # frame, not the camera's scale.
 #
 # The earlier check of this chapter, world people pasted onto real photos, asks less: does the

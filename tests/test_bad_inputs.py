@@ -302,14 +302,10 @@ def _retouch(setup, out, *extra):
 
 @pytest.fixture(scope="module")
 def person_photo():
-    """A real photo (scikit-learn's china.jpg) with a world person the HOG detector finds."""
-    from artlib import world
-    from artlib.evaluate.photos import sample_photos
+    """A real photo of a real person that an installed package ships: scikit-image's astronaut."""
+    from artlib.evaluate.real import read_real_photos
 
-    bg = sample_photos(("china",))["china"][0]
-    H = bg.shape[0]
-    sprite = world.draw_person(world.make_world_sample(5, 4, 64).person, int(0.6 * H))
-    return np.clip(np.round(paste(bg, sprite, Placement(0.5, 0.9, 0.6)) * 255), 0, 255).astype(np.uint8)
+    return read_real_photos(None, ("astronaut",))["astronaut"].rgb
 
 
 # ---- 1. a photo build into a synthetic dataset (and the reverse) is refused, nothing deleted

@@ -177,7 +177,8 @@ def test_detection_recall_and_matte_quality_by_formula(trials, monkeypatch):
                         else [Detection((0, 0, 5, 5), 1.0)])
     r = P.detection_recall(trials)
     assert r["recall"] == 0.5 and r["mean best IoU"] == pytest.approx(0.5)
-    monkeypatch.setattr(P, "matte", lambda image, box, backend, segmenter: next(t.alpha for t in trials if t.image is image)
+    monkeypatch.setattr(P, "segment", lambda image, box, segmenter: (np.ones(image.shape[:2], bool), "test"))
+    monkeypatch.setattr(P, "refine", lambda image, mask, box, backend: next(t.alpha for t in trials if t.image is image)
                         if image is trials[0].image else np.zeros(image.shape[:2], np.float32))
     m = P.matte_quality(trials)
     assert m["alpha IoU"] == pytest.approx(0.5) and m["alpha IoU (worst)"] == 0.0

@@ -321,3 +321,11 @@ def test_own_placement_percentile_and_camera_rule_by_formula(shipped, monkeypatc
     rule = R.camera_rule_check({"tall": None}, {"g": ground}, PhotoConfig(), scales=5)
     assert rule.loc["g", "tall at the top"] == 2  # a head that always wants the tallest saturates
     assert rule.loc["g", "heights"]["tall"] == [pytest.approx(min(rule.loc["g", "heights"]["feet"]))] * 2
+
+
+def test_a_tiny_person_is_a_clear_error(monkeypatch):
+    import artlib.photos.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "detect", lambda image, backend: [Detection((10, 10, 16, 20), 0.9)])
+    with pytest.raises(NoPersonError, match=r"person 1 is 10 px tall .* needs at least 16"):
+        cutout(np.zeros((64, 64, 3), np.uint8))

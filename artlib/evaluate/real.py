@@ -110,6 +110,15 @@ def read_real_photos(debian: str | Path | None, names: tuple[str, ...] | None = 
     return out
 
 
+def _rank_corr(a, b) -> float:
+    """Spearman's rank correlation, NaN where either side is constant (it is undefined there)."""
+    from scipy.stats import spearmanr
+
+    if np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")
+    return float(spearmanr(a, b)[0])
+
+
 def _largest(boxes: np.ndarray) -> int:
     return int(np.argmax((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])))
 
@@ -207,8 +216,6 @@ def camera_rule_check(verifiers: dict, photos: dict[str, RealPhoto], cfg, scales
     each verifier gives the range's largest height (a preference that saturates there carries no
     rule), the median ratio of preferred to true height, and the heights themselves.
     """
-    from scipy.stats import spearmanr
-
     rows = []
     for name, ph in photos.items():
         if not ph.ground:
@@ -219,7 +226,7 @@ def camera_rule_check(verifiers: dict, photos: dict[str, RealPhoto], cfg, scales
         # one range of heights for everyone, feasible at every person's feet: a range cut at each
         # person's own feet would make the preferred heights follow the feet by construction
         ss = np.geomspace(0.02, min(feet), scales)
-        row = {"photo": name, "people": len(feet), "split": ph.split, "true": float(spearmanr(feet, true)[0])}
+        row = {"photo": name, "people": len(feet), "split": ph.split, "true": _rank_corr(feet, true)}
         heights = {"feet": feet, "true": true}
         for vname, verifier in verifiers.items():
             pref = []
@@ -227,7 +234,7 @@ def camera_rule_check(verifiers: dict, photos: dict[str, RealPhoto], cfg, scales
                 scorer, _ = _scorer(verifier, sprite, bg, labels)
                 xyz = np.stack([np.full(scales, own.x), np.full(scales, own.y), ss], 1)
                 pref.append(float(ss[int(np.argmax(scorer.spatial(xyz)))]))
-            row[vname] = float(spearmanr(feet, pref)[0])
+            row[vname] = _rank_corr(feet, pref)
             row[f"{vname} at the top"] = int(np.sum(np.isclose(pref, ss[-1])))
             row[f"{vname} / true"] = float(np.median(np.asarray(pref) / np.asarray(true)))
             heights[vname] = pref

@@ -26,12 +26,14 @@ from .matte import MATTES, refine
 from .parse import PARSERS, ModelParser, parse
 from .segment import SEGMENTERS, segment
 
-__all__ = ["MIN_PHOTO_SIDE", "NoPersonError", "PHOTO_SUFFIXES", "PhotoConfig", "PhotoCutout", "cutout", "full_frame_rgba",
+__all__ = ["MIN_PERSON_HEIGHT", "MIN_PHOTO_SIDE", "NoPersonError", "PHOTO_SUFFIXES", "PhotoConfig", "PhotoCutout", "cutout", "full_frame_rgba",
            "reduce_photo", "sprite_of", "square_crop"]
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 #: The shortest side a photo may have after reduction to ``max_side`` (a person needs room).
 MIN_PHOTO_SIDE = 32
+#: The fewest rows a person may have in the reduced photo: a smaller one is no cut-out.
+MIN_PERSON_HEIGHT = 16
 
 
 class NoPersonError(ValueError):
@@ -140,6 +142,9 @@ def cutout(photo: np.ndarray, cfg: PhotoConfig | None = None, parser: ModelParse
     if person > len(people):
         raise NoPersonError(f"person {person} asked for, but the {cfg.detector} detector found {len(people)}")
     chosen = people[person - 1]
+    if chosen.height < MIN_PERSON_HEIGHT:
+        raise NoPersonError(f"person {person} is {chosen.height:.0f} px tall in the photo reduced to {cfg.max_side} px; "
+                            f"a cut-out needs at least {MIN_PERSON_HEIGHT} (a larger --max-side, or a closer photo)")
     mask, route = segment(img, chosen.box, cfg.segmenter)
     alpha = refine(img, mask, chosen.box, cfg.matte)
     t["matte"] = time.perf_counter()
