@@ -26,7 +26,7 @@
 # %% tags=["parameters"]
 profile = "book"  # the profile that built this page (set by artlib chapter / artlib book)
 choice = "runs/book/choice.json"  # the verifier chosen in chapter 3
-paper_run = "runs/book/verifier"  # the paper's verifier, trained in chapter 2
+paper_run = "runs/book/verifier"  # the paper's verifier (chapter 2)
 work_dir = (
     "runs/book/photos"  # photo datasets and galleries built by this chapter
 )
@@ -290,7 +290,8 @@ by_split
 val = own[own["split"] == "validation"][list(verifiers)].mean()
 pick = str(val.idxmax())
 test = own[own["split"] == "test"][pick]
-walkers = own.loc[["vtest_100", "vtest_600"]] if "vtest_600" in own.index else own.iloc[:0]
+photo_names = own.index.get_level_values("photo")
+walkers = own[photo_names.str.startswith("vtest")]
 glue_values(
     pick=f"the {pick} verifier" + (
         f" ({chosen['variant']})" if pick == "chosen" else ""
@@ -406,7 +407,9 @@ bg_folder = Path(work_dir) / "backgrounds"
 for name in ("coffee", "chelsea", "rocket", "china", "motorcycle"):
     write_png(bg_folder / f"{name}.png", photos[name][0])
 size = verifiers["chosen"].config.image_size
-photo_gallery(bg_folder, Path(work_dir) / "gallery", size=size, progress=False)
+photo_gallery(
+    bg_folder, Path(work_dir) / "gallery", size=size, progress=False
+)
 gallery = read_gallery(Path(work_dir) / "gallery")
 me = cutout(people["astronaut"].rgb, background=False)
 fg = foreground_from_cutout(full_frame_rgba(me))
