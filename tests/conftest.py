@@ -103,7 +103,7 @@ def executed(tmp_path_factory):
                         "study_dir": str(runs / "study"), "paper_run": paper_run, "choice": choice},
         "04_adjustment": {"data_dir": data, "choice": choice, "paper_run": paper_run},
         "05_retouch": {"data_dir": data, "choice": choice, "paper_run": paper_run},
-        "06_photos": {"choice": choice, "work_dir": str(runs / "photos")},
+        "06_photos": {"choice": choice, "paper_run": paper_run, "work_dir": str(runs / "photos")},
     }
     assert set(overrides) == set(CHAPTERS)
     paths = {"data": work / "data", "runs": runs, "out": out, "overrides": overrides}

@@ -175,3 +175,37 @@ def test_hidden_head_option():
     m = Verifier(VerifierConfig(**TINY, head_hidden=16), WORLD_LABELS)
     assert isinstance(m.head_c, torch.nn.Sequential) and m.head_c[0].out_features == 16
     assert m(*_batch())["content"].shape == (3,)
+
+
+def test_shapes_input_makes_the_spatial_head_blind_to_colours():
+    torch.manual_seed(0)
+    model = Verifier(VerifierConfig(**TINY, spatial_fusion="map", spatial_input="shapes"), WORLD_LABELS).eval()
+    s = model.config.image_size
+    alpha = torch.zeros(1, 1, s, s)
+    alpha[..., s // 3 :, s // 3 : s // 2] = 1
+    red, blue = torch.tensor([0.9, 0.1, 0.1]).view(1, 3, 1, 1), torch.tensor([0.1, 0.2, 0.9]).view(1, 3, 1, 1)
+    parse = torch.randint(0, len(WORLD_LABELS), (1, s, s))
+    with torch.no_grad():
+        a = model(torch.cat([red * alpha, alpha], 1), torch.rand(1, 3, s, s), parse)
+        b = model(torch.cat([blue * alpha, alpha], 1), torch.rand(1, 3, s, s), parse)
+    assert torch.allclose(a["spatial"], b["spatial"]) and not torch.allclose(a["content"], b["content"])
+    with pytest.raises(ValueError, match="spatial_input shapes needs spatial_fusion early or map"):
+        VerifierConfig(**TINY, spatial_input="shapes")
+
+
+def test_train_like_refuses_unknown_options(tmp_path):
+    import dataclasses
+    import json
+
+    from artlib.train import TrainConfig, train_like
+
+    record = {"history": [], "verifier_config": VerifierConfig(**TINY).to_dict(),
+              "train_config": dataclasses.asdict(TrainConfig(data_dir=str(tmp_path / "data")))}
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "metrics.json").write_text(json.dumps(record))
+    with pytest.raises(ValueError, match=r"not verifier options: \['colour_blind'\]"):
+        train_like(tmp_path / "run", tmp_path / "out", colour_blind=True)
+    with pytest.raises(ValueError, match="spatial_input shapes needs spatial_fusion early or map"):
+        train_like(tmp_path / "run", tmp_path / "out", spatial_input="shapes")
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        train_like(tmp_path / "missing", tmp_path / "out")

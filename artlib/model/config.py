@@ -65,16 +65,20 @@ class VerifierConfig:
     spatial_on_content_negatives: bool = True
     #: width of a hidden layer in the heads (0 = one linear layer, as the paper's equations)
     head_hidden: int = 0
+    #: early and map fusion: colours (F and B as photographed) or shapes (F's silhouette and S only; ours, chapter 6)
+    spatial_input: str = "colours"
 
     def __post_init__(self) -> None:
         check_types(self)
         for name, allowed in (("attention", ATTENTIONS), ("layout", LAYOUTS), ("loss", LOSSES),
                               ("fg_input", ("rgb", "rgba")), ("parse_input", ("palette", "onehot")),
-                              ("spatial_fusion", SPATIAL_FUSIONS)):
+                              ("spatial_fusion", SPATIAL_FUSIONS), ("spatial_input", ("colours", "shapes"))):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
         if self.scene_cue and self.spatial_fusion == "late":
             raise ValueError("scene_cue needs spatial_fusion early or map (the late fusion sees no channels)")
+        if self.spatial_input == "shapes" and self.spatial_fusion == "late":
+            raise ValueError("spatial_input shapes needs spatial_fusion early or map (the late fusion shares F's encoder)")
         if not 0 <= self.lam <= 1:
             raise ValueError(f"lam must be in [0, 1], got {self.lam}")
         for name, low, high in (("attn_dim", 1, 1024), ("image_size", 16, 1024), ("head_hidden", 0, 8192)):

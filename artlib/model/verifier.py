@@ -53,6 +53,10 @@ Input formats (all tensors in [0, 1]):
   authors' code) the S encoder sees the label colours of its :class:`~artlib.labels.LabelSet`; with
   ``"onehot"`` one channel per label. The early and map branches always take one-hot labels.
 
+With ``spatial_input="shapes"`` (early and map fusion only; chapter 6) the spatial branch sees F's
+silhouette and S, never the colours of F or B (:meth:`Verifier.spatial_fg`): a variant that may
+carry from the world's flat colours to photographs better; the content path is unchanged.
+
 Images are resized to ``image_size`` when they differ, and normalised with ImageNet
 statistics (the authors feed raw 0-255 BGR; we normalise, which pretrained weights expect).
 """
@@ -224,9 +228,21 @@ class Verifier(nn.Module):
         coords = coord_channels(b.shape[0], self.config.image_size, b.device, b.dtype)
         if self.config.scene_cue:
             coords = torch.cat([coords, height_channel(parse, self.labels, self.config.image_size).to(b.dtype)], 1)
+        if self.config.spatial_input == "shapes":  # the spatial branch sees S, not B's colours
+            bg, b = torch.zeros_like(bg), torch.zeros_like(b)
         if self.early is not None:
             return Context(h_b, h_s, torch.cat([self._resize(bg), self._onehot(parse), coords], 1))
         return Context(h_b, h_s, self.map.encode(torch.cat([b, self._onehot(parse), coords], 1)))
+
+    def spatial_fg(self, fg: torch.Tensor) -> torch.Tensor:
+        """F for the early and map fusions, ``(N, 4, S, S)`` premultiplied: as photographed, or with
+        ``spatial_input="shapes"`` its silhouette (mid-grey where the person is), so the spatial
+        branch judges the person's outline and size on S's layout, not their colours."""
+        f = self._resize(fg)
+        if self.config.spatial_input == "shapes":
+            a = f[:, 3:]
+            f = torch.cat([0.5 * a, 0.5 * a, 0.5 * a, a], 1)
+        return f
 
     def score(self, fg: torch.Tensor, ctx: Context, heads: tuple[str, ...] = HEADS) -> dict[str, torch.Tensor]:
         """Score foregrounds ``(N, 4, H, W)`` against a context of ``N`` rows (or one row, broadcast).
@@ -253,9 +269,9 @@ class Verifier(nn.Module):
             if self.head_s is not None:
                 logit = self.head_s(self.dropout(u_s)).squeeze(1)
             elif self.early is not None:
-                logit = self.early(self._resize(fg), ctx.spatial, self._norm, self.dropout)
+                logit = self.early(self.spatial_fg(fg), ctx.spatial, self._norm, self.dropout)
             else:
-                logit = self.map(self._resize(fg), ctx.spatial, self.dropout)
+                logit = self.map(self.spatial_fg(fg), ctx.spatial, self.dropout)
             out["spatial"] = torch.sigmoid(logit)
         return out
 

@@ -49,7 +49,7 @@ def camera_rule_heights(check, verifiers: tuple[str, ...]) -> Figure:
     """
     n = len(check)
     fig, axes = plt.subplots(1, n, figsize=(3.6 * n, 3.8), squeeze=False)
-    marks = {"true": ("k", "o")} | {v: (c, m) for v, c, m in zip(verifiers, ("tab:orange", "tab:blue"), ("s", "^"))}
+    marks = {"true": ("k", "o")} | {v: (c, m) for v, c, m in zip(verifiers, ("tab:orange", "tab:blue", "tab:green"), ("s", "^", "v"))}
     for ax, (name, row) in zip(axes[0], check.iterrows()):
         h = row["heights"]
         for key, (colour, marker) in marks.items():

@@ -26,7 +26,7 @@ from .checkpoint import load_checkpoint, load_weights, run_diffs, save_checkpoin
 from .config import TrainConfig, check_recipe, resolve_device
 from .metrics import metrics, predict, validation_loss
 
-__all__ = ["read_metrics", "train"]
+__all__ = ["read_metrics", "train", "train_like"]
 
 _RUN_FILES = ("metrics.json", "best.pt", "checkpoint.pt", "predictions.npz")
 
@@ -286,3 +286,21 @@ def read_metrics(out_dir: str | os.PathLike) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("history"), list):
         raise ValueError(f"{path}: not the metrics of a finished run")
     return _measures_as_floats(data)
+
+
+def train_like(run: str | os.PathLike, out_dir: str | os.PathLike, progress: bool = False, verbose: bool = False,
+               **overrides: Any) -> dict[str, Any]:
+    """Train a variant of the finished ``run``: its data and training settings, its verifier
+    options with ``overrides`` (for example ``spatial_input="shapes"``); resumable like :func:`train`.
+
+    Raises:
+        ValueError: ``run`` is not a finished run, or an override is no verifier option or a bad value.
+    """
+    from dataclasses import fields, replace
+
+    record = read_metrics(run)
+    unknown = set(overrides) - {f.name for f in fields(VerifierConfig)}
+    if unknown:
+        raise ValueError(f"not verifier options: {sorted(unknown)}")
+    vcfg = replace(VerifierConfig.from_dict(record["verifier_config"]), **overrides)
+    return train(vcfg, TrainConfig.from_dict(record["train_config"]), out_dir, progress=progress, verbose=verbose)
