@@ -276,16 +276,26 @@ parser_agreement(parser_scenes).to_frame()
 # on the bottom edge.
 #
 # Three verifiers are measured: the paper's (chapter 2), the one chapter 3 chose, and a variant
-# of the chosen one trained here on the same data with the same settings, whose spatial branch
-# sees only the person's silhouette and the parsing map, never the colours of the person or the
-# background (`spatial_input="shapes"`). The world's colours are flat and its textures plain;
+# of the chosen one trained here on the same data with the same settings{glue:md}`shapes_fusion`,
+# whose spatial branch sees only the person's silhouette and the parsing map, never the colours
+# of the person or the background (`spatial_input="shapes"`). The world's colours are flat and its textures plain;
 # outlines and label layouts may carry to photographs better. The validation photos choose, the
 # test photos report.
 
 # %%
 chosen = read_choice(choice)
 shapes_run = Path(work_dir) / "shapes_verifier"
-shapes = train_like(chosen["run"], shapes_run, spatial_input="shapes")
+base = read_metrics(chosen["run"])["verifier_config"]["spatial_fusion"]
+fusion = "map" if base == "late" else base  # shapes needs a branch of its own
+train_like(
+    chosen["run"], shapes_run, spatial_fusion=fusion, spatial_input="shapes"
+)
+glue_values(
+    shapes_fusion=f" ({fusion} fusion, as the chosen one)"
+    if fusion == base
+    else f" (map fusion: the chosen one's {base} fusion has no"
+    " spatial branch of its own)"
+)
 verifiers = {
     "paper": load_verifier(paper_run),
     "chosen": load_verifier(chosen["run"]),
