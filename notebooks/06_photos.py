@@ -286,7 +286,7 @@ parser_agreement(parser_scenes).to_frame()
 chosen = read_choice(choice)
 shapes_run = Path(work_dir) / "shapes_verifier"
 base = read_metrics(chosen["run"])["verifier_config"]["spatial_fusion"]
-fusion = "map" if base == "late" else base  # shapes needs a branch of its own
+fusion = "map" if base == "late" else base  # shapes needs its own branch
 train_like(
     chosen["run"], shapes_run, spatial_fusion=fusion, spatial_input="shapes"
 )
