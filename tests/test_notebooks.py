@@ -52,19 +52,21 @@ def test_chapter1_deterministic_cells_pass_nbval(executed):
 def test_chapter2_verifier_learns_under_the_ci_profile(executed):
     """The ci profile trains long enough for the verifier to learn both tasks (on the test split).
 
-    Thresholds come from a measured run of this configuration in the varied world (version 2;
-    params/ci: 2000 sources at 64 px, timm's test_resnet at 32 px, 3 epochs, lr 1e-3, seed 0):
-    test accuracy 0.675 against a majority-class rate of 0.60, ROC-AUC 0.726 against 0.5, and
-    spatial RMSE 0.402 against 0.422 for predicting the training mean (the narrow world of
-    version 1 gave 0.703, 0.813 and 0.397). Each threshold sits about halfway between chance
-    and the measured value, so a broken loss, head or data pipeline fails it while ordinary
-    numeric noise does not.
+    Thresholds come from two measured runs of this configuration in the varied world (version 2;
+    params/ci: 2000 sources at 64 px, timm's test_resnet at 32 px, 3 epochs, lr 1e-3, seed 0) on
+    two machines, which gave the same seed different floats: test ROC-AUC 0.726 and 0.683 against
+    0.5, balanced accuracy 0.618 on the second (accuracy 0.675 and 0.620 against a majority-class
+    rate of 0.60: at this size the 0.5 threshold's accuracy moves with the calibration, so the
+    test reads the threshold-free AUC and the balanced accuracy), spatial RMSE 0.402 and 0.411
+    against 0.422 for predicting the training mean. Each threshold sits about halfway between
+    chance and the lower measured value, so a broken loss, head or data pipeline fails it while
+    ordinary numeric noise does not.
     """
     res = json.loads((executed["runs"] / "verifier" / "metrics.json").read_text())
     t = res["test"]
-    assert t["auc"] > 0.61
-    assert t["accuracy"] > 0.635  # majority class: 60% of samples are content-consistent
-    assert t["rmse"] < t["rmse_mean_baseline"] - 0.01
+    assert t["auc"] > 0.59
+    assert t["balanced_accuracy"] > 0.56
+    assert t["rmse"] < t["rmse_mean_baseline"] - 0.005
     assert res["best_epoch"] == 1 + min(range(len(res["history"])), key=lambda k: res["history"][k]["val_loss"])
 
 
