@@ -1,6 +1,7 @@
 """The interactive gradient-ascent widget of chapter 4 (Section 4.3, Figure 4, made live).
 
-Drag ``x`` / ``y`` / ``scale`` and watch the composite and both verifier scores change;
+Drag ``x`` / ``y`` / ``scale`` and watch the composite and both verifier scores change (and,
+given the verifier's placement map, the whole score surface at the current scale);
 press *Step* or *Run ascent* and watch the person move uphill on the verifier's spatial
 score; press *Restart* for a random start. With a scene from the synthetic world, the
 oracle's verdict is shown beside the scores.
@@ -22,17 +23,19 @@ import cv2
 import numpy as np
 
 from . import world
-from .adjust import AdjustConfig, Ascent, PlacementScorer, random_placements
+from .adjust import AdjustConfig, Ascent, MapScorer, PlacementScorer, random_placements
 from .compose import PLACEMENT_KEYS, Placement, paste, placement_box
-from .model import Verifier
+from .model import PlacementMap, Verifier
 
-__all__ = ["AdjustSession", "View", "adjust_app", "png_bytes", "queries_app", "trace_png"]
+__all__ = ["AdjustSession", "View", "adjust_app", "png_bytes", "queries_app", "surface_png", "trace_png"]
 
 
 @dataclass
 class View:
     """What the widget shows: the composite ``(H, W, 3)`` uint8, the placement, both scores,
-    the oracle's verdict (``None`` without a scene) and the spatial scores so far."""
+    the oracle's verdict (``None`` without a scene), the spatial scores so far and, with a placement
+    map, its whole surface over feet positions ``(ny, nx)`` at the current scale (``nan`` where the
+    box would leave the canvas)."""
 
     image: np.ndarray
     placement: Placement
@@ -40,6 +43,7 @@ class View:
     content: float
     plausible: bool | None
     trace: list[float]
+    surface: np.ndarray | None = None
 
     def caption(self) -> str:
         p = self.placement
@@ -59,15 +63,20 @@ class AdjustSession:
         config: step size, bounds (:class:`artlib.adjust.AdjustConfig`).
         seed: seed of *Restart*.
         start: the first placement (default: a random one).
+        placement_map: the verifier's :class:`~artlib.model.PlacementMap`: each view then carries
+            the map's surface at the current scale (one pass per move).
     """
 
     def __init__(self, verifier: Verifier, sprite: np.ndarray, background: np.ndarray, parse: np.ndarray, *,
                  scene: world.Scene | None = None, method: str = "numerical", config: AdjustConfig | None = None,
-                 seed: int = 0, start: Placement | None = None):
+                 seed: int = 0, start: Placement | None = None, placement_map: PlacementMap | None = None):
         if method not in ("numerical", "autograd"):
             raise ValueError(f"method must be 'numerical' or 'autograd', got {method!r}")
         self.cfg = replace(config or AdjustConfig(), method=method)
         self.scorer = PlacementScorer(verifier, sprite, background, parse)
+        if placement_map is not None:
+            placement_map.check_for(verifier)
+        self.map = None if placement_map is None else MapScorer(placement_map, sprite, background, parse)
         self.sprite, self.background, self.scene = sprite, background, scene
         self.rng = np.random.default_rng(seed)
         self.trace: list[float] = []
@@ -86,7 +95,8 @@ class AdjustSession:
         image = np.clip(np.round(paste(self.background, self.sprite, p) * 255), 0, 255).astype(np.uint8)
         verdict = None if self.scene is None else bool(world.plausible_mask(
             self.scene, p.x, p.y, p.scale, aspect=self.sprite.shape[1] / self.sprite.shape[0]))
-        return View(image, p, float(sc["spatial"][0]), float(sc["content"][0]), verdict, list(self.trace))
+        surface = None if self.map is None else self.map.at_scale(p.scale)
+        return View(image, p, float(sc["spatial"][0]), float(sc["content"][0]), verdict, list(self.trace), surface)
 
     def set_placement(self, x: float, y: float, scale: float) -> View:
         """Move the person by hand (projected onto the feasible set); starts a new trace."""
@@ -153,6 +163,25 @@ def trace_png(trace: list[float], width: float = 3.0, height: float = 1.4) -> by
     return buf.getvalue()
 
 
+def surface_png(surface: np.ndarray, placement: Placement, width: float = 2.2) -> bytes:
+    """A map's surface ``(ny, nx)`` at one scale as a small heat map with the feet marked, PNG bytes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, width), dpi=80)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.imshow(surface, extent=(0, 1, 1, 0), vmin=0, vmax=1, cmap="viridis")
+    ax.plot([placement.x], [placement.y], "w+", ms=10, mew=2)
+    ax.set_title(f"map at scale {placement.scale:.2f}", fontsize=7)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
 def adjust_app(make_session: Callable[[str], AdjustSession], names: list[str]):
     """The ipywidgets app: a sample picker, x / y / scale sliders, the composite, both scores,
     *Step* / *Run ascent* / *Restart*, and the score trace.
@@ -170,7 +199,7 @@ def adjust_app(make_session: Callable[[str], AdjustSession], names: list[str]):
     pick = W.Dropdown(options=names, description="sample")
     sliders = {k: W.FloatSlider(min=lo, max=1.0, step=0.005, description=k, continuous_update=True, readout_format=".3f")
                for k, lo in (("x", 0.0), ("y", 0.0), ("scale", 0.05))}
-    image, trace = W.Image(format="png", width=256), W.Image(format="png")
+    image, trace, surface = W.Image(format="png", width=256), W.Image(format="png"), W.Image(format="png")
     caption = W.HTML()
     buttons = {k: W.Button(description=k) for k in ("Step", "Run ascent", "Restart")}
 
@@ -180,6 +209,9 @@ def adjust_app(make_session: Callable[[str], AdjustSession], names: list[str]):
             sliders[k].value = v
         state["busy"] = False
         image.value, trace.value, caption.value = png_bytes(view.image), trace_png(view.trace), view.caption()
+        surface.layout.display = "none" if view.surface is None else None
+        if view.surface is not None:
+            surface.value = surface_png(view.surface, view.placement)
 
     def on_slide(_change) -> None:
         if not state["busy"]:
@@ -196,16 +228,20 @@ def adjust_app(make_session: Callable[[str], AdjustSession], names: list[str]):
     buttons["Run ascent"].on_click(lambda _b: show(state["session"].run()))
     buttons["Restart"].on_click(lambda _b: show(state["session"].restart()))
     show(state["session"].view())
-    return W.VBox([pick, W.HBox([image, W.VBox([*sliders.values(), W.HBox(list(buttons.values())), caption, trace])])])
+    controls = W.VBox([*sliders.values(), W.HBox(list(buttons.values())), caption, trace])
+    return W.VBox([pick, W.HBox([image, controls, surface])])
 
 
-def queries_app(verifier: Verifier, queries: list, config: AdjustConfig | None = None, seed: int = 0):
+def queries_app(verifier: Verifier, queries: list, config: AdjustConfig | None = None, seed: int = 0,
+                placement_map: PlacementMap | None = None):
     """:func:`adjust_app` over a list of queries (anything with ``name``, ``sprite``, ``background``,
-    ``parse`` and ``scene``, such as :class:`artlib.evaluate.Query`), one session per pick."""
+    ``parse`` and ``scene``, such as :class:`artlib.evaluate.Query`), one session per pick; with
+    ``placement_map`` the app also shows the map's surface at the current scale."""
     by_name = {q.name: q for q in queries}
 
     def make(name: str) -> AdjustSession:
         q = by_name[name]
-        return AdjustSession(verifier, q.sprite, q.background, q.parse, scene=q.scene, config=config, seed=seed)
+        return AdjustSession(verifier, q.sprite, q.background, q.parse, scene=q.scene, config=config, seed=seed,
+                             placement_map=placement_map)
 
     return adjust_app(make, list(by_name))

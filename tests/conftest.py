@@ -101,7 +101,7 @@ def executed(tmp_path_factory):
         "02_verifier": {"data_dir": data, "run_dir": paper_run},
         "03_ablation": {"data_dir": data, "balanced_dir": balanced, "run_dir": str(runs / "ablation"),
                         "study_dir": str(runs / "study"), "paper_run": paper_run, "choice": choice},
-        "04_adjustment": {"data_dir": data, "choice": choice, "paper_run": paper_run},
+        "04_adjustment": {"data_dir": data, "choice": choice, "paper_run": paper_run, "map_dir": str(runs / "maps")},
         "05_retouch": {"data_dir": data, "choice": choice, "paper_run": paper_run},
         "06_photos": {"choice": choice, "paper_run": paper_run, "work_dir": str(runs / "photos")},
     }

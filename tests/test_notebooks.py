@@ -28,7 +28,7 @@ def test_chapter_executes_without_errors_and_shows_figures(executed, chapter):
     assert nb.metadata["artbook"]["profile"] == "ci"
     assert not [o for o in outs if o.get("output_type") == "error"]
     images = [o for o in outs if "image/png" in o.get("data", {})]
-    minimum = {"01_dataset": 8, "02_verifier": 4, "03_ablation": 4, "04_adjustment": 6, "05_retouch": 3, "06_photos": 1}
+    minimum = {"01_dataset": 8, "02_verifier": 4, "03_ablation": 4, "04_adjustment": 8, "05_retouch": 3, "06_photos": 1}
     assert len(images) >= minimum[chapter]
 
 
@@ -102,12 +102,16 @@ def test_chapter4_compares_every_method(executed):
     cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.rstrip().endswith("\ntable"))
     text = cell.outputs[-1]["data"]["text/plain"]
     number = r"\s+(-?[0-9.]+(?:e[-+]?[0-9]+)?)"
-    names = ("numerical", "greedy", "autograd", "grid", "random", "centre", "training mean", "oracle")
+    names = ("numerical", "greedy", "autograd", "grid", "map", "map, refined", "random", "centre", "training mean", "oracle")
     rows = [m for m in (re.match(rf"^({'|'.join(names)}){number * 6}\s*$", ln) for ln in text.splitlines()) if m]
     assert [m.group(1) for m in rows] == list(names), text
     for m in rows:
         plausible, evaluations = float(m.group(2)), float(m.group(6))
-        assert 0 <= plausible <= 1 and (evaluations > 0) == (m.group(1) in names[:4]), m.group(0)
+        assert 0 <= plausible <= 1 and (evaluations > 0) == (m.group(1) in names[:6]), m.group(0)
+    maps = next(c for c in nb.cells if c.cell_type == "code" and c.source.rstrip().endswith("labelled(map_table)"))
+    shown = maps.outputs[-1]["data"]["text/plain"]
+    assert all(t in shown for t in ("distil", "eq1", "both", "verifier")), shown
+    assert (executed["runs"] / "maps" / "choice.json").is_file()
     widget = [c for c in nb.cells if "queries_app(" in c.source]
     assert widget and "remove-output" in widget[0].metadata.get("tags", [])  # the book shows the static figure
 

@@ -119,6 +119,12 @@ def test_adjustment_figures(toy_query):
     band = np.array([[0.1, 0.2], [0.3, 0.4]])
     hb = plots.height_bands({"ours": (band, band > 0.2)}, np.array([0.1, 0.2]), np.array([0.2, 0.4]))
     np.testing.assert_array_equal(hb.axes[0].images[0].get_array(), band)
+    table = pd.DataFrame({"plausible": [0.9, 0.5, 0.2], "seconds": [0.01, 0.5, 0.0]}, index=["map", "grid", "random"])
+    cost = plots.cost_plausibility(table, baselines=("random",)).axes[0]
+    points = [ln for ln in cost.get_lines() if ln.get_marker() == "o"]
+    assert [(ln.get_xdata()[0], ln.get_ydata()[0]) for ln in points] == [(0.01, 0.9), (0.5, 0.5)]
+    assert [ln.get_ydata()[0] for ln in cost.get_lines() if ln.get_linestyle() == "--"] == [0.2]
+    assert [t.get_text() for t in cost.texts] == ["map", "grid"]
 
 
 def test_session_frames_tell_the_widget_story(toy_query):

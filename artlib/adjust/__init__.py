@@ -4,7 +4,7 @@ Given a trained verifier, a foreground sprite F, a background B and its parsing 
 :func:`adjust` looks for the placement whose predicted spatial score ``y^s`` is highest. The
 paper ascends "the numerical partial gradient of location and scale" from random initial
 points and keeps the best (Section 4.1 and 4.3); the authors' code does a greedy search
-instead. Four methods share one interface:
+instead. Five methods share one interface:
 
 =============  ===============================================================  =======================
 method         what it does                                                     verifier evaluations
@@ -18,10 +18,15 @@ method         what it does                                                     
                paste (:func:`artlib.compose.paste_torch`), same step rule          and backward passes
 ``grid``       FOPA-like: score a grid of ``(x, y, s)`` in batches, then refine  ``G + 7 K (T + 1)``
                the ``K`` best cells by numerical ascent
+``map``        ours: the best cell of a dense map of ``(x, y, s)`` scored in one  one map pass, then
+               pass by a :class:`~artlib.model.PlacementMap` distilled from the   ``7 K (T + 1)``
+               verifier; optionally its ``K`` best cells refined by numerical
+               ascent on the verifier (``map_refine``, default 0)
 =============  ===============================================================  =======================
 
 ``R`` restarts, ``T`` steps, ``G`` feasible grid cells, ``K`` refined cells; each method
-scores one more placement for the result's content score.
+scores one more placement for the result's content score (``map`` without refinement: for its
+content and spatial scores, in one pass).
 
 **The default** is ``grid`` with an ``8 x 8 x 9`` grid whose best cell is refined by five
 numerical steps. Its ``x`` and ``y`` steps were chosen on 48 fresh *validation* scenes of the
@@ -65,7 +70,8 @@ Shown in chapter 4.
 * :mod:`artlib.adjust.config`: the settings of the search and their defaults
 * :mod:`artlib.adjust.space`: the feasible set, projection onto it, random starts and grids
 * :mod:`artlib.adjust.scorer`: scoring placements in batches with B and S encoded once
-* :mod:`artlib.adjust.methods`: the numerical, autograd, greedy and grid searches
+* :mod:`artlib.adjust.map`: the dense score map of a placement map over ``map_grid``
+* :mod:`artlib.adjust.methods`: the numerical, autograd, greedy, grid and map searches
 * :mod:`artlib.adjust.search`: :func:`adjust`, the one entry point, and its result
 """
 import lazy_loader
@@ -76,6 +82,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
         'config': ['AdjustConfig', 'DEFAULT_START', 'DEFAULT_STEPS', 'GREEDY_SCALES', 'METHODS'],
+        'map': ['MapScorer', 'MapSurface', 'map_surface'],
         'methods': ['Ascent', 'Trajectory'],
         'scorer': ['PlacementScorer'],
         'search': ['AdjustResult', 'adjust'],

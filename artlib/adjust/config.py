@@ -20,7 +20,7 @@ __all__ = ["AdjustConfig", "DEFAULT_START", "DEFAULT_STEPS", "GREEDY_SCALES", "M
 DEFAULT_START = Placement(0.5, 0.9, 0.5)
 
 
-METHODS = ("numerical", "greedy", "autograd", "grid")
+METHODS = ("numerical", "greedy", "autograd", "grid", "map")
 
 
 #: The authors' greedy moves: one step left, right, up or down, times these scale factors.
@@ -28,7 +28,7 @@ GREEDY_SCALES = (1.0, 0.95, 1.05)
 
 
 #: Steps (rounds for ``greedy``: the authors' 10) when ``AdjustConfig.steps`` is None.
-DEFAULT_STEPS = {"numerical": 20, "greedy": 10, "autograd": 20, "grid": 5}
+DEFAULT_STEPS = {"numerical": 20, "greedy": 10, "autograd": 20, "grid": 5, "map": 5}
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,9 @@ class AdjustConfig:
     ``restarts`` and ``steps`` are ``R`` and ``T`` of :mod:`artlib.adjust`; ``step_size`` is
     the initial step length in ``(x, y, log s)`` units and ``fd_eps`` the finite-difference
     half-width; ``grid`` is ``(nx, ny, ns)`` cells (scales geometric in the feasible range)
-    and ``refine`` the number of best grid cells refined by ascent; ``greedy_step`` is the
+    and ``refine`` the number of best grid cells refined by ascent; ``map_grid`` is the
+    ``(nx, ny, K)`` cells of the ``map`` method's dense map and ``map_refine`` the number of its
+    best cells refined by the verifier's numerical ascent (0: the best cell as it is); ``greedy_step`` is the
     authors' 1/20 of the canvas. ``feet_at_bottom`` fixes ``y = 1`` for a person whom the photo
     cut at its bottom edge (a half-length portrait): the cut stays on the composite's bottom edge
     and only ``x`` and the scale are searched.
@@ -53,6 +55,8 @@ class AdjustConfig:
     scale_max: float = 0.9
     grid: tuple[int, int, int] = (8, 8, 9)
     refine: int = 1
+    map_grid: tuple[int, int, int] = (32, 32, 9)
+    map_refine: int = 0
     greedy_step: float = 0.05
     batch_size: int = 256
     reuse_context: bool = True
@@ -75,8 +79,11 @@ class AdjustConfig:
             raise ValueError(f"need 0 < scale_min < scale_max <= 1, got {self.scale_min}, {self.scale_max}")
         if len(self.grid) != 3 or min(self.grid) < 1:
             raise ValueError(f"grid must be three counts (nx, ny, ns) >= 1, got {self.grid!r}")
-        if self.refine < 0:
-            raise ValueError(f"refine must be >= 0, got {self.refine}")
+        if len(self.map_grid) != 3:
+            raise ValueError(f"map_grid must be three counts (nx, ny, K), got {self.map_grid!r}")
+        for name in ("refine", "map_refine"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
 
     @property
     def n_steps(self) -> int:
@@ -86,7 +93,8 @@ class AdjustConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "AdjustConfig":
         d = dict(d)
-        if "grid" in d:
-            d["grid"] = tuple(d["grid"])
+        for key in ("grid", "map_grid"):
+            if key in d:
+                d[key] = tuple(d[key])
         return strict_from_dict(cls, d, "adjustment options")
 

@@ -1,4 +1,4 @@
-"""The four search methods: numerical and autograd ascent, the authors' greedy moves, the grid.
+"""The search methods: numerical and autograd ascent, the authors' greedy moves, the grid, the map.
 
 Shown in chapter 4 (the method table and Figure 4).
 """
@@ -11,6 +11,7 @@ import torch
 
 from ..compose import Placement
 from .config import GREEDY_SCALES, AdjustConfig
+from .map import MapSurface
 from .scorer import PlacementScorer
 from .space import grid_placements
 
@@ -114,3 +115,14 @@ def _grid(scorer: PlacementScorer, cfg: AdjustConfig) -> list[Trajectory]:
         return [Trajectory(cells[best[:1]], s[best[:1]])]
     return _ascend(scorer, cells[best], cfg, exact=False)
 
+
+
+def _map(scorer: PlacementScorer, surface: MapSurface, cfg: AdjustConfig) -> list[Trajectory]:
+    """The map's best cell (its trajectory holds the map's score), or the verifier's numerical ascent
+    from its ``map_refine`` best cells."""
+    cells, vals = surface.best(max(cfg.map_refine, 1))
+    if not np.isfinite(vals[0]):
+        raise ValueError("map_grid: no cell of the map is feasible for this person (a finer grid or more scales may be)")
+    if cfg.map_refine == 0:
+        return [Trajectory(cells[:1], vals[:1])]
+    return _ascend(scorer, cells, cfg, exact=False)

@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 
 from ..compose import Placement
-from ..model import Verifier
+from ..model import PlacementMap, Verifier
 from .config import AdjustConfig
-from .methods import Trajectory, _ascend, _greedy, _grid
+from .map import map_surface
+from .methods import Trajectory, _ascend, _greedy, _grid, _map
 from .scorer import PlacementScorer
 from .space import random_starts
 
@@ -50,7 +51,8 @@ def _check_start(start: Placement | None) -> None:
 
 def adjust(verifier: Verifier, sprite: np.ndarray, background: np.ndarray, parse: np.ndarray, *,
            method: str | None = None, start: Placement | None = None, restarts: int | None = None,
-           steps: int | None = None, seed: int = 0, config: AdjustConfig | None = None) -> AdjustResult:
+           steps: int | None = None, seed: int = 0, config: AdjustConfig | None = None,
+           placement_map: PlacementMap | None = None) -> AdjustResult:
     """Find the placement of ``sprite`` on ``background`` that the verifier scores highest.
 
     Args:
@@ -66,6 +68,8 @@ def adjust(verifier: Verifier, sprite: np.ndarray, background: np.ndarray, parse
         restarts, steps: override ``config.restarts`` / ``config.steps``.
         seed: seed of the random starts.
         config: every other setting (:class:`AdjustConfig`).
+        placement_map: the :class:`~artlib.model.PlacementMap` trained for this verifier
+            (:func:`artlib.train.train_placement_map`); needed by ``map`` only.
 
     Returns:
         An :class:`AdjustResult`; for ``greedy`` its placement is where the search ended (as in
@@ -73,11 +77,16 @@ def adjust(verifier: Verifier, sprite: np.ndarray, background: np.ndarray, parse
 
     Raises:
         ValueError: bad arrays (empty alpha, sizes that differ, unknown label ids), a start
-            outside the canvas, or non-positive ``restarts`` / ``steps``.
+            outside the canvas, non-positive ``restarts`` / ``steps``; for ``map``: no
+            ``placement_map``, one built for another verifier or label set, or a bad ``map_grid``.
     """
     over = {k: v for k, v in (("method", method), ("restarts", restarts), ("steps", steps)) if v is not None}
     cfg = replace(config or AdjustConfig(), **over)
     _check_start(start)
+    if cfg.method == "map":
+        if placement_map is None:
+            raise ValueError("placement_map: method 'map' needs the placement map trained for this verifier")
+        placement_map.check_for(verifier)
     t0 = time.perf_counter()
     scorer = PlacementScorer(verifier, sprite, background, parse, cfg.batch_size, cfg.reuse_context)
     if cfg.method == "greedy":
@@ -89,13 +98,19 @@ def adjust(verifier: Verifier, sprite: np.ndarray, background: np.ndarray, parse
     else:
         if cfg.method == "grid":
             trajectory = _grid(scorer, cfg)
+        elif cfg.method == "map":
+            trajectory = _map(scorer, map_surface(placement_map, sprite, background, parse, cfg), cfg)
         else:
             starts = random_starts(scorer.sprite_hw, scorer.canvas_hw, cfg, seed)
             if start is not None:
                 starts[0] = start.as_tuple()
             trajectory = _ascend(scorer, starts, cfg, exact=cfg.method == "autograd")
         placement, spatial = max((t.best() for t in trajectory), key=lambda ps: ps[1])
-    content = float(scorer.scores(np.array([placement.as_tuple()]), ("content",))["content"][0])
+    heads = ("content", "spatial") if cfg.method == "map" and cfg.map_refine == 0 else ("content",)
+    final = scorer.scores(np.array([placement.as_tuple()]), heads)
+    content = float(final["content"][0])
+    if "spatial" in final:  # the map's best cell as it is: its verifier score, from the same pass
+        spatial = float(final["spatial"][0])
     return AdjustResult(placement, spatial, content, trajectory, scorer.evaluations, time.perf_counter() - t0,
                         cfg.method, asdict(cfg))
 

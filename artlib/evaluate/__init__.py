@@ -12,6 +12,7 @@ and test scenes use different seeds. Shown in chapters 2, 3, 4 and 5.
 * :mod:`artlib.evaluate.measures`: precision at k with fair ties, AUC, the exhaustive grid;
 * :mod:`artlib.evaluate.placement`: the spatial head on a grid (AUC, best cell, the person's own
   rank), score surfaces, height bands, ascent paths;
+* :mod:`artlib.evaluate.maps`: the placement map's training targets compared, the chosen map;
 * :mod:`artlib.evaluate.methods`: the search methods of :mod:`artlib.adjust` against four
   baselines from the same random starts (plausibility, IoU, optimality gap, cost);
 * :mod:`artlib.evaluate.content`: the content head against the outfit rule, the placement
@@ -24,14 +25,16 @@ and test scenes use different seeds. Shown in chapters 2, 3, 4 and 5.
   verifier's own-placement percentiles and the camera rule without an oracle (chapter 6).
 """
 from .content import content_report, kind_means, noise_by_prediction
+from .maps import MAP_CHOICE, compare_map_targets, read_map_choice
 from .measures import EXHAUSTIVE_GRID, MEASURES, auc, labelled, precision_at_k
-from .methods import BASELINES, compare_methods, restarts_curve, summarize_methods
+from .methods import BASELINES, MAP_ROWS, compare_methods, restarts_curve, summarize_methods
 from .placement import (
     ascent_paths,
     grid_report,
     height_band,
     score_surface,
     summarize_grid,
+    summarize_map,
 )
 from .queries import (
     FRESH_SEEDS,
@@ -50,9 +53,9 @@ from .selection import (
 )
 
 __all__ = [
-    "BASELINES", "EXHAUSTIVE_GRID", "MEASURES", "labelled", "FRESH_SEEDS", "Query", "ascent_paths", "auc", "compare_methods",
+    "BASELINES", "EXHAUSTIVE_GRID", "MAP_CHOICE", "MAP_ROWS", "MEASURES", "compare_map_targets", "read_map_choice", "labelled", "FRESH_SEEDS", "Query", "ascent_paths", "auc", "compare_methods",
     "content_report", "dataset_queries", "epoch_measures", "failure_cases", "fresh_queries", "gallery_from_manifest",
     "grid_report", "height_band", "kind_means", "noise_by_prediction", "placement_measures", "plausible_cells",
     "precision_at_k", "read_sprite", "restarts_curve", "retouch_report", "retrieval_report", "score_surface",
-    "summarize_grid", "summarize_methods",
+    "summarize_grid", "summarize_map", "summarize_methods",
 ]

@@ -22,14 +22,17 @@ from ..adjust import (
     random_starts,
 )
 from ..compose import Placement, box_iou, placement_box
-from ..model import Verifier
+from ..model import PlacementMap, Verifier
 from .measures import EXHAUSTIVE_GRID
 from .queries import Query, plausible_cells
 
-__all__ = ["BASELINES", "compare_methods", "restarts_curve", "summarize_methods"]
+__all__ = ["BASELINES", "MAP_ROWS", "compare_methods", "restarts_curve", "summarize_methods"]
 
 
 BASELINES = ("random", "centre", "training mean", "best fixed", "oracle")
+
+#: The map method's two rows: its best cell as it is, and refined by the verifier (``map_refine=1``).
+MAP_ROWS = {"map": 0, "map, refined": 1}
 
 
 def _baselines(query: Query, start: np.ndarray, mean: Placement, fixed: Placement | None, grid: np.ndarray,
@@ -47,7 +50,8 @@ def _baselines(query: Query, start: np.ndarray, mean: Placement, fixed: Placemen
 def compare_methods(verifier: Verifier, queries: list[Query], mean_placement: Placement,
                     methods: tuple[str, ...] = METHODS, cfg: AdjustConfig | None = None, seed: int = 0,
                     exhaustive: tuple[int, int, int] = EXHAUSTIVE_GRID, best_fixed: Placement | None = None,
-                    progress: bool = False) -> tuple[pd.DataFrame, dict[tuple[str, str], AdjustResult]]:
+                    progress: bool = False, placement_map: PlacementMap | None = None,
+                    ) -> tuple[pd.DataFrame, dict[tuple[str, str], AdjustResult]]:
     """Every method and baseline on every query, judged by the oracle (one row per query and method).
 
     All methods start from the same random starts (per query, seeded by ``seed`` and the
@@ -62,9 +66,13 @@ def compare_methods(verifier: Verifier, queries: list[Query], mean_placement: Pl
     ``gap`` (best exhaustive-grid score minus the result's score), ``spatial``, ``content``,
     ``evaluations``, ``seconds``. Also returns the :class:`AdjustResult` of each
     ``(query, method)``. Each method runs with ``cfg`` (its own default steps); the gap and the
-    oracle baseline use the ``exhaustive`` grid.
+    oracle baseline use the ``exhaustive`` grid. ``map`` runs only with a ``placement_map``, in two
+    rows (:data:`MAP_ROWS`): its best cell, and that cell refined by the verifier's ascent.
     """
     cfg = cfg or AdjustConfig()
+    runs = {m: replace(cfg, method=m) for m in methods if m != "map"}
+    if "map" in methods and placement_map is not None:
+        runs.update({row: replace(cfg, method="map", map_refine=k) for row, k in MAP_ROWS.items()})
     full = replace(cfg, grid=exhaustive)
     rows, results = [], {}
     for k, q in enumerate(tqdm(queries, desc="queries", disable=not progress, mininterval=5)):
@@ -74,8 +82,8 @@ def compare_methods(verifier: Verifier, queries: list[Query], mean_placement: Pl
         ok = plausible_cells(q, grid)
         starts = random_starts(q.sprite.shape[:2], q.background.shape[:2], cfg, seed + k)
         found: dict[str, tuple[Placement | None, int, float]] = {}
-        for m in methods:
-            res = adjust(verifier, q.sprite, q.background, q.parse, method=m, seed=seed + k, config=cfg,
+        for m, mcfg in runs.items():
+            res = adjust(verifier, q.sprite, q.background, q.parse, seed=seed + k, config=mcfg, placement_map=placement_map,
                          start=Placement.of(starts[0]) if m == "greedy" else None)
             results[(q.name, m)] = res
             found[m] = (res.placement, res.evaluations, res.seconds)
@@ -96,7 +104,7 @@ def compare_methods(verifier: Verifier, queries: list[Query], mean_placement: Pl
 
 def summarize_methods(df: pd.DataFrame) -> pd.DataFrame:
     """Means per method over queries, methods first, then baselines."""
-    order = [m for m in (*METHODS, *BASELINES) if m in set(df["method"])]
+    order = [m for m in dict.fromkeys((*METHODS, *MAP_ROWS, *BASELINES)) if m in set(df["method"])]
     cols = ["plausible", "iou", "gap", "spatial", "evaluations", "seconds"]
     return df.groupby("method")[cols].mean().reindex(order)
 

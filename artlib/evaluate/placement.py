@@ -9,15 +9,27 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from ..adjust import AdjustConfig, PlacementScorer, adjust, grid_placements
-from ..model import Verifier
+from scipy.stats import spearmanr
+
+from ..adjust import AdjustConfig, MapScorer, PlacementScorer, adjust, grid_placements
+from ..model import PlacementMap, Verifier
 from .measures import EXHAUSTIVE_GRID, auc, precision_at_k
 from .queries import Query, plausible_cells
 
-__all__ = ["ascent_paths", "grid_report", "height_band", "score_surface", "summarize_grid"]
+__all__ = ["ascent_paths", "grid_report", "height_band", "score_surface", "summarize_grid", "summarize_map"]
 
 
-def grid_report(verifier: Verifier, queries: list[Query], cfg: AdjustConfig | None = None, progress: bool = False) -> pd.DataFrame:
+def _cells_scores(ms: MapScorer, cells: np.ndarray) -> np.ndarray:
+    """A placement map's scores ``(G,)`` of ``(G, 3)`` cells of one query, in one pass."""
+    import torch
+
+    with torch.no_grad():
+        z = ms.pm.logits(ms.ctx, ms.person, torch.from_numpy(cells).float()[None], torch.tensor([float(ms.aspect)]))
+    return torch.sigmoid(z)[0].double().numpy()
+
+
+def grid_report(verifier: Verifier, queries: list[Query], cfg: AdjustConfig | None = None, progress: bool = False,
+                placement_map: PlacementMap | None = None) -> pd.DataFrame:
     """Score every feasible grid cell of each query and judge it by the oracle (one row per query).
 
     The grid is ``cfg.grid`` (default :data:`EXHAUSTIVE_GRID`).
@@ -25,7 +37,9 @@ def grid_report(verifier: Verifier, queries: list[Query], cfg: AdjustConfig | No
     Columns: ``cells``, ``plausible_share`` (chance level), ``spatial_auc`` (spatial score against
     plausibility), ``best_plausible``, ``top5_plausible`` (share of the 5 best cells),
     ``true_percentile`` (share of cells scored below the person's own placement),
-    ``best_score``.
+    ``best_score``. With ``placement_map`` (trained for ``verifier``) also the map's own measures on the
+    same cells, ``map_auc``, ``map_best_plausible``, ``map_top5_plausible``, and ``map_rank_corr``
+    (Spearman's correlation of the map's scores with the verifier's).
     """
     cfg = cfg or AdjustConfig(grid=EXHAUSTIVE_GRID)
     rows = []
@@ -39,22 +53,47 @@ def grid_report(verifier: Verifier, queries: list[Query], cfg: AdjustConfig | No
         rows.append({"query": q.name, "place": q.scene.place, "cells": len(cells), "plausible_share": float(ok.mean()),
                      "spatial_auc": auc(ok, s), "best_plausible": precision_at_k(ok, s, 1), "top5_plausible": precision_at_k(ok, s, 5),
                      "true_percentile": float(np.mean(s < true_s)), "best_score": float(s[order[0]])})
+        if placement_map is not None:
+            m = _cells_scores(MapScorer(placement_map, q.sprite, q.background, q.parse), cells)
+            rows[-1].update(map_auc=auc(ok, m), map_best_plausible=precision_at_k(ok, m, 1),
+                            map_top5_plausible=precision_at_k(ok, m, 5), map_rank_corr=float(spearmanr(m, s)[0]))
     return pd.DataFrame(rows)
 
 
 def summarize_grid(df: pd.DataFrame) -> pd.Series:
     """The grid measures over scenes (keys of :data:`~artlib.evaluate.measures.MEASURES`): means, and the
     share of scenes whose best cell is plausible."""
-    return pd.Series({"scenes": len(df), **{k: df[k].mean() for k in
-                      ("plausible_share", "spatial_auc", "best_plausible", "top5_plausible", "true_percentile")}})
+    keys = ("plausible_share", "spatial_auc", "best_plausible", "top5_plausible", "true_percentile")
+    return pd.Series({"scenes": len(df), **{k: df[k].mean() for k in keys}})
 
 
-def score_surface(verifier: Verifier, query: Query, scales: tuple[float, ...], n: int = 32) -> tuple[np.ndarray, np.ndarray]:
+def summarize_map(df: pd.DataFrame) -> pd.DataFrame:
+    """The map beside its verifier on the same cells (a :func:`grid_report` with a placement map):
+    AUC, best cell and top 5 plausible, and the rank correlation of the two scores."""
+    pairs = {"spatial AUC": ("spatial_auc", "map_auc"), "best cell plausible": ("best_plausible", "map_best_plausible"),
+             "top 5 plausible": ("top5_plausible", "map_top5_plausible")}
+    out = pd.DataFrame({"verifier": {k: df[v].mean() for k, (v, _) in pairs.items()},
+                        "placement map": {k: df[m].mean() for k, (_, m) in pairs.items()}})
+    out.loc["rank correlation with the verifier"] = [1.0, df["map_rank_corr"].mean()]
+    return out
+
+
+def score_surface(verifier: Verifier, query: Query, scales: tuple[float, ...], n: int = 32,
+                  placement_map: PlacementMap | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The spatial score and the oracle over an ``n x n`` grid of anchors ``(x, y)`` at each scale.
 
     Returns ``(scores, plausible)``, both ``(len(scales), n, n)`` indexed ``[scale, y, x]``;
-    placements whose box leaves the canvas get ``nan`` scores.
+    placements whose box leaves the canvas get ``nan`` scores. With ``placement_map`` (trained for
+    ``verifier``) the scores are the map's, all scales in one pass.
     """
+    if placement_map is not None:
+        placement_map.check_for(verifier)
+        t = (np.arange(n) + 0.5) / n
+        scores = MapScorer(placement_map, query.sprite, query.background, query.parse).scores(t, t, np.asarray(scales, float))
+        ys, xs = np.meshgrid(t, t, indexing="ij")
+        ok = np.stack([plausible_cells(query, np.stack([xs.ravel(), ys.ravel(), np.full(n * n, s)], 1)).reshape(n, n)
+                       for s in scales])
+        return scores, ok
     t = (np.arange(n) + 0.5) / n
     ys, xs = np.meshgrid(t, t, indexing="ij")
     scorer = PlacementScorer(verifier, query.sprite, query.background, query.parse)

@@ -5,6 +5,8 @@
 * :mod:`artlib.model.fusion`: bi-attention (4.2.2), the early and map spatial branches, the heads (4.2.3);
 * :mod:`artlib.model.verifier`: :class:`Verifier` (encode a background once, score many
   foregrounds) and its loss;
+* :mod:`artlib.model.placement_map`: :class:`PlacementMap`, the spatial score of a whole grid of
+  placements in one pass (ours, chapter 4);
 * :mod:`artlib.model.shapes`: the tensor shapes of one forward pass.
 
 The model knows nothing of the world: the label set of the parsing maps is given to it by the
@@ -21,6 +23,8 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         'config': ['ATTENTIONS', 'HEADS', 'LAYOUTS', 'LOSSES', 'SPATIAL_FUSIONS', 'VerifierConfig'],
         'encoders': ['coord_channels', 'make_encoder'],
         'fusion': ['BiAttention', 'EarlyFusion', 'MapFusion', 'prediction_head'],
+        'placement_map': ['MAX_SCALES', 'PERSON_HW', 'PROBES', 'PlacementMap', 'PlacementMapConfig', 'check_surface', 'map_cells',
+                          'scales_between', 'verifier_identity'],
         'shapes': ['shape_table'],
         'verifier': ['Context', 'Verifier'],
     },

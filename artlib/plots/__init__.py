@@ -14,7 +14,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
         '_common': ['figure_png'],
-        'adjustment': ['filmstrips', 'height_bands', 'restarts_curve', 'score_surface', 'session_frames'],
+        'adjustment': ['cost_plausibility', 'filmstrips', 'height_bands', 'restarts_curve', 'score_surface', 'session_frames'],
         'dataset': ['camera_cues', 'difficulty_bars', 'eq1_curves', 'geometry_examples', 'label_legend', 'leak_examples', 'outfits', 'plausibility_map', 'sample_grid', 'spatial_targets', 'world_grid'],
         'photos': ['camera_rule_heights', 'photo_stages'],
         'retouch': ['contact_sheet', 'failures', 'figure3', 'harmonization'],

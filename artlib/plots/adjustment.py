@@ -9,14 +9,15 @@ from matplotlib.figure import Figure
 
 from ._common import _off
 
-__all__ = ["filmstrips", "height_bands", "restarts_curve", "score_surface", "session_frames"]
+__all__ = ["cost_plausibility", "filmstrips", "height_bands", "restarts_curve", "score_surface", "session_frames"]
 
 
 def score_surface(background: np.ndarray, scores: np.ndarray, plausible: np.ndarray, scales: tuple[float, ...],
-                  title: str = "") -> Figure:
+                  title: str = "", label: str = "y^s") -> Figure:
     """Spatial score over anchors ``(x, y)`` at a few scales, beside the oracle's plausible anchors.
 
-    ``scores`` and ``plausible`` are ``(len(scales), n, n)`` from :func:`artlib.evaluate.score_surface`.
+    ``scores`` and ``plausible`` are ``(len(scales), n, n)`` from :func:`artlib.evaluate.score_surface`;
+    ``label`` names the score in the panel titles.
     """
     fig, axes = plt.subplots(2, len(scales), figsize=(2.3 * len(scales), 4.6), squeeze=False)
     size = background.shape[0]
@@ -25,7 +26,7 @@ def score_surface(background: np.ndarray, scores: np.ndarray, plausible: np.ndar
         top, bottom = axes[0, k], axes[1, k]
         top.imshow(background)
         im = top.imshow(scores[k], extent=ext, alpha=0.75, cmap="viridis", vmin=0, vmax=1)
-        top.set_title(f"scale {s:.2f}: y^s", fontsize=8)
+        top.set_title(f"scale {s:.2f}: {label}", fontsize=8)
         bottom.imshow(background)
         bottom.imshow(np.where(plausible[k], 1.0, np.nan), extent=ext, alpha=0.6, cmap="Greens", vmin=0, vmax=1.2)
         bottom.set_title("oracle: plausible feet", fontsize=8)
@@ -73,6 +74,28 @@ def restarts_curve(curves: dict[str, "pandas.Series"]) -> Figure:  # noqa: F821
     ax.set_xlabel("random restarts")
     ax.set_ylabel("result plausible (oracle)")
     ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def cost_plausibility(table: "pandas.DataFrame", baselines: tuple[str, ...] = ()) -> Figure:  # noqa: F821
+    """What each search costs and what it finds: seconds per query (log) against the share of
+    plausible results, one point per method of ``table`` (:func:`artlib.evaluate.summarize_methods`);
+    the ``baselines`` rows, which cost nothing, as dashed lines."""
+    fig, ax = plt.subplots(figsize=(6.0, 3.2))
+    methods = [m for m in table.index if m not in baselines and table.loc[m, "seconds"] > 0]
+    for k, m in enumerate(methods):
+        ax.plot(table.loc[m, "seconds"], table.loc[m, "plausible"], "o", ms=7)
+        ax.annotate(m, (table.loc[m, "seconds"], table.loc[m, "plausible"]), xytext=(5, 4 if k % 2 else -10),
+                    textcoords="offset points", fontsize=7)
+    for k, b in enumerate(x for x in baselines if x in table.index):
+        ax.axhline(table.loc[b, "plausible"], ls="--", lw=1, color=f"C{(k + 4) % 10}", label=b)
+    ax.set_xscale("log")
+    ax.set_ylim(-0.04, 1.04)
+    ax.set_xlabel("seconds per query (log scale)")
+    ax.set_ylabel("result plausible (oracle)")
+    if baselines:
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     return fig
 

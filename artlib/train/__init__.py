@@ -23,7 +23,9 @@ rank 0 evaluates and writes.
 * :mod:`artlib.train.config`: :class:`TrainConfig` and the checks before training;
 * :mod:`artlib.train.metrics`: predictions and the metrics of Section 5;
 * :mod:`artlib.train.checkpoint`: checkpoint files, "is this the same run?" and a model's identity;
-* :mod:`artlib.train.loop`: :func:`train`.
+* :mod:`artlib.train.loop`: :func:`train`;
+* :mod:`artlib.train.placement_map`: :func:`train_placement_map`, the one-pass placement map of a
+  trained verifier (chapter 4).
 
 Shown in chapters 2 and 3.
 """
@@ -38,5 +40,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         'config': ['FINE_TUNING_LR', 'TrainConfig', 'check_recipe', 'resolve_device'],
         'loop': ['read_metrics', 'train', 'train_like'],
         'metrics': ['metrics', 'predict', 'validation_loss'],
+        'placement_map': ['MAP_FILE', 'MapTrainConfig', 'TARGETS', 'eq1_targets', 'fit_epoch', 'load_placement_map', 'map_history',
+                          'prepare_queries', 'sample_placements', 'teacher_scores', 'train_placement_map'],
     },
 )

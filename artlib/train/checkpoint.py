@@ -5,7 +5,6 @@ Shown in chapter 2.
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 from dataclasses import asdict
@@ -18,6 +17,7 @@ from ..data import dataset_identity
 from ..files import atomic_write_bytes, torch_load_error
 from ..labels import LabelSet
 from ..model import Verifier, VerifierConfig
+from ..model.placement_map import verifier_identity
 from .config import TrainConfig
 
 __all__ = ["load_checkpoint", "load_verifier", "load_weights", "model_identity", "run_diffs", "save_checkpoint"]
@@ -26,12 +26,9 @@ _REQUIRED = ("model", "verifier_config", "train_config", "epoch")
 
 
 def model_identity(verifier: Verifier) -> str:
-    """SHA-256 of a verifier's configuration and weights: the same weights give the same identity."""
-    h = hashlib.sha256(repr(sorted(verifier.config.to_dict().items())).encode())
-    for name, t in sorted(verifier.state_dict().items()):
-        h.update(name.encode())
-        h.update(t.detach().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()
+    """SHA-256 of a verifier's configuration and weights: the same weights give the same identity
+    (:func:`artlib.model.placement_map.verifier_identity`, cached on the verifier)."""
+    return verifier_identity(verifier)
 
 
 def _rng_state() -> dict[str, Any]:

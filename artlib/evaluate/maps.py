@@ -1,0 +1,71 @@
+"""Which placement map: the three training targets compared on fresh validation scenes, the choice
+recorded beside the maps.
+
+Shown in chapter 4.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from ..files import atomic_write_json, read_json
+from ..model import PlacementMap, Verifier
+from ..train import TARGETS, MapTrainConfig, load_placement_map, map_history, train_placement_map
+from .placement import grid_report
+from .queries import Query
+
+__all__ = ["MAP_CHOICE", "compare_map_targets", "read_map_choice"]
+
+#: The file in a maps folder that names the chosen map.
+MAP_CHOICE = "choice.json"
+
+
+def compare_map_targets(verifier: Verifier, data_dir: str | os.PathLike, map_dir: str | os.PathLike,
+                        val_scenes: list[Query], config: MapTrainConfig | None = None,
+                        targets: tuple[str, ...] = TARGETS, progress: bool = False) -> tuple[pd.DataFrame, str]:
+    """Train (or reuse) one map per target in ``map_dir/TARGET``, judge each on ``val_scenes`` by the
+    oracle over the exhaustive grid, choose one, and record it in ``map_dir/choice.json``.
+
+    The rule: the highest share of scenes whose best cell is plausible; ties go to the higher AUC,
+    then to the order of ``targets``. Returns the table (one row per target: ``map_best_plausible``,
+    ``map_top5_plausible``, ``map_auc``, ``map_rank_corr``, training ``seconds``; the verifier's own
+    row last) and the chosen target.
+    """
+    cfg = config or MapTrainConfig()
+    rows = {}
+    ref = None
+    for t in tqdm(targets, desc="map targets", disable=not progress):
+        out = Path(map_dir) / t
+        pm = train_placement_map(verifier, data_dir, out, replace(cfg, targets=t), progress=progress)
+        df = grid_report(verifier, val_scenes, placement_map=pm)
+        ref = df if ref is None else ref
+        rows[t] = {"map_best_plausible": df["map_best_plausible"].mean(), "map_top5_plausible": df["map_top5_plausible"].mean(),
+                   "map_auc": df["map_auc"].mean(), "map_rank_corr": df["map_rank_corr"].mean(),
+                   "seconds": sum(h["seconds"] for h in map_history(out))}
+    table = pd.DataFrame(rows).T
+    chosen = max(targets, key=lambda t: (table.loc[t, "map_best_plausible"], table.loc[t, "map_auc"], -targets.index(t)))
+    table.loc["verifier"] = {"map_best_plausible": ref["best_plausible"].mean(), "map_top5_plausible": ref["top5_plausible"].mean(),
+                             "map_auc": ref["spatial_auc"].mean(), "map_rank_corr": 1.0, "seconds": float("nan")}
+    atomic_write_json(Path(map_dir) / MAP_CHOICE, {"targets": chosen, "map": chosen,
+                                                   "val_best_plausible": float(table.loc[chosen, "map_best_plausible"])})
+    return table, chosen
+
+
+def read_map_choice(map_dir: str | os.PathLike, verifier: Verifier) -> tuple[str, PlacementMap]:
+    """The chosen map of a maps folder (see :func:`compare_map_targets`), checked against ``verifier``.
+
+    Raises:
+        FileNotFoundError: no choice recorded (run chapter 4 first).
+        ValueError: a damaged choice file, or a map of another verifier.
+    """
+    path = Path(map_dir) / MAP_CHOICE
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no placement map chosen yet (chapter 4 trains and chooses one)")
+    record = read_json(path)
+    if not isinstance(record, dict) or record.get("map") not in TARGETS:
+        raise ValueError(f"{path}: not a placement map choice (need 'map', one of {TARGETS})")
+    return record["map"], load_placement_map(Path(map_dir) / record["map"], verifier)
