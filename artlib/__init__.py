@@ -14,15 +14,16 @@ Modules, lower layers first; a module imports only modules of the layers above i
 5. :mod:`artlib.data` the ART dataset of Section 3 (sampling, sources, manifest, loader,
    audits, sources from photos) and the gallery folder
 6. :mod:`artlib.model` the multi-task verifier of Section 4.2
-7. :mod:`artlib.train` training, metrics, checkpoints and model identity, DDP (Section 5);
-   :mod:`artlib.adjust` foreground adjustment (Section 4.3)
-8. :mod:`artlib.select` background selection (Section 4.1), the gallery's index;
+7. :mod:`artlib.adjust` foreground adjustment (Section 4.3)
+8. :mod:`artlib.train` training, metrics, checkpoints and model identity, DDP (Section 5), and
+   the placement map's training (on the feasible placements of :mod:`artlib.adjust`)
+9. :mod:`artlib.select` background selection (Section 4.1), the gallery's index;
    :mod:`artlib.choice` the verifier the book chose
-9. :mod:`artlib.retouch` the whole retoucher (Figure 3); :mod:`artlib.widgets` the
-   gradient-ascent widget
-10. :mod:`artlib.evaluate` measures judged by the world's oracle, and of the real-photo stages
-11. :mod:`artlib.ablation` Table 2 over seeds, code variants, the lambda grid; :mod:`artlib.plots`
+10. :mod:`artlib.retouch` the whole retoucher (Figure 3); :mod:`artlib.widgets` the
+    gradient-ascent widget
+11. :mod:`artlib.evaluate` measures judged by the world's oracle, and of the real-photo stages
+12. :mod:`artlib.ablation` Table 2 over seeds, code variants, the lambda grid; :mod:`artlib.plots`
     figures of the book
-12. :mod:`artlib.chapters` executing the book; 13. :mod:`artlib.cli` the ``artlib`` command
+13. :mod:`artlib.chapters` executing the book; 14. :mod:`artlib.cli` the ``artlib`` command
 """
 __version__ = "0.1.0"

@@ -61,7 +61,7 @@ def test_evaluation_counts_match_the_documented_costs(toy):
     cfg = AdjustConfig(refine=2)
     G = len(grid_placements(sprite.shape[:2], bg.shape[:2], cfg))
     expect = {"numerical": 7 * R * (T + 1), "autograd": R * (T + 1), "greedy": 1 + 12 * T, "grid": G + 7 * 2 * (T + 1)}
-    for m in METHODS:
+    for m in set(METHODS) - {"map"}:  # map's costs: tests/test_placement_map.py (it needs a trained map)
         res = adjust(model, sprite, bg, parse, method=m, restarts=R, steps=T, config=cfg)
         assert res.evaluations == expect[m] + 1, m  # + the content score of the result
         assert res.seconds > 0 and res.method == m

@@ -58,7 +58,8 @@ def test_app_wires_buttons_and_sliders(toy_query):
     make = lambda name: AdjustSession(model, sprite, bg, parse, scene=scene, start=Placement(0.3, 0.6, 0.3))  # noqa: E731
     app = adjust_app(make, ["a", "b"])
     pick, row = app.children
-    image, panel = row.children
+    image, panel, surface = row.children
+    assert surface.layout.display == "none"  # no placement map given: no surface shown
     x, y, scale, buttons, caption, trace = panel.children
     step, run, restart = buttons.children
     assert (x.value, y.value, scale.value) == pytest.approx((0.3, 0.6, 0.3))

@@ -198,18 +198,20 @@ def prepare_queries(queries: list) -> list[dict[str, Any]]:
 
 def _step(pm: PlacementMap, verifier: Verifier, batch: list[dict[str, Any]], cfg: MapTrainConfig,
           rng: np.random.Generator) -> torch.Tensor:
+    dev = next(pm.parameters()).device
     xyz = np.stack([sample_placements(b["own"], b["sprite_hw"], b["canvas_hw"], cfg.placements, rng) for b in batch])
-    bg, parse = torch.stack([b["bg"] for b in batch]), torch.stack([b["parse"] for b in batch])
-    aspect = torch.tensor([b["aspect"] for b in batch], dtype=torch.float32)
-    xyz_t = torch.from_numpy(xyz).float()
-    person = pm.encode_person(torch.cat([pm.person_input(b["sprite"]) for b in batch]))
+    bg, parse = torch.stack([b["bg"] for b in batch]).to(dev), torch.stack([b["parse"] for b in batch]).to(dev)
+    aspect = torch.tensor([b["aspect"] for b in batch], dtype=torch.float32, device=dev)
+    xyz_t = torch.from_numpy(xyz).float().to(dev)
+    sprites = [b["sprite"].to(dev) for b in batch]
+    person = pm.encode_person(torch.cat([pm.person_input(s) for s in sprites]))
     z = pm.logits(pm.encode_context(bg, parse), person, xyz_t, aspect)
     losses = []
     if cfg.targets in ("distil", "both"):
-        p = teacher_scores(verifier, [b["sprite"] for b in batch], bg, parse, xyz_t)
+        p = teacher_scores(verifier, sprites, bg, parse, xyz_t)
         losses.append(F.binary_cross_entropy_with_logits(z, p))
     if cfg.targets in ("eq1", "both"):
-        p = torch.from_numpy(np.stack([eq1_targets(b["own"], x) for b, x in zip(batch, xyz)])).float()
+        p = torch.from_numpy(np.stack([eq1_targets(b["own"], x) for b, x in zip(batch, xyz)])).float().to(dev)
         losses.append(F.binary_cross_entropy_with_logits(z, p))
     return sum(losses) / len(losses)
 
@@ -235,7 +237,9 @@ def train_placement_map(verifier: Verifier, data_dir: str | os.PathLike, out_dir
                         progress: bool = False) -> PlacementMap:
     """Train (or resume, or return the finished) placement map of ``verifier`` on ``data_dir``'s training photos.
 
-    ``map_config`` defaults to the verifier's image size and its camera cue. Same seed, same map (CPU).
+    ``map_config`` defaults to the verifier's image size and its camera cue. The map trains on the
+    verifier's device (a GPU under the paper profile) and is returned on the CPU, where the
+    adjustment runs. Same seed, same map (CPU).
 
     Raises:
         ValueError: ``out_dir`` holds a map of other settings, another verifier or another dataset.
@@ -248,7 +252,7 @@ def train_placement_map(verifier: Verifier, data_dir: str | os.PathLike, out_dir
     verifier.eval()
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng([cfg.seed, 23])
-    pm = PlacementMap(mcfg, verifier.labels, ident)
+    pm = PlacementMap(mcfg, verifier.labels, ident).to(next(verifier.parameters()).device)
     opt = torch.optim.Adam(pm.parameters(), lr=cfg.lr)
     history: list[dict[str, float]] = []
     start = 0
@@ -260,6 +264,7 @@ def train_placement_map(verifier: Verifier, data_dir: str | os.PathLike, out_dir
                 raise ValueError(f"{path}: a placement map of other settings ({', '.join(diffs)} differ); "
                                  "remove the folder or choose another")
             load_weights(pm, ckpt["model"], path)
+            pm.to(next(verifier.parameters()).device)
             opt.load_state_dict(ckpt["optimizer"])
             torch.set_rng_state(ckpt["rng"]["torch"])
             rng.bit_generator.state = ckpt["rng"]["numpy"]
