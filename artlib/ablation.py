@@ -276,11 +276,13 @@ GOALS = {"best_plausible": 0.95, "spatial_auc": 0.97, "ascent_plausible": 0.90}
 
 
 def goal_table(run: str | os.PathLike) -> pd.DataFrame:
-    """Per epoch of a study run: cumulative training minutes and the oracle's grid measures (validation scenes)."""
+    """Per epoch of a run: cumulative training minutes, the validation loss and, for a study run, the
+    oracle's grid measures on validation scenes (``NaN`` for a run trained without them, such as
+    chapter 2's faithful verifier when the study keeps it)."""
     from .train import read_metrics
 
     h = pd.DataFrame(read_metrics(run)["history"])
-    if "spatial_auc" not in h:
-        raise ValueError(f"{run}: this run recorded no per-epoch oracle measures (train it with run_study)")
-    return pd.DataFrame({"epoch": h["epoch"], "minutes": h["seconds"].cumsum() / 60, "spatial_auc": h["spatial_auc"],
-                         "best_plausible": h["best_plausible"], "validation loss": h["val_loss"]}).set_index("epoch")
+    nan = pd.Series(float("nan"), index=h.index)
+    return pd.DataFrame({"epoch": h["epoch"], "minutes": h["seconds"].cumsum() / 60,
+                         "spatial_auc": h.get("spatial_auc", nan), "best_plausible": h.get("best_plausible", nan),
+                         "validation loss": h["val_loss"]}).set_index("epoch")

@@ -406,7 +406,9 @@ plots.height_bands(bands, below, scales);
 #
 # The chosen variant's oracle measures after each epoch (on part of the validation scenes), against
 # the minutes of training so far. The goals are the test-scene goals above; this table shows
-# how far the budget of this profile gets, and whether more epochs would help.
+# how far the budget of this profile gets, and whether more epochs would help. (Chapter 2's
+# faithful run records only its validation loss: where the study keeps it, the oracle's
+# columns are empty.)
 
 # %%
 labelled(goal_table(study.loc[chosen, "run"]))

@@ -42,8 +42,8 @@ n_queries = 40  # held-out test photos for the method comparison
 n_scenes = 48  # fresh test scenes for the grid measures
 restarts = 8  # R, random restarts of the ascent methods (each keeps its default steps)
 map_dir = "runs/book/placement_map"  # the placement maps trained here, one per target
-map_epochs = 6  # epochs of each placement map (a pass over the training photos)
-map_limit = 0  # training photos for the maps (0: all of the split)
+map_epochs = 3  # epochs of each placement map (a pass over the training photos)
+map_limit = 480  # training photos for the maps (0: all of the split)
 seed = 0
 
 # %% tags=["hide-input"]

@@ -39,7 +39,8 @@ class AdjustConfig:
     the initial step length in ``(x, y, log s)`` units and ``fd_eps`` the finite-difference
     half-width; ``grid`` is ``(nx, ny, ns)`` cells (scales geometric in the feasible range)
     and ``refine`` the number of best grid cells refined by ascent; ``map_grid`` is the
-    ``(nx, ny, K)`` cells of the ``map`` method's dense map and ``map_refine`` the number of its
+    ``(nx, ny, K)`` cells of the ``map`` method's dense map (default: one cell per feature of the
+    map at 64 px, 12 scales, as the exhaustive grid of the grid measures) and ``map_refine`` the number of its
     best cells refined by the verifier's numerical ascent (0: the best cell as it is); ``greedy_step`` is the
     authors' 1/20 of the canvas. ``feet_at_bottom`` fixes ``y = 1`` for a person whom the photo
     cut at its bottom edge (a half-length portrait): the cut stays on the composite's bottom edge
@@ -55,7 +56,7 @@ class AdjustConfig:
     scale_max: float = 0.9
     grid: tuple[int, int, int] = (8, 8, 9)
     refine: int = 1
-    map_grid: tuple[int, int, int] = (32, 32, 9)
+    map_grid: tuple[int, int, int] = (16, 16, 12)
     map_refine: int = 0
     greedy_step: float = 0.05
     batch_size: int = 256

@@ -15,7 +15,7 @@ from tqdm import tqdm
 from ..files import atomic_write_json, read_json
 from ..model import PlacementMap, Verifier
 from ..train import TARGETS, MapTrainConfig, load_placement_map, map_history, train_placement_map
-from .placement import grid_report
+from .placement import map_grid_report
 from .queries import Query
 
 __all__ = ["MAP_CHOICE", "compare_map_targets", "read_map_choice"]
@@ -36,20 +36,12 @@ def compare_map_targets(verifier: Verifier, data_dir: str | os.PathLike, map_dir
     row last) and the chosen target.
     """
     cfg = config or MapTrainConfig()
-    rows = {}
-    ref = None
-    for t in tqdm(targets, desc="map targets", disable=not progress):
-        out = Path(map_dir) / t
-        pm = train_placement_map(verifier, data_dir, out, replace(cfg, targets=t), progress=progress)
-        df = grid_report(verifier, val_scenes, placement_map=pm)
-        ref = df if ref is None else ref
-        rows[t] = {"map_best_plausible": df["map_best_plausible"].mean(), "map_top5_plausible": df["map_top5_plausible"].mean(),
-                   "map_auc": df["map_auc"].mean(), "map_rank_corr": df["map_rank_corr"].mean(),
-                   "seconds": sum(h["seconds"] for h in map_history(out))}
-    table = pd.DataFrame(rows).T
+    maps = {t: train_placement_map(verifier, data_dir, Path(map_dir) / t, replace(cfg, targets=t), progress=progress)
+            for t in tqdm(targets, desc="map targets", disable=not progress)}
+    cols = ["map_best_plausible", "map_top5_plausible", "map_auc", "map_rank_corr"]
+    table = map_grid_report(verifier, maps, val_scenes).groupby("map")[cols].mean().reindex([*targets, "verifier"])
+    table["seconds"] = [sum(h["seconds"] for h in map_history(Path(map_dir) / t)) for t in targets] + [float("nan")]
     chosen = max(targets, key=lambda t: (table.loc[t, "map_best_plausible"], table.loc[t, "map_auc"], -targets.index(t)))
-    table.loc["verifier"] = {"map_best_plausible": ref["best_plausible"].mean(), "map_top5_plausible": ref["top5_plausible"].mean(),
-                             "map_auc": ref["spatial_auc"].mean(), "map_rank_corr": 1.0, "seconds": float("nan")}
     atomic_write_json(Path(map_dir) / MAP_CHOICE, {"targets": chosen, "map": chosen,
                                                    "val_best_plausible": float(table.loc[chosen, "map_best_plausible"])})
     return table, chosen

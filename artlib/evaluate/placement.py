@@ -16,7 +16,7 @@ from ..model import PlacementMap, Verifier
 from .measures import EXHAUSTIVE_GRID, auc, precision_at_k
 from .queries import Query, plausible_cells
 
-__all__ = ["ascent_paths", "grid_report", "height_band", "score_surface", "summarize_grid", "summarize_map"]
+__all__ = ["ascent_paths", "grid_report", "height_band", "map_grid_report", "score_surface", "summarize_grid", "summarize_map"]
 
 
 def _cells_scores(ms: MapScorer, cells: np.ndarray) -> np.ndarray:
@@ -57,6 +57,25 @@ def grid_report(verifier: Verifier, queries: list[Query], cfg: AdjustConfig | No
             m = _cells_scores(MapScorer(placement_map, q.sprite, q.background, q.parse), cells)
             rows[-1].update(map_auc=auc(ok, m), map_best_plausible=precision_at_k(ok, m, 1),
                             map_top5_plausible=precision_at_k(ok, m, 5), map_rank_corr=float(spearmanr(m, s)[0]))
+    return pd.DataFrame(rows)
+
+
+def map_grid_report(verifier: Verifier, maps: dict[str, PlacementMap], queries: list[Query],
+                    cfg: AdjustConfig | None = None) -> pd.DataFrame:
+    """Several placement maps of one verifier on the same cells (the verifier scored once per query):
+    one row per query and map, plus the verifier's own rows (``map == "verifier"``), with the columns
+    ``map_auc``, ``map_best_plausible``, ``map_top5_plausible`` and ``map_rank_corr``."""
+    cfg = cfg or AdjustConfig(grid=EXHAUSTIVE_GRID)
+    rows = []
+    for q in queries:
+        cells = grid_placements(q.sprite.shape[:2], q.background.shape[:2], cfg)
+        s = PlacementScorer(verifier, q.sprite, q.background, q.parse, cfg.batch_size).spatial(cells)
+        ok = plausible_cells(q, cells)
+        scored = {"verifier": s, **{name: _cells_scores(MapScorer(pm, q.sprite, q.background, q.parse), cells)
+                                    for name, pm in maps.items()}}
+        for name, m in scored.items():
+            rows.append({"query": q.name, "map": name, "map_auc": auc(ok, m), "map_best_plausible": precision_at_k(ok, m, 1),
+                         "map_top5_plausible": precision_at_k(ok, m, 5), "map_rank_corr": float(spearmanr(m, s)[0])})
     return pd.DataFrame(rows)
 
 

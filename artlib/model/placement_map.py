@@ -24,7 +24,7 @@ a few points of that person's box:
 Bilinear reading is linear, so ``W_j phi`` is computed once per background as ``1 x 1``
 convolutions (:meth:`PlacementMap.encode_context`); a placement then costs ``len(PROBES)``
 bilinear reads of a ``hidden``-channel map and the small ``g``. The same function evaluated at
-every cell of a grid is the dense map (:meth:`PlacementMap.surface_logits`).
+every cell of a grid is the dense map (:class:`artlib.adjust.MapScorer`).
 
 A map is trained for one verifier and one label set (:mod:`artlib.train.placement_map`:
 distilled from the verifier's scores, or on eq. (1) targets, or both) and carries the
@@ -34,7 +34,6 @@ other verifier.
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -48,7 +47,7 @@ from ..cues import height_channel
 from ..labels import LabelSet
 from .encoders import coord_channels
 
-__all__ = ["MAX_SCALES", "PERSON_HW", "PROBES", "PlacementMap", "PlacementMapConfig", "check_surface", "map_cells", "scales_between",
+__all__ = ["MAX_SCALES", "PERSON_HW", "PROBES", "PlacementMap", "PlacementMapConfig", "check_surface",
            "verifier_identity"]
 
 #: Points of the person's box read from the background's map, as ``(u, v)``: ``x + u a s``, ``y - v s``.
@@ -108,18 +107,6 @@ def verifier_identity(verifier: nn.Module) -> str:
     return h.hexdigest()
 
 
-def map_cells(grid: tuple[int, int], scales: torch.Tensor) -> torch.Tensor:
-    """The placements of a dense map: ``(K * ny * nx, 3)`` rows ``(x, y, s)`` ordered ``[scale, y, x]``.
-
-    ``grid`` is ``(nx, ny)``: feet at the cell centres of the unit canvas; ``scales`` ``(K,)``.
-    """
-    nx, ny = grid
-    xs = (torch.arange(nx, dtype=scales.dtype) + 0.5) / nx
-    ys = (torch.arange(ny, dtype=scales.dtype) + 0.5) / ny
-    s, y, x = torch.meshgrid(scales, ys, xs, indexing="ij")
-    return torch.stack([x, y, s], -1).reshape(-1, 3)
-
-
 def _block(c_in: int, c_out: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride, dilation, dilation, bias=False), nn.BatchNorm2d(c_out),
                          nn.ReLU(inplace=True))
@@ -142,6 +129,7 @@ class PlacementMap(nn.Module):
         self.context = nn.Sequential(_block(c_in, 16, 2), _block(16, cfg.width, 2),
                                      _block(cfg.width, cfg.width, dilation=2), _block(cfg.width, cfg.width, dilation=4))
         self.probe = nn.Conv2d(cfg.width, len(PROBES) * cfg.hidden, 1)  # W_j for every probe j, stacked
+        self.register_buffer("probe_offsets", torch.tensor(PROBES), persistent=False)
         self.person = nn.Sequential(_block(4, 16, 2), _block(16, 32, 2), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
                                     nn.Linear(32, cfg.person_dim), nn.ReLU(inplace=True),
                                     nn.Linear(cfg.person_dim, cfg.hidden, bias=False))  # W_F psi(F)
@@ -180,24 +168,17 @@ class PlacementMap(nn.Module):
         ``aspect`` ``(N,)``: the sprite's width at scale 1 as a fraction of the canvas width.
         """
         n, m, _ = xyz.shape
-        x, y, s = xyz.unbind(-1)
-        hidden = self.config.hidden
-        acc = person[:, None, :] + self.size_in(torch.stack([s.log(), aspect[:, None].log().expand(n, m)], -1))
-        for j, (u, v) in enumerate(PROBES):
-            px, py = x + u * aspect[:, None] * s, y - v * s
-            grid = torch.stack([px * 2 - 1, py * 2 - 1], -1)[:, :, None, :]  # (N, M, 1, 2)
-            feat = F.grid_sample(ctx[:, j * hidden:(j + 1) * hidden], grid, mode="bilinear", padding_mode="border",
-                                 align_corners=False)  # (N, hidden, M, 1)
-            acc = acc + feat[..., 0].transpose(1, 2)
-        return self.g(acc).squeeze(-1)
-
-    def surface_logits(self, ctx: torch.Tensor, person: torch.Tensor, aspect: torch.Tensor, grid: tuple[int, int],
-                       scales: torch.Tensor) -> torch.Tensor:
-        """The dense map: logits at every cell of :func:`map_cells`, ``(N, K, ny, nx)``."""
-        nx, ny = grid
-        cells = map_cells(grid, scales.to(ctx.dtype)).to(ctx.device)
-        out = self.logits(ctx, person, cells[None].expand(ctx.shape[0], -1, -1), aspect)
-        return out.reshape(ctx.shape[0], len(scales), ny, nx)
+        j, hidden = len(PROBES), self.config.hidden
+        x, y, s = xyz.unbind(-1)  # (N, M) each
+        u, v = self.probe_offsets.to(xyz.dtype).unbind(1)  # (J,) each
+        px = x[:, None] + u[None, :, None] * aspect[:, None, None] * s[:, None]  # (N, J, M)
+        py = y[:, None] - v[None, :, None] * s[:, None]
+        grid = torch.stack([px * 2 - 1, py * 2 - 1], -1).reshape(n * j, m, 1, 2).to(ctx.dtype)
+        maps = ctx.reshape(n * j, hidden, *ctx.shape[-2:])  # one image per probe: W_j phi
+        read = F.grid_sample(maps, grid, mode="bilinear", padding_mode="border", align_corners=False)
+        acc = read.reshape(n, j, hidden, m).sum(1).transpose(1, 2)  # (N, M, hidden): sum_j W_j phi(p_j)
+        size = torch.stack([s.log(), aspect[:, None].log().expand(n, m)], -1).to(acc.dtype)
+        return self.g(acc + person[:, None, :] + self.size_in(size)).squeeze(-1)
 
     def forward(self, bg: torch.Tensor, parse: torch.Tensor, sprite: torch.Tensor, aspect: torch.Tensor,
                 xyz: torch.Tensor) -> torch.Tensor:
@@ -228,10 +209,3 @@ def check_surface(grid: tuple[int, int], n_scales: int, canvas_hw: tuple[int, in
     (nx, ny), (H, W) = grid, canvas_hw
     if nx > W or ny > H:
         raise ValueError(f"{what}: {nx} x {ny} cells is finer than the {W} x {H} canvas (at most one cell per pixel)")
-
-
-def scales_between(lo: float, hi: float, k: int) -> torch.Tensor:
-    """``k`` scales geometric from ``lo`` to ``hi`` (their geometric mean when ``k == 1``), float64."""
-    if k == 1:
-        return torch.tensor([math.sqrt(lo * hi)], dtype=torch.float64)
-    return torch.from_numpy(np.geomspace(lo, hi, k))

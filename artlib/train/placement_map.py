@@ -58,9 +58,9 @@ class MapTrainConfig:
     """How a placement map is trained (see the module docstring)."""
 
     targets: str = "distil"
-    epochs: int = 6
+    epochs: int = 3
     batch_size: int = 16  # photos per step
-    placements: int = 48  # placements per photo per step
+    placements: int = 16  # placements per photo per step
     lr: float = 2e-3
     seed: int = 0
     limit: int | None = None  # training photos used (None: all)
