@@ -176,8 +176,11 @@ labelled(map_table)
 # %% [markdown]
 # On the validation scenes the {glue:md}`map_choice` map is chosen: its best cell is plausible
 # in {glue:text}`map_val_best:.0f`% of them, the verifier's best cell on the same grid in
-# {glue:text}`map_val_verifier:.0f`%. It trained in {glue:text}`map_train_s:.0f` s. Its
-# surface for the photo above, at the same three heights, all in one pass:
+# {glue:text}`map_val_verifier:.0f`%. It trained in {glue:text}`map_train_s:.0f` s. Only the
+# `distil` map imitates the verifier; `eq1` and `both` learn from where the photographed people
+# stood, so a map can place people better than the verifier it serves, and the rank correlation
+# column says how closely each follows it. The chosen map's surface for the photo above, at
+# the same three heights, all in one pass:
 
 # %% mystnb={"figure": {"caption": "The chosen placement map's score over feet positions at three heights (top), one pass for all three, beside the oracle's plausible feet (bottom).", "name": "fig-surface-map"}}
 surface, ok = score_surface(

@@ -91,6 +91,7 @@ def cost_plausibility(table: "pandas.DataFrame", baselines: tuple[str, ...] = ()
     for k, b in enumerate(x for x in baselines if x in table.index):
         ax.axhline(table.loc[b, "plausible"], ls="--", lw=1, color=f"C{(k + 4) % 10}", label=b)
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())  # decades only: minor labels overlap
     ax.set_ylim(-0.04, 1.04)
     ax.set_xlabel("seconds per query (log scale)")
     ax.set_ylabel("result plausible (oracle)")
