@@ -95,6 +95,25 @@ def run_diffs(record: dict[str, Any], verifier_cfg: VerifierConfig | None, train
     return diffs
 
 
+def read_record(path: Path, required: tuple[str, ...], what: str) -> dict[str, Any]:
+    """A file written with ``torch.save``, read with ``weights_only=True``, that must hold ``required`` keys.
+
+    Raises:
+        FileNotFoundError: no such file (``"{path}: no such {what}"``).
+        ValueError: unreadable, or not an artlib ``what`` (a required key missing).
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such {what}")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for bad files
+        raise torch_load_error(path, exc, what) from None
+    missing = [k for k in required if not isinstance(ckpt, dict) or k not in ckpt]
+    if missing:
+        raise ValueError(f"{path}: not an artlib {what} (missing {missing[0]!r})")
+    return ckpt
+
+
 def load_checkpoint(path: str | os.PathLike, verifier_cfg: VerifierConfig | None = None,
                     train_cfg: TrainConfig | None = None) -> dict[str, Any]:
     """Load a checkpoint with ``weights_only=True``; check it against the given configs.
@@ -105,15 +124,7 @@ def load_checkpoint(path: str | os.PathLike, verifier_cfg: VerifierConfig | None
             the differing options).
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such checkpoint")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types for bad files
-        raise torch_load_error(path, exc, "checkpoint") from None
-    missing = [k for k in _REQUIRED if not isinstance(ckpt, dict) or k not in ckpt]
-    if missing:
-        raise ValueError(f"{path}: not an artlib checkpoint (missing {missing[0]!r})")
+    ckpt = read_record(path, _REQUIRED, "checkpoint")
     if diffs := run_diffs(ckpt, verifier_cfg, train_cfg):
         raise ValueError(f"{path}: checkpoint configuration does not match: " + "; ".join(diffs))
     return ckpt

@@ -39,11 +39,11 @@ from ..adjust import AdjustConfig, project, random_placements
 from ..compose import Placement, as_float_image, render_foreground_torch, sprite_width
 from ..config import check_types, strict_from_dict
 from ..data import SPLITS, dataset_identity, load_manifest, read_source
-from ..files import atomic_write_bytes, folder_lock, torch_load_error
+from ..files import atomic_write_bytes, folder_lock
 from ..labels import LabelSet
 from ..model import PlacementMap, PlacementMapConfig, Verifier, verifier_identity
 from ..score import max_displacement, spatial_score
-from .checkpoint import load_weights
+from .checkpoint import load_weights, read_record
 
 __all__ = ["MAP_FILE", "MapTrainConfig", "TARGETS", "eq1_targets", "fit_epoch", "load_placement_map", "map_history", "prepare_queries",
            "sample_placements", "teacher_scores", "train_placement_map"]
@@ -124,16 +124,7 @@ def _record(pm: PlacementMap, opt: torch.optim.Optimizer, epoch: int, cfg: MapTr
 
 
 def _read(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such placement map")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types for bad files
-        raise torch_load_error(path, exc, "placement map") from None
-    missing = [k for k in _REQUIRED if not isinstance(ckpt, dict) or k not in ckpt]
-    if missing:
-        raise ValueError(f"{path}: not an artlib placement map (missing {missing[0]!r})")
-    return ckpt
+    return read_record(path, _REQUIRED, "placement map")
 
 
 def _build(ckpt: dict[str, Any], path: Path) -> PlacementMap:
