@@ -209,3 +209,57 @@ def test_train_like_refuses_unknown_options(tmp_path):
         train_like(tmp_path / "run", tmp_path / "out", spatial_input="shapes")
     with pytest.raises(FileNotFoundError, match="no such file"):
         train_like(tmp_path / "missing", tmp_path / "out")
+
+
+# ------------------------------------------------------------------------------------------ person crop
+def _person(canvas=64, top=20, left=30, h=20, w=8):
+    """A premultiplied F with one rectangular 'person' of colour (0.6, 0.3, 0.1)."""
+    fg = torch.zeros(1, 4, canvas, canvas)
+    fg[0, :3, top:top + h, left:left + w] = torch.tensor([0.6, 0.3, 0.1])[:, None, None]
+    fg[0, 3, top:top + h, left:left + w] = 1
+    return fg
+
+
+def test_person_crop_cuts_the_person_out_at_a_fixed_shape():
+    m = Verifier(VerifierConfig(**TINY, person_crop=32), WORLD_LABELS)
+    crop = m.person_crop(_person())
+    assert crop.shape == (1, 4, 32, 16)
+    # box: side max(20, 2 * 8) * (1 + 2/16) = 22.5 px tall, 11.25 wide; the person fills 20 x 8 of it
+    assert float(crop[0, 3].sum()) == pytest.approx(32 * 16 * (20 * 8) / (22.5 * 11.25), rel=0.02)
+    assert float(crop[0, 3, 16, 8]) == pytest.approx(1.0) and float(crop[0, 3, 0, 0]) == 0.0
+    # a wide person: the box follows the width (2 x 12 = 24 > 10), so the person keeps their proportions
+    wide = m.person_crop(_person(h=10, w=12))
+    assert float(wide[0, 3].sum()) == pytest.approx(32 * 16 * (10 * 12) / (27 * 13.5), rel=0.02)
+    # no person: the whole canvas
+    assert m.person_crop(torch.zeros(1, 4, 64, 64)).abs().sum() == 0
+
+
+def test_the_crop_content_head_does_not_see_where_the_person_stands():
+    torch.manual_seed(0)
+    m = Verifier(VerifierConfig(**TINY, person_crop=32, head_hidden=8), WORLD_LABELS).eval()
+    paper = Verifier(VerifierConfig(**TINY), WORLD_LABELS).eval()
+    fg = torch.cat([_person(top=10, left=5), _person(top=40, left=50), _person(top=30, left=20)])
+    _, bg, parse = _batch(1, 64)
+    with torch.no_grad():
+        ctx = m.encode_context(bg, parse)
+        c = m.score(fg, ctx, ("content",))["content"]
+        p = paper.score(fg, paper.encode_context(bg, parse), ("content",))["content"]
+    torch.testing.assert_close(c, c[:1].expand(3), atol=1e-6, rtol=0)  # moved by whole pixels: the same crop
+    assert float(p.max() - p.min()) > 1e-4  # the paper's head sees F on the canvas, so it does
+
+
+def test_person_crop_options():
+    with pytest.raises(ValueError, match=r"person_crop must be 0 \(the paper's view of F\) or in \[16, 512\] px, got 8"):
+        VerifierConfig(person_crop=8)
+    m = Verifier(VerifierConfig(**TINY, person_crop=16, spatial_fusion="map"), WORLD_LABELS)
+    assert m.enc_f is None and m.att_c is None and m.enc_p is not None
+    late = Verifier(VerifierConfig(**TINY, person_crop=16), WORLD_LABELS)
+    assert late.enc_f is not None and late.att_s is not None  # the paper's spatial head still reads h_F
+    # every weight gets a gradient (DistributedDataParallel refuses unused parameters)
+    fg, bg, parse = _batch()
+    for model in (m, late):
+        out = model(fg, bg, parse)
+        model.loss(out, torch.tensor([1.0, 0.0, 1.0]), torch.rand(3))["loss"].backward()
+        assert all(p.grad is not None for p in model.parameters())
+    rows = dict(shape_table(m))
+    assert rows["input F"] == (2, 4, 16, 8) and rows["content logits"] == (2, 2)

@@ -31,6 +31,9 @@ class VerifierConfig:
     ``head_hidden > 0`` gives the heads on ``U_C`` / ``U_S`` one hidden layer of that width
     (the paper's text says "fully connect layers", its equations one linear layer, which can
     only add up F and B evidence: an outfit that fits a place is an interaction).
+    ``person_crop > 0`` shows the content head the person at their own resolution, cut out around
+    their alpha and resized to a fixed size, instead of F on the whole canvas, where a person 0.3
+    of a 64 px canvas tall is 19 px (:meth:`artlib.model.Verifier.person_code`).
     """
 
     #: the timm backbone of the three encoders (the paper: resnet50; test_resnet is a tiny one)
@@ -67,6 +70,9 @@ class VerifierConfig:
     head_hidden: int = 0
     #: early and map fusion: colours (F and B as photographed) or shapes (F's silhouette and S only; ours, chapter 6)
     spatial_input: str = "colours"
+    #: the content head's view of F: 0 = F at the canvas scale (the paper); N > 0 = a crop around the
+    #: person, N px tall and N/2 wide, by a fourth encoder, beside h_B and h_S (ours; chapter 3)
+    person_crop: int = 0
 
     def __post_init__(self) -> None:
         check_types(self)
@@ -88,6 +94,8 @@ class VerifierConfig:
             raise ValueError(f"pool must be in [1, {max_pool(self.image_size)}] at image_size {self.image_size}, got "
                              f"{self.pool}: a finer grid than the encoder's last feature map (1/32 of the image side) "
                              "only repeats its values")
+        if self.person_crop and not 16 <= self.person_crop <= 512:
+            raise ValueError(f"person_crop must be 0 (the paper's view of F) or in [16, 512] px, got {self.person_crop}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 

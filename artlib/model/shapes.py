@@ -23,8 +23,9 @@ def _recorder(rows: list[tuple[str, tuple[int, ...]]], name: str, inputs: bool =
 
 def _hooks(model: Verifier, rows: list) -> list:
     """Hooks on the layers of Figure 2 (inputs, feature map, U_C / U_S, attention, heads)."""
-    pre = {"input F": model.enc_f, "input B": model.enc_b, "input S": model.enc_s, "U_C": model.head_c}
-    post = {"encoder feature map H^F": model.enc_f, "content logits": model.head_c}
+    f = model.enc_f if model.enc_f is not None else model.enc_p  # with person_crop: the crop's encoder
+    pre = {"input F": f, "input B": model.enc_b, "input S": model.enc_s, "U_C": model.head_c}
+    post = {"encoder feature map H^F": f, "content logits": model.head_c}
     if model.head_s is not None:
         pre["U_S"] = model.head_s
     if model.att_c is not None:

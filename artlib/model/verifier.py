@@ -37,7 +37,9 @@ pooled vectors, which keep little of where the person stands relative to the gro
   stem, and a few convolutions judge the pair. The background side is computed once per
   query, so scoring many placements costs only the stem and the head.
 
-The content head always uses the paper's fusion.
+The content head uses the paper's fusion, unless ``person_crop`` is set: then it sees the
+person cut out at their own resolution (a fourth encoder, :meth:`Verifier.person_code`) beside
+``h_B`` and ``h_S``, and never where the person stands (chapter 3 measures it; chapter 5 uses it).
 
 **Encode once, score many** (Sections 4.1 and 4.3): :meth:`Verifier.encode_context` encodes
 B and S into a :class:`Context`; :meth:`Verifier.score` scores any number of foregrounds
@@ -67,6 +69,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torchvision.ops import roi_align
 
 from ..labels import LabelSet
 from .config import HEADS, VerifierConfig
@@ -138,22 +142,28 @@ class Verifier(nn.Module):
         fg_ch = 3 if cfg.fg_input == "rgb" else 4
         s_ch = 3 if cfg.parse_input == "palette" else n_labels
         weights = cfg.pretrained_path if pretrained else None
-        self.enc_f = make_encoder(cfg.encoder, fg_ch, weights)
+        late = cfg.spatial_fusion == "late"
+        crop = cfg.person_crop > 0
+        # F at the canvas scale feeds the paper's content head and the late spatial head only
+        self.enc_f = make_encoder(cfg.encoder, fg_ch, weights) if late or not crop else None
         self.enc_b = make_encoder(cfg.encoder, 3, weights)
         self.enc_s = make_encoder(cfg.encoder, s_ch, weights)
-        self.feature_dim = d = self.enc_f.num_features * cfg.pool * cfg.pool
+        self.enc_p = make_encoder(cfg.encoder, 4, weights) if crop else None
+        self.feature_dim = d = self.enc_b.num_features * cfg.pool * cfg.pool
         self.register_buffer("palette", torch.tensor(labels.colours, dtype=torch.float32) / 255.0, persistent=False)
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
-        late = cfg.spatial_fusion == "late"
         self.att_c = self.att_s = None
         att = 0
         if cfg.attention != "none":
-            self.att_c = BiAttention(2 * d, d, cfg.attn_dim, cfg.attention)
+            self.att_c = None if crop else BiAttention(2 * d, d, cfg.attn_dim, cfg.attention)
             self.att_s = BiAttention(2 * d, d, cfg.attn_dim, cfg.attention) if late else None
-            att = self.att_c.out_dim
+            att = cfg.attn_dim ** 2 if cfg.attention == "outer" else cfg.attn_dim
         self.dropout = nn.Dropout(cfg.dropout)
-        self.head_c = prediction_head(3 * d + att, 2 if cfg.loss == "paper" else 1, cfg.head_hidden)
+        #: the person code's size: h_F (D) or the crop's e_P (C x 2 x 1: top and bottom halves)
+        self.person_dim = self.enc_p.num_features * 2 if crop else d
+        c_in = self.person_dim + 2 * d if crop else 3 * d + att
+        self.head_c = prediction_head(c_in, 2 if cfg.loss == "paper" else 1, cfg.head_hidden)
         self.head_s = prediction_head(3 * d + att, 1, cfg.head_hidden) if late else None
         self.early = EarlyFusion(cfg, n_labels) if cfg.spatial_fusion == "early" else None
         self.map = MapFusion(cfg, n_labels) if cfg.spatial_fusion == "map" else None
@@ -180,6 +190,32 @@ class Verifier(nn.Module):
         check_unit_tensor(fg, "fg")
         f = fg[:, :3] + (1 - fg[:, 3:]) * 0.5 if self.config.fg_input == "rgb" else fg  # on neutral grey
         return self._norm(self._resize(f))
+
+    def person_crop(self, fg: torch.Tensor) -> torch.Tensor:
+        """The person cut out of F at their own resolution: ``(N, 4, H, W)`` -> ``(N, 4, P, P/2)``.
+
+        The box is the alpha's bounding box (alpha > 0.5), widened or heightened about its centre
+        to the crop's 2:1 shape with a margin of 1/16 on each side, so the person keeps their
+        proportions; it is resampled from F as given (before any resize to ``image_size``), with
+        ``torchvision.ops.roi_align`` averaging each output pixel over the pixels it covers. An F
+        without a person gives the whole canvas.
+        """
+        p = self.config.person_crop
+        n, _, h, w = fg.shape
+        on = fg[:, 3] > 0.5
+        box = []
+        for mask, size in ((on.any(2), h), (on.any(1), w)):  # rows, then columns
+            idx = torch.arange(size, device=fg.device)
+            lo = torch.where(mask, idx, size).amin(1).to(fg.dtype)
+            hi = (torch.where(mask, idx, -1).amax(1) + 1).to(fg.dtype)
+            empty = hi <= lo
+            box.append((torch.where(empty, 0.0, lo), torch.where(empty, float(size), hi)))
+        (y0, y1), (x0, x1) = box
+        side = torch.maximum(y1 - y0, 2 * (x1 - x0)) * (1 + 2 / 16)
+        cy, cx = (y0 + y1) / 2, (x0 + x1) / 2
+        rois = torch.stack([torch.arange(n, device=fg.device, dtype=fg.dtype), cx - side / 4, cy - side / 2,
+                            cx + side / 4, cy + side / 2], 1)
+        return roi_align(fg, rois, (p, p // 2), spatial_scale=1.0, sampling_ratio=-1, aligned=True)
 
     def prepare_bg(self, bg: torch.Tensor) -> torch.Tensor:
         """``(N, 3, H, W)`` RGB float in [0, 1] -> the B encoder's input."""
@@ -219,6 +255,29 @@ class Verifier(nn.Module):
             u_s = torch.cat([h_s, h_f, shared, *att_s], 1) if late else None
         return u_c, u_s
 
+    def person_code(self, fg: torch.Tensor) -> torch.Tensor:
+        """What the content head knows of F, ``(N, 4, H, W)`` -> ``(N, person_dim)``: ``h_F`` of F
+        on the canvas (the paper), or with ``person_crop`` the code ``e_P`` of :meth:`person_crop`
+        (the encoder's last map pooled to its top and bottom halves: an outfit's top and bottom)."""
+        if self.enc_p is None:
+            return self.encode(self.enc_f, self.prepare_fg(fg))
+        check_unit_tensor(fg, "fg")
+        crop = self.person_crop(fg)
+        a = crop[:, 3:]
+        x = self._norm(torch.cat([crop[:, :3] + (1 - a) * 0.5, a], 1))  # the person on grey, and alpha
+        return F.adaptive_avg_pool2d(self.enc_p(x), (2, 1)).flatten(1)
+
+    def content_logits(self, code: torch.Tensor, h_b: torch.Tensor, h_s: torch.Tensor) -> torch.Tensor:
+        """The content head: person codes and background features ``(N, *)`` -> logits ``(N, 2)``
+        (paper loss) or ``(N, 1)``. Its input is ``U_C`` of the paper's fusion, or with
+        ``person_crop`` ``[e_P, h_B, h_S]``: the person and the place, not where the person stands."""
+        u_c = torch.cat([code, h_b, h_s], 1) if self.enc_p is not None else self.fuse(code, h_b, h_s)[0]
+        return self.head_c(self.dropout(u_c))
+
+    def content_probability(self, logits: torch.Tensor) -> torch.Tensor:
+        """Logits of :meth:`content_logits` -> ``(N,)`` probability that F and B are consistent."""
+        return torch.softmax(logits, dim=1)[:, 1] if self.config.loss == "paper" else torch.sigmoid(logits.squeeze(1))
+
     def encode_context(self, bg: torch.Tensor, parse: torch.Tensor) -> Context:
         """Encode the background side once: ``(N, 3, H, W)`` B and ``(N, H, W)`` S -> :class:`Context`."""
         b = self.prepare_bg(bg)
@@ -256,18 +315,15 @@ class Verifier(nn.Module):
         if len(ctx) != n:
             ctx = ctx.expand(n)
         out: dict[str, torch.Tensor] = {}
-        need_late = "content" in heads or ("spatial" in heads and self.head_s is not None)
-        if need_late:
-            u_c, u_s = self.fuse(self.encode(self.enc_f, self.prepare_fg(fg)), ctx.h_b, ctx.h_s)
+        late = "spatial" in heads and self.head_s is not None
+        h_f = self.encode(self.enc_f, self.prepare_fg(fg)) if late or ("content" in heads and self.enc_p is None) else None
         if "content" in heads:
-            logits_c = self.head_c(self.dropout(u_c))
-            if self.config.loss == "paper":
-                out.update(content_logits=logits_c, content=torch.softmax(logits_c, dim=1)[:, 1])
-            else:
-                out.update(content_logits=logits_c.squeeze(1), content=torch.sigmoid(logits_c.squeeze(1)))
+            logits_c = self.content_logits(h_f if self.enc_p is None else self.person_code(fg), ctx.h_b, ctx.h_s)
+            out.update(content_logits=logits_c if self.config.loss == "paper" else logits_c.squeeze(1),
+                       content=self.content_probability(logits_c))
         if "spatial" in heads:
-            if self.head_s is not None:
-                logit = self.head_s(self.dropout(u_s)).squeeze(1)
+            if late:
+                logit = self.head_s(self.dropout(self.fuse(h_f, ctx.h_b, ctx.h_s)[1])).squeeze(1)
             elif self.early is not None:
                 logit = self.early(self.spatial_fg(fg), ctx.spatial, self._norm, self.dropout)
             else:
