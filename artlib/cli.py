@@ -51,6 +51,21 @@ def _int_in(lo: int, hi: int | None = None):
     return parse
 
 
+def _float_in(lo: float, hi: float, high_open: bool = False):
+    """An argparse type: a number in ``[lo, hi]`` (``[lo, hi)`` with ``high_open``)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not (lo <= value < hi if high_open else lo <= value <= hi):
+            raise argparse.ArgumentTypeError(f"must be in [{lo:g}, {hi:g}{')' if high_open else ']'}, got {text}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
@@ -226,8 +241,12 @@ def _cmd_retouch(args: argparse.Namespace) -> int:
     gallery = read_gallery(args.gallery, verifier.labels, progress=not args.quiet)
     cfg = AdjustConfig(method=args.method, restarts=args.restarts)
     index = cached_index(verifier, gallery, progress=not args.quiet, note=lambda t: print(f"note: {t}", file=sys.stderr))
+    diversity = args.diversity if args.diverse else 0.0
+    if args.top_k > len(gallery):
+        print(f"note: the gallery holds {len(gallery)} backgrounds, fewer than --top-k {args.top_k}; all are kept",
+              file=sys.stderr)
     results = retouch(verifier, fg, gallery, index, top_k=args.top_k, adjust_config=cfg, colour=args.colour,
-                      blend=args.blend, seed=args.seed, progress=not args.quiet)
+                      blend=args.blend, seed=args.seed, progress=not args.quiet, diversity=diversity)
     names = [f"{r.rank:02d}_{r.name}.png" for r in results]
     with folder_lock(out, "retouch"):
         for f in _earlier_retouch(out):  # checked again under the lock: another run may have written meanwhile
@@ -241,7 +260,8 @@ def _cmd_retouch(args: argparse.Namespace) -> int:
         atomic_write_bytes(out / "contact_sheet.png", figure_png(sheet))
         atomic_write_json(out / "report.json", report_record(
             fg, results, foreground_path=args.foreground, gallery=gallery, verifier=verifier, adjust_config=cfg,
-            colour=args.colour, blend=args.blend, seed=args.seed, files=names + list(_RETOUCH_FILES)))
+            colour=args.colour, blend=args.blend, seed=args.seed, files=names + list(_RETOUCH_FILES),
+            top_k=args.top_k, diversity=diversity))
     for r in results:
         print(f"#{r.rank} {r.name}: content {r.content:.3f}, spatial {r.spatial:.3f} at "
               f"x {r.placement.x:.3f} y {r.placement.y:.3f} scale {r.placement.scale:.3f}")
@@ -391,6 +411,7 @@ def _add_train(sub) -> None:
 def _add_retouch(sub) -> None:
     """The ``retouch`` command."""
     from .adjust.config import DEFAULT_START, METHODS, AdjustConfig
+    from .variety import DIVERSITY
     from .harmonize import BLENDS, COLOURS
 
     start = ",".join(f"{v:g}" for v in DEFAULT_START.as_tuple())
@@ -411,7 +432,14 @@ def _add_retouch(sub) -> None:
                    "contact_sheet.png, report.json")
     r.add_argument("--overwrite", action="store_true", help="replace the results of an earlier artlib retouch in --out "
                    "(only its own files; a folder holding anything else is refused)")
-    r.add_argument("--top-k", type=_int_in(1, 1000), default=5, help="backgrounds to keep (default 5)")
+    r.add_argument("--top-k", type=_int_in(1, 1000), default=5, help="backgrounds to keep (default 5; a smaller "
+                   "gallery keeps all)")
+    r.add_argument("--diverse", action=argparse.BooleanOptionalAction, default=True,
+                   help="keep different kinds of place: after the best background, trade content score against "
+                        "likeness to those kept (maximal marginal relevance; default); --no-diverse keeps the plain "
+                        "top k, as the paper")
+    r.add_argument("--diversity", type=_float_in(0.0, 1.0, high_open=True), default=DIVERSITY,
+                   help=f"the weight of variety with --diverse, in [0, 1) (default {DIVERSITY}; 0 is the plain top k)")
     r.add_argument("--checkpoint", help="verifier checkpoint or run folder (default: the verifier the book chose, "
                    f"{DEFAULT_CHOICE})")
     r.add_argument("--start", help=f"x,y,scale: where a cropped foreground is scored and starts (default {start}); "

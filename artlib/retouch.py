@@ -38,6 +38,7 @@ from .harmonize import harmonize
 from .model import Verifier
 from .data import Gallery
 from .select import GalleryIndex
+from .variety import DIVERSITY
 
 __all__ = ["DEFAULT_START", "Foreground", "RetouchResult", "foreground_from_cutout", "retouch", "report_record"]
 
@@ -111,7 +112,7 @@ def _scoring_fg(verifier: Verifier, fg: Foreground) -> torch.Tensor:
 
 def retouch(verifier: Verifier, foreground: Foreground, gallery: Gallery, index: GalleryIndex | None = None,
             top_k: int = 5, adjust_config: AdjustConfig | None = None, colour: str = "none", blend: str = "alpha",
-            seed: int = 0, progress: bool = False) -> list[RetouchResult]:
+            seed: int = 0, progress: bool = False, diversity: float = DIVERSITY) -> list[RetouchResult]:
     """Figure 3: select the ``top_k`` backgrounds for ``foreground``, adjust it on each, composite.
 
     Args:
@@ -119,18 +120,23 @@ def retouch(verifier: Verifier, foreground: Foreground, gallery: Gallery, index:
         foreground: from :func:`foreground_from_cutout`.
         gallery: the backgrounds (:func:`artlib.data.read_gallery`).
         index: the gallery's index (built here when ``None``).
-        top_k: how many backgrounds to keep.
+        top_k: how many backgrounds to keep; a gallery with fewer keeps all of them, ranked.
         adjust_config: the placement search (default :class:`artlib.adjust.AdjustConfig`); the
             foreground's placement is the first start of the ascent methods (the grid method
             needs none).
         colour, blend: harmonisation (:func:`artlib.harmonize.harmonize`).
         seed: seed of the search's random starts.
+        diversity: the weight of variety in the ranking (:func:`artlib.select.diverse_ranking`;
+            0 is the paper's plain top k), in [0, 1).
 
     Returns:
-        The results, best content score first.
+        The results in the order the ranking keeps them: the best content score first, then
+        (with ``diversity``) score traded against likeness to those kept.
     """
     if top_k < 1:
         raise ValueError(f"top_k must be >= 1, got {top_k}")
+    if not 0 <= diversity < 1:
+        raise ValueError(f"diversity must be in [0, 1), got {diversity}")
     verifier.eval()
     canvas = max(int(gallery.backgrounds.shape[1]), verifier.config.image_size)  # a person is never drawn taller
     original = foreground.sprite
@@ -138,7 +144,7 @@ def retouch(verifier: Verifier, foreground: Foreground, gallery: Gallery, index:
     index = index or GalleryIndex.build(verifier, gallery, progress=progress)
     if index.names != gallery.names:
         raise ValueError("the index does not belong to this gallery (its names differ)")
-    ranked = index.top_k(verifier, _scoring_fg(verifier, foreground), min(top_k, len(gallery)))
+    ranked = index.ranking(verifier, _scoring_fg(verifier, foreground), min(top_k, len(gallery)), diversity)
     cfg = replace(adjust_config or AdjustConfig(), feet_at_bottom=foreground.cut_bottom)
     out = []
     for rank, (name, content) in enumerate(ranked, 1):
@@ -158,11 +164,12 @@ def retouch(verifier: Verifier, foreground: Foreground, gallery: Gallery, index:
 
 def report_record(foreground: Foreground, results: list[RetouchResult], *, foreground_path, gallery: Gallery,
                    verifier: Verifier, adjust_config: AdjustConfig, colour: str, blend: str, seed: int,
-                   files: list[str]) -> dict:
+                   files: list[str], top_k: int | None = None, diversity: float = DIVERSITY) -> dict:
     """The ``report.json`` of ``artlib retouch``: what was retouched, with what, and each result.
 
     Keys: ``foreground`` (its file), ``full_frame``, ``cut_at_bottom``, ``scored_at`` (the placement selection scored),
-    ``gallery`` and ``gallery_size``, ``verifier`` (:func:`artlib.train.model_identity`), ``method``,
+    ``gallery`` and ``gallery_size``, ``top_k`` (asked for; ``results`` holds fewer when the gallery
+    is smaller), ``diversity`` (0: the plain top k), ``verifier`` (:func:`artlib.train.model_identity`), ``method``,
     ``colour``, ``blend``, ``seed``, ``results`` (:meth:`RetouchResult.report`, best first) and
     ``files`` (every file the run wrote, so a later run with ``--overwrite`` replaces exactly them).
     """
@@ -171,6 +178,7 @@ def report_record(foreground: Foreground, results: list[RetouchResult], *, foreg
     return {"foreground": str(foreground_path), "full_frame": foreground.full_frame,
             "cut_at_bottom": foreground.cut_bottom,
             "scored_at": foreground.placement.to_dict(),
-            "gallery": str(gallery.root), "gallery_size": len(gallery), "verifier": model_identity(verifier),
+            "gallery": str(gallery.root), "gallery_size": len(gallery),
+            "top_k": len(results) if top_k is None else top_k, "diversity": diversity, "verifier": model_identity(verifier),
             "method": adjust_config.method, "colour": colour, "blend": blend, "seed": seed,
             "results": [r.report() for r in results], "files": list(files)}

@@ -12,8 +12,16 @@ content head, in batches.
 **The foreground is scored at its own placement**, as the paper does: F is the person where
 they stood in their photo. The content score therefore sees that placement on every
 background; a person who stood low in the frame is judged standing low everywhere. Under the
-paper's sampling this couples placement and content (chapter 2's shortcut); the verifier
-chosen in chapter 3 is trained so that placement carries no content information.
+paper's sampling this couples placement and content (chapter 2's shortcut). A verifier with
+``person_crop`` (chapter 3) sees the person cut out at a fixed size instead, so the placement
+does not sway its content score.
+
+**A varied top k.** The paper keeps the k highest scores, which are often k copies of one kind
+of place, right or wrong. :func:`diverse_ranking` keeps the best background first and then
+trades score against likeness to those already kept (maximal marginal relevance, Carbonell and
+Goldstein 1998), with likeness measured by :func:`~artlib.variety.surface_colours`: what each
+surface of the background (each label of S) looks like (:mod:`artlib.variety`). The index keeps
+those colours. ``diversity=0`` is the plain top k.
 
 The gallery folder format is :mod:`artlib.data.gallery`'s.
 
@@ -34,17 +42,16 @@ from .data.gallery import Gallery
 from .files import atomic_write_bytes, torch_load_error
 from .model import Context, Verifier
 from .train import model_identity
+from .variety import DIVERSITY, diverse_ranking, surface_colours
 
 __all__ = ["GalleryIndex", "INDEX_VERSION", "cached_index", "index_cache_paths"]
 
-#: Version 2 stores a SHA-256 of the features, checked on every load.
-INDEX_VERSION = 2
-_LABEL_SUFFIX = ".labels.png"
+#: Version 2 stores a SHA-256 of the features, checked on every load; version 3 adds the surface colours.
+INDEX_VERSION = 3
 
-
-def _index_digest(identity: str, names: list[str], hashes: list[str], h_b: torch.Tensor, h_s: torch.Tensor) -> str:
+def _index_digest(identity: str, names: list[str], hashes: list[str], *tensors: torch.Tensor) -> str:
     h = hashlib.sha256(repr((INDEX_VERSION, identity, list(names), list(hashes))).encode())
-    for t in (h_b, h_s):
+    for t in tensors:
         h.update(repr((str(t.dtype), tuple(t.shape))).encode())
         h.update(t.detach().cpu().contiguous().numpy().tobytes())
     return h.hexdigest()
@@ -58,8 +65,10 @@ class GalleryIndex:
     :meth:`scores` / :meth:`top_k`.
     """
 
-    def __init__(self, names: list[str], context: Context, identity: str, hashes: list[str]):
+    def __init__(self, names: list[str], context: Context, identity: str, hashes: list[str], surfaces: torch.Tensor):
         self.names, self.context, self.identity, self.hashes = names, context, identity, hashes
+        #: ``(N, 3 L)`` :func:`surface_colours` of the backgrounds, for :meth:`ranking`'s variety
+        self.surfaces = surfaces
 
     def __len__(self) -> int:
         return len(self.names)
@@ -81,18 +90,20 @@ class GalleryIndex:
             b = verifier.prepare_bg(bg)
             h_b.append(verifier.encode(verifier.enc_b, b).cpu())
             h_s.append(verifier.encode(verifier.enc_s, verifier.prepare_parse(lab)).cpu())
+        surfaces = torch.from_numpy(surface_colours(gallery.backgrounds, gallery.labels, verifier.n_labels))
         return cls(list(gallery.names), Context(torch.cat(h_b), torch.cat(h_s)), identity or model_identity(verifier),
-                   list(gallery.hashes))
+                   list(gallery.hashes), surfaces)
 
     def digest(self) -> str:
         """SHA-256 of the index's content: features, names, file hashes and the verifier's identity."""
-        return _index_digest(self.identity, self.names, self.hashes, self.context.h_b, self.context.h_s)
+        return _index_digest(self.identity, self.names, self.hashes, self.context.h_b, self.context.h_s, self.surfaces)
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the index atomically (tensors and plain values: loads with ``weights_only=True``)."""
         buf = io.BytesIO()
         torch.save({"version": INDEX_VERSION, "identity": self.identity, "names": self.names, "hashes": self.hashes,
-                    "h_b": self.context.h_b, "h_s": self.context.h_s, "digest": self.digest()}, buf)
+                    "h_b": self.context.h_b, "h_s": self.context.h_s, "surfaces": self.surfaces,
+                    "digest": self.digest()}, buf)
         atomic_write_bytes(path, buf.getvalue())
 
     @classmethod
@@ -114,10 +125,11 @@ class GalleryIndex:
         if not isinstance(d, dict) or d.get("version") != INDEX_VERSION:
             raise ValueError(f"{path}: not a gallery index of version {INDEX_VERSION}")
         try:
-            index = cls(list(d["names"]), Context(d["h_b"], d["h_s"]), str(d["identity"]), list(d["hashes"]))
+            index = cls(list(d["names"]), Context(d["h_b"], d["h_s"]), str(d["identity"]), list(d["hashes"]), d["surfaces"])
             stored = d["digest"]
-            ok = (isinstance(index.context.h_b, torch.Tensor) and isinstance(index.context.h_s, torch.Tensor)
-                  and len(index.context.h_b) == len(index.context.h_s) == len(index.names) == len(index.hashes))
+            ok = (all(isinstance(t, torch.Tensor) for t in (index.context.h_b, index.context.h_s, index.surfaces))
+                  and len(index.context.h_b) == len(index.context.h_s) == len(index.surfaces) == len(index.names)
+                  == len(index.hashes))
         except (KeyError, TypeError) as exc:
             raise ValueError(f"{path}: a malformed gallery index (no {exc})") from None
         if not ok or index.digest() != stored:
@@ -136,22 +148,26 @@ class GalleryIndex:
             raise ValueError(f"fg must be one premultiplied RGBA foreground (1, 4, H, W), got {tuple(fg.shape)}")
         verifier.eval()
         device = next(verifier.parameters()).device
-        h_f = verifier.encode(verifier.enc_f, verifier.prepare_fg(fg.to(device)))
+        code = verifier.person_code(fg.to(device))
         out = []
         for i in range(0, len(self), batch_size):
             h_b, h_s = self.context.h_b[i : i + batch_size].to(device), self.context.h_s[i : i + batch_size].to(device)
-            u_c, _ = verifier.fuse(h_f.expand(len(h_b), -1), h_b, h_s)
-            logits = verifier.head_c(u_c)
-            p = torch.softmax(logits, 1)[:, 1] if verifier.config.loss == "paper" else torch.sigmoid(logits.squeeze(1))
+            p = verifier.content_probability(verifier.content_logits(code.expand(len(h_b), -1), h_b, h_s))
             out.append(p.double().cpu())
         return torch.cat(out).numpy()
 
     def top_k(self, verifier: Verifier, fg: torch.Tensor, k: int) -> list[tuple[str, float]]:
-        """The ``k`` best backgrounds for a foreground: ``[(name, content score), ...]``, best first."""
-        if k < 1:
-            raise ValueError(f"k must be >= 1, got {k}")
+        """The ``k`` best backgrounds for a foreground: ``[(name, content score), ...]``, best first
+        (the paper's plain top k; ``k`` from 1 to the gallery's size)."""
+        return self.ranking(verifier, fg, k, diversity=0.0)
+
+    def ranking(self, verifier: Verifier, fg: torch.Tensor, k: int, diversity: float = DIVERSITY) -> list[tuple[str, float]]:
+        """The ``k`` backgrounds kept for a foreground, ``[(name, content score), ...]`` in the order
+        :func:`diverse_ranking` keeps them (``diversity=0``: the plain top k)."""
+        if not 1 <= k <= len(self):
+            raise ValueError(f"k must be in [1, {len(self)}] (the gallery's size), got {k}")
         s = self.scores(verifier, fg)
-        order = np.argsort(-s, kind="stable")[:k]
+        order = diverse_ranking(s, self.surfaces.numpy(), k, diversity)
         return [(self.names[i], float(s[i])) for i in order]
 
 

@@ -12,8 +12,10 @@ from artlib.compose import Placement, render_foreground
 from artlib.files import read_image
 from artlib.model import Verifier, VerifierConfig
 from artlib.world import WORLD_LABELS
-from artlib.retouch import DEFAULT_START, foreground_from_cutout, retouch
+from artlib.retouch import DEFAULT_START, _scoring_fg, foreground_from_cutout, retouch
 from artlib.data import read_gallery
+from artlib.select import GalleryIndex
+from artlib.variety import DIVERSITY, diverse_ranking
 from conftest import ROOT
 
 
@@ -47,12 +49,23 @@ def test_retouch_in_python(tmp_path):
     gallery = read_gallery(tmp_path)
     torch.manual_seed(0)
     model = Verifier(VerifierConfig(encoder="test_resnet", image_size=48), WORLD_LABELS).eval()
-    res = retouch(model, foreground_from_cutout(_full_frame()[0]), gallery, top_k=3)
+    fg = foreground_from_cutout(_full_frame()[0])
+    res = retouch(model, fg, gallery, top_k=3)
     assert [r.rank for r in res] == [1, 2, 3] and len({r.name for r in res}) == 3
-    assert all(a.content >= b.content for a, b in zip(res, res[1:]))
     assert all(r.image.shape == (48, 48, 3) and 0 < r.spatial < 1 for r in res)
+    plain = retouch(model, fg, gallery, top_k=3, diversity=0.0)
+    assert all(a.content >= b.content for a, b in zip(plain, plain[1:]))  # the paper's top k
+    assert res[0].name == plain[0].name  # variety never changes the first
+    index = GalleryIndex.build(model, gallery)
+    s = index.scores(model, _scoring_fg(model, fg))
+    want = [gallery.names[i] for i in diverse_ranking(s, index.surfaces.numpy(), 3, DIVERSITY)]
+    assert [r.name for r in res] == want
+    everything = retouch(model, fg, gallery, top_k=10, diversity=0.0)  # a smaller gallery keeps all, ranked
+    assert sorted(r.name for r in everything) == sorted(gallery.names)
     with pytest.raises(ValueError, match="top_k must be >= 1"):
-        retouch(model, foreground_from_cutout(_full_frame()[0]), gallery, top_k=0)
+        retouch(model, fg, gallery, top_k=0)
+    with pytest.raises(ValueError, match=r"diversity must be in \[0, 1\), got 1.5"):
+        retouch(model, fg, gallery, top_k=2, diversity=1.5)
 
 
 def test_a_portrait_cut_at_the_bottom_stays_on_the_bottom_edge_at_full_resolution(tmp_path):
@@ -121,10 +134,23 @@ def test_export_gallery_then_retouch_from_the_shell(cli_setup):
         assert img.dtype == np.uint8 and 0 < r["spatial"] < 1 and set(r["placement"]) == {"x", "y", "scale"}
     assert read_image(root / "out" / "contact_sheet.png", "RGBA").shape[1] > 200
     assert list((root / "gallery").glob(".index-*.pt"))  # the index is kept for the next run
+    assert report["diversity"] == DIVERSITY and report["top_k"] == 3
+    # the plain top k, and a gallery smaller than --top-k: all kept, with a note
+    out = _run("retouch", "--foreground", str(cutout), "--gallery", str(root / "gallery"), "--top-k", "20",
+               "--no-diverse", "--out", str(root / "out2"), "--checkpoint", str(root / "ckpt.pt"), "--quiet")
+    assert out.returncode == 0, out.stderr
+    assert "note: the gallery holds 8 backgrounds, fewer than --top-k 20; all are kept" in out.stderr
+    report = json.loads((root / "out2" / "report.json").read_text())
+    assert report["diversity"] == 0.0 and report["top_k"] == 20 and len(report["results"]) == 8
+    scores = [r["content"] for r in report["results"]]
+    assert scores == sorted(scores, reverse=True)
 
 
 @pytest.mark.parametrize("args, message", [
     (["--top-k", "0"], "argument --top-k: must be in [1, 1000], got 0"),
+    (["--diversity", "1"], "argument --diversity: must be in [0, 1), got 1"),
+    (["--diversity", "-0.2"], "argument --diversity: must be in [0, 1), got -0.2"),
+    (["--diversity", "lots"], "argument --diversity: expected a number, got 'lots'"),
     (["--start", "0.5,0.9"], "--start must be three numbers"),
     (["--start", "0.5,1.9,0.5"], "x and y must lie in"),
     (["--foreground", "missing.png"], "missing.png: no such image file"),

@@ -65,8 +65,38 @@ def test_index_round_trip_and_refusals(gallery_dir, model, tmp_path):
     (tmp_path / "bad.pt").write_bytes(b"nope")
     with pytest.raises(ValueError, match="not a readable gallery index"):
         GalleryIndex.load(tmp_path / "bad.pt", model)
-    with pytest.raises(ValueError, match="k must be >= 1"):
+    with pytest.raises(ValueError, match=r"k must be in \[1, 12\] \(the gallery's size\), got 0"):
         index.top_k(model, _fg(), 0)
+    with pytest.raises(ValueError, match=r"k must be in \[1, 12\].*got 13"):
+        index.ranking(model, _fg(), 13)
+    with pytest.raises(ValueError, match=r"diversity weight must be in \[0, 1\), got 1"):
+        index.ranking(model, _fg(), 3, diversity=1.0)
+    torch.testing.assert_close(again.surfaces, index.surfaces)
+
+
+def test_a_person_crop_verifier_ranks_with_its_index_as_its_forward_pass(gallery_dir):
+    torch.manual_seed(0)
+    crop = Verifier(VerifierConfig(encoder="test_resnet", image_size=32, person_crop=32, spatial_fusion="map",
+                                   head_hidden=16), WORLD_LABELS).eval()
+    assert crop.enc_f is None and crop.att_c is None  # no unused weights (DistributedDataParallel refuses them)
+    gallery = read_gallery(gallery_dir)
+    index = GalleryIndex.build(crop, gallery)
+    fg = _fg()
+    with torch.no_grad():
+        bg = torch.from_numpy(gallery.backgrounds).permute(0, 3, 1, 2).float() / 255
+        plain = crop(fg.expand(len(gallery), -1, -1, -1), bg, torch.from_numpy(gallery.labels.astype(np.int64)))["content"]
+    np.testing.assert_allclose(index.scores(crop, fg, batch_size=5), plain.numpy(), atol=1e-6)
+
+
+def test_the_index_refuses_changed_surface_colours(gallery_dir, model, tmp_path):
+    gallery = read_gallery(gallery_dir)
+    index = GalleryIndex.build(model, gallery)
+    index.save(tmp_path / "index.pt")
+    d = torch.load(tmp_path / "index.pt", weights_only=True)
+    d["surfaces"][0, 0] += 0.5
+    torch.save(d, tmp_path / "index.pt")
+    with pytest.raises(ValueError, match="does not match its digest"):
+        GalleryIndex.load(tmp_path / "index.pt", model, gallery)
 
 
 def test_bad_galleries(tmp_path, gallery_dir):
