@@ -28,7 +28,7 @@ from .train import TrainConfig, run_diffs, train
 
 __all__ = [
     "choose", "findings", "goal_table", "GOALS", "lambda_table", "METRICS", "noise_summary", "run_grid",
-    "run_study", "seed_noise", "signal_to_noise", "split_measures", "STUDY", "summarize", "test_report", "VARIANTS",
+    "run_study", "seed_noise", "signal_to_noise", "split_measures", "STUDY", "study_config", "summarize", "test_report", "VARIANTS",
     "verdict",
 ]
 
@@ -184,7 +184,19 @@ STUDY: dict[str, tuple[str, dict[str, Any]]] = {
     "balanced + map fusion + camera cue": ("balanced", {"spatial_fusion": "map", "scene_cue": True}),
     "grounded + map fusion + camera cue": ("grounded", {"spatial_fusion": "map", "scene_cue": True}),
     "grounded + early fusion + camera cue": ("grounded", {"spatial_fusion": "early", "scene_cue": True}),
+    "balanced + map fusion + camera cue + person crop": (
+        "balanced", {"spatial_fusion": "map", "scene_cue": True, "person_crop": "half", "head_hidden": 128}),
 }
+#: ``"half"`` in a study variant's ``person_crop``: a crop half as tall as the study's image side.
+_RELATIVE = {"half": lambda cfg: cfg.image_size // 2}
+
+
+def study_config(base: VerifierConfig, name: str) -> VerifierConfig:
+    """The verifier options of study variant ``name`` at the study's ``base`` options (image size, encoder)."""
+    if name not in STUDY:
+        raise ValueError(f"unknown study variant {name!r}; choose from {list(STUDY)}")
+    opts = {k: _RELATIVE[v](base) if isinstance(v, str) and v in _RELATIVE else v for k, v in STUDY[name][1].items()}
+    return replace(base, **opts)
 
 
 def _matching_run(folder: str | os.PathLike | None, vcfg: VerifierConfig, tcfg: TrainConfig) -> Path | None:
@@ -217,12 +229,11 @@ def run_study(base: VerifierConfig, train_cfg: TrainConfig, data_dirs: dict[str,
     out_dir = Path(out_dir)
     rows = []
     for name in variants:
-        if name not in STUDY:
-            raise ValueError(f"unknown study variant {name!r}; choose from {list(STUDY)}")
-        recipe, opts = STUDY[name]
+        vcfg = study_config(base, name)
+        recipe = STUDY[name][0]
         if recipe not in data_dirs:
             raise ValueError(f"no dataset folder for recipe {recipe!r} (data_dirs has {sorted(data_dirs)})")
-        vcfg, tcfg = replace(base, **opts), replace(train_cfg, data_dir=data_dirs[recipe])
+        tcfg = replace(train_cfg, data_dir=data_dirs[recipe])
         run = _matching_run((reuse or {}).get(name), vcfg, tcfg) or out_dir / _slug(name)
         if progress:
             print(f"{name}: {run}", flush=True)

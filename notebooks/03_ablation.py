@@ -60,6 +60,7 @@ study_variants = [
     "balanced + map fusion",
     "balanced + map fusion + camera cue",
     "grounded + map fusion + camera cue",
+    "balanced + map fusion + camera cue + person crop",
 ]
 paper_run = "runs/book/verifier"  # chapter 2's run: the faithful row if its settings match
 n_scenes = (
@@ -88,6 +89,7 @@ from artlib.ablation import (
     run_grid,
     run_study,
     signal_to_noise,
+    study_config,
     summarize,
     test_report,
 )
@@ -240,6 +242,17 @@ pd.Series(
 #   evidence from the data instead (the label under the feet, the height against the camera
 #   rule, the canvas).
 #
+# One more cause concerns the content head, which chapter 5 needs to put the person in the
+# right kind of place:
+#
+# * **the person's size in $F$.** The content head sees $F$ on the whole canvas, pooled to
+#   $2\times2$: a person 0.3 of a 64-pixel canvas tall is 19 pixels, their outfit a few, and
+#   where they stand changes what the encoder sees. The **person crop** cuts the person out of
+#   $F$ around their alpha, at a fixed size (half the canvas side, twice as tall as wide), and
+#   a fourth encoder reads it; the content head sees that code beside $h_B$ and $h_S$, through
+#   one hidden layer (an outfit that fits a place is an interaction of the two, which one linear
+#   layer cannot express), and never where the person stands (`Verifier.person_code`).
+#
 # Every variant trains with the same budget at the same size, and is measured on the
 # validation split and on fresh validation scenes with the oracle: the grid measures of
 # chapter 2, the paper's numerical ascent from random starts, and the content head against the
@@ -297,9 +310,13 @@ write_choice(
     choice, chosen, study.loc[chosen, "run"], study.loc[chosen, "recipe"]
 )
 glue_values(chosen=f"*{chosen}*")
+changes = dict(
+    study_config(study_base, chosen).to_dict().items()
+    - study_base.to_dict().items()
+)
 print(
     f"chosen: {chosen!r}\n({STUDY[chosen][0]} recipe, "
-    f"{STUDY[chosen][1] or 'the paper model'})"
+    f"{changes or 'the paper model'})"
 )
 
 # %% [markdown]

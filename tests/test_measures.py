@@ -34,46 +34,67 @@ def _split_ids(manifest, split="test"):
 
 
 # ------------------------------------------------------------------------------------------- selection
-def test_retrieval_with_a_verifier_that_knows_the_answer(small_manifest, tiny_verifier, monkeypatch):
-    """Own background first, then the compatible ones: recall@1 and MRR are 1, precision is the
-    share the compatible backgrounds can fill; the random column is the formula's."""
-    ids = _split_ids(small_manifest)
-    places = [small_manifest.sources[i]["place"] for i in ids]
-    calls = iter(range(len(ids)))
+def _oracle_scores(manifest, ids, places, own=2.0):
+    """GalleryIndex.scores replaced: the own background ``own``, the compatible ones 1, the others 0."""
+    calls = iter(range(10**6))
 
-    def oracle_scores(self, verifier, fg):
-        qi = next(calls)
-        outfit = small_manifest.sources[ids[qi]]["outfit"]
+    def scores(self, verifier, fg):
+        qi = next(calls) % len(ids)
+        outfit = manifest.sources[ids[qi]]["outfit"]
         s = np.array([float(world.compatible(outfit, p)) for p in places])
-        s[qi] = 2.0
+        s[qi] = own
         return s
 
-    monkeypatch.setattr(GalleryIndex, "scores", oracle_scores)
-    n_q = len(ids)
-    df = S.retrieval_report(tiny_verifier, small_manifest, n_queries=n_q, distractors=3, ks=(1, 2))
-    assert df.loc["recall@1", "verifier"] == 1.0 and df.loc["MRR", "verifier"] == 1.0
-    assert df.loc["recall@2", "random"] == pytest.approx(2 / 4) and df.loc["MRR", "random"] == pytest.approx((1 + 1 / 2 + 1 / 3 + 1 / 4) / 4)
-    want, chance = [], []
+    return scores
+
+
+def test_selection_with_a_verifier_that_knows_the_answer(small_manifest, tiny_verifier, monkeypatch):
+    """Own background first, then the compatible ones: recall@1, MRR and precision@1 are 1,
+    precision@2 the share the compatible backgrounds can fill; chance and the person-blind row
+    are their formulas."""
+    ids = _split_ids(small_manifest)
+    places = [small_manifest.sources[i]["place"] for i in ids]
+    monkeypatch.setattr(GalleryIndex, "scores", _oracle_scores(small_manifest, ids, places))
+    df = S.selection_report({"oracle": (tiny_verifier, 0.0), "oracle, diverse": (tiny_verifier, 0.5)},
+                            small_manifest, n_queries=len(ids), distractors=3, k=2)
+    assert list(df.index) == ["chance", "person-blind", "oracle", "oracle, diverse"]
+    for row in ("oracle", "oracle, diverse"):
+        assert df.loc[row, "recall@1"] == 1.0 and df.loc[row, "MRR"] == 1.0 and df.loc[row, "precision@1"] == 1.0
+    assert df.loc["chance", "recall@1"] == pytest.approx(1 / 4)
+    assert df.loc["chance", "MRR"] == pytest.approx((1 + 1 / 2 + 1 / 3 + 1 / 4) / 4)
+    want, chance, blind = [], [], []
+    counts = S.person_blind_scores(places)
     for i in ids:
         fits = np.array([world.compatible(small_manifest.sources[i]["outfit"], p) for p in places])
         want.append(min(2, fits.sum()) / 2)  # its own place fits its outfit, then the other fitting ones
         chance.append(fits.mean())
-    assert df.loc["precision@2 (compatible)", "verifier"] == pytest.approx(np.mean(want))
-    assert df.loc["precision@2 (compatible)", "random"] == pytest.approx(np.mean(chance))
+        blind.append(roc_auc_score(fits, counts) if 0 < fits.sum() < len(fits) else np.nan)
+    assert df.loc["oracle", "precision@2"] == pytest.approx(np.mean(want))
+    assert df.loc["chance", "precision@2"] == pytest.approx(np.mean(chance))
+    assert df.loc["person-blind", "content AUC"] == pytest.approx(np.nanmean(blind))
+    assert df.loc["oracle", "content AUC"] > 0.99
+    assert (df["kinds@2"] <= 2).all() and (df["fitting kinds@2"] <= df["kinds@2"] + 1e-9).all()
 
 
-def test_retrieval_with_a_verifier_that_ranks_the_own_background_last(small_manifest, tiny_verifier, monkeypatch):
+def test_person_blind_scores_count_the_outfits_that_fit():
+    assert S.person_blind_scores(["street", "gym", "lakeside"]).tolist() == [3, 1, 3]
+    assert S.person_blind_scores(["park"]).tolist() == [sum("park" in v for v in world.COMPATIBLE.values())]
+
+
+def test_selection_with_a_verifier_that_ranks_the_own_background_last(small_manifest, tiny_verifier, monkeypatch):
     ids = _split_ids(small_manifest)
     calls = iter(range(len(ids)))
 
     def last(self, verifier, fg):
-        s = np.ones(len(ids))
+        s = np.linspace(2, 1, len(ids))  # no ties
         s[next(calls)] = 0.0
         return s
 
     monkeypatch.setattr(GalleryIndex, "scores", last)
-    df = S.retrieval_report(tiny_verifier, small_manifest, n_queries=len(ids), distractors=3, ks=(1,))
-    assert df.loc["recall@1", "verifier"] == 0.0 and df.loc["MRR", "verifier"] == pytest.approx(1 / 4)
+    df = S.selection_report({"last": (tiny_verifier, 0.0)}, small_manifest, n_queries=len(ids), distractors=3, k=1)
+    assert df.loc["last", "recall@1"] == 0.0 and df.loc["last", "MRR"] == pytest.approx(1 / 4)
+    with pytest.raises(ValueError, match=r"k must be in \[1, 10\]"):
+        S.selection_report({"last": (tiny_verifier, 0.0)}, small_manifest, k=0)
 
 
 def test_retouch_report_judges_every_result_by_the_oracle(small_manifest, tiny_verifier):
@@ -90,6 +111,10 @@ def test_retouch_report_judges_every_result_by_the_oracle(small_manifest, tiny_v
             ok = world.plausible_mask(scene_of(small_manifest, j), r.placement.x, r.placement.y, r.placement.scale,
                                       aspect=fg.sprite.shape[1] / fg.sprite.shape[0])
             assert row["plausible"] == bool(ok)
+    v = S.retouch_verdicts(rows)
+    assert v["results"] == 4 and v["place fits the outfit"] == rows["compatible"].mean()
+    assert v["both"] == (rows["compatible"] & rows["plausible"]).mean()
+    assert v["kinds of place per person"] == np.mean([g["place"].nunique() for _, g in rows.groupby("query")])
     fails = S.failure_cases(rows, results, small_manifest, n=10)
     assert len(fails) == int((~(rows["compatible"] & rows["plausible"])).sum())
     assert all(text.startswith("#") and image.shape[-1] == 3 for image, text in fails)
@@ -228,3 +253,13 @@ def test_verifier_on_trials_scores_the_pasted_and_the_raised_person(trials, tiny
     want = PlacementScorer(tiny_verifier, sprite.astype(np.float32), bg, np.zeros((32, 32), np.int64)).spatial(
         np.array([[x, y, s], [x, min(1 / 3, y), min(s, 0.3)]]))
     assert df.loc[t.name].tolist() == pytest.approx(want.tolist(), abs=1e-6)
+
+
+def test_choose_diversity_keeps_precision_then_variety():
+    sweep = pd.DataFrame({"precision@5": [0.99, 0.95, 0.91, 0.85], "fitting kinds@5": [1.9, 3.4, 3.6, 3.8]},
+                         index=["0.00", "0.20", "0.30", "0.40"])
+    assert S.choose_diversity(sweep, 5) == 0.3  # 0.40 has more kinds but loses precision
+    assert S.choose_diversity(sweep, 5, min_precision=0.8) == 0.4
+    assert S.choose_diversity(sweep, 5, min_precision=0.995) == 0.0  # none keeps it: the plain top k
+    tie = pd.DataFrame({"precision@5": [0.99, 0.95, 0.93], "fitting kinds@5": [1.0, 3.0, 3.0]}, index=["0", "0.2", "0.4"])
+    assert S.choose_diversity(tie, 5) == 0.2

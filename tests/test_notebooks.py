@@ -117,7 +117,16 @@ def test_chapter4_compares_every_method(executed):
 
 
 def test_chapter5_and_6_report_their_tables(executed):
-    assert "recall@5" in _text(_outputs(executed["05_retouch"])[1])
+    import re
+
+    nb = nbformat.read(executed["05_retouch"], as_version=4)
+    k = profile_params(ROOT, "ci", "05_retouch")["top_k"]
+    cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.rstrip().endswith("\nselection"))
+    shown = cell.outputs[-1]["data"]["text/plain"]
+    assert all(c in shown for c in ("precision@1", f"precision@{k}", f"fitting kinds@{k}", "recall@5", "MRR")), shown
+    for row in ("chance", "person-blind", f"paper's verifier, top {k}", f"chosen verifier, top {k}"):
+        assert re.search(rf"^{re.escape(row)}\s+[0-9.]+", shown, re.M), (row, shown)
+    assert re.search(r"^chosen verifier, diverse \(weight [0-9.]+\)\s+[0-9.]+", shown, re.M), shown
     text = _text(_outputs(executed["06_photos"])[1])
     assert "ssd + pose (new)" in text and "hog + grabcut (old)" in text and "main person right" in text
 

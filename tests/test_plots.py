@@ -163,3 +163,14 @@ def test_retouch_figures(small_manifest):
     assert [ax.get_title() for ax in hz.axes] == ["colour none\nblend alpha", "colour reinhard\nblend alpha"]
     fl = plots.failures([(image, "#1: wrong place"), (image, "#2: floats")], cols=2)
     assert [ax.get_title() for ax in fl.axes] == ["#1: wrong place", "#2: floats"]
+
+
+def test_diversity_sweep_draws_each_weight():
+    import pandas as pd
+
+    sweep = pd.DataFrame({"precision@5": [0.99, 0.97, 0.9], "fitting kinds@5": [1.2, 2.5, 3.1]}, index=["0.00", "0.50", "0.90"])
+    fig = plots.diversity_sweep(sweep, 5, 0.5)
+    ax, twin = fig.axes
+    np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [0, 0.5, 0.9])
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [0.99, 0.97, 0.9])
+    np.testing.assert_allclose(twin.get_lines()[0].get_ydata(), [1.2, 2.5, 3.1])

@@ -50,13 +50,17 @@ from .selection import (
     failure_cases,
     gallery_from_manifest,
     retouch_report,
-    retrieval_report,
+    retouch_verdicts,
+    selection_report,
+    choose_diversity,
+    person_blind_scores,
+    SELECTION_COLUMNS,
 )
 
 __all__ = [
     "BASELINES", "EXHAUSTIVE_GRID", "MAP_CHOICE", "MAP_ROWS", "MEASURES", "compare_map_targets", "read_map_choice", "labelled", "FRESH_SEEDS", "Query", "ascent_paths", "auc", "compare_methods",
     "content_report", "dataset_queries", "epoch_measures", "failure_cases", "fresh_queries", "gallery_from_manifest",
     "grid_report", "height_band", "map_grid_report", "kind_means", "noise_by_prediction", "placement_measures", "plausible_cells",
-    "precision_at_k", "read_sprite", "restarts_curve", "retouch_report", "retrieval_report", "score_surface",
+    "precision_at_k", "read_sprite", "restarts_curve", "retouch_report", "retouch_verdicts", "selection_report", "choose_diversity", "person_blind_scores", "SELECTION_COLUMNS", "score_surface",
     "summarize_grid", "summarize_map", "summarize_methods",
 ]

@@ -9,7 +9,7 @@ from .. import world
 from ..compose import composite, premultiply
 from ._common import _checker, _cutout, _finish, _off
 
-__all__ = ["contact_sheet", "failures", "figure3", "harmonization"]
+__all__ = ["contact_sheet", "diversity_sweep", "failures", "figure3", "harmonization"]
 
 
 def contact_sheet(sprite: np.ndarray, results: list, title: str = "") -> Figure:
@@ -51,6 +51,30 @@ def figure3(rows: list, manifest, top_k: int = 5) -> Figure:
             ax.set_title(f"#{r.rank} {place}\nplace {'✓' if fits else '✗'} stand {'✓' if ok else '✗'}", fontsize=6.5)
         for ax in ax_row:
             _off(ax)
+    fig.tight_layout()
+    return fig
+
+
+def diversity_sweep(sweep, k: int, chosen: float) -> Figure:
+    """Precision@k and the kinds of place that fit among the first ``k``, against the weight of variety.
+
+    ``sweep``: one row per weight (the index, as text), columns of
+    :func:`artlib.evaluate.selection_report`; ``chosen`` is marked.
+    """
+    w = np.array([float(i) for i in sweep.index])
+    fig, ax = plt.subplots(figsize=(5.2, 3.0))
+    ax.plot(w, sweep[f"precision@{k}"], "o-", color="C0", label=f"precision@{k} (places that fit)")
+    ax.set_xlabel("weight of variety (0: the plain top k)")
+    ax.set_ylabel(f"precision@{k}", color="C0")
+    ax.set_ylim(0, 1.02)
+    ax.axvline(chosen, color="0.6", ls=":", lw=1)
+    ax.text(chosen, 0.03, " default", color="0.4", fontsize=8)
+    twin = ax.twinx()
+    twin.plot(w, sweep[f"fitting kinds@{k}"], "s--", color="C1", label=f"kinds of place that fit, first {k}")
+    twin.set_ylabel(f"kinds that fit in the first {k}", color="C1")
+    twin.set_ylim(0, k + 0.2)
+    lines = ax.get_lines()[:1] + twin.get_lines()
+    ax.legend(lines, [line.get_label() for line in lines], fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig
 
