@@ -186,6 +186,8 @@ STUDY: dict[str, tuple[str, dict[str, Any]]] = {
     "grounded + early fusion + camera cue": ("grounded", {"spatial_fusion": "early", "scene_cue": True}),
     "balanced + map fusion + camera cue + person crop": (
         "balanced", {"spatial_fusion": "map", "scene_cue": True, "person_crop": "half", "head_hidden": 128}),
+    "grounded + map fusion + camera cue + person crop": (
+        "grounded", {"spatial_fusion": "map", "scene_cue": True, "person_crop": "half", "head_hidden": 128}),
 }
 #: ``"half"`` in a study variant's ``person_crop``: a crop half as tall as the study's image side.
 _RELATIVE = {"half": lambda cfg: cfg.image_size // 2}
@@ -253,17 +255,19 @@ def split_measures(m: dict[str, float]) -> dict[str, float]:
             "spearman_split": m["spearman_spatial_neg"]}
 
 
-def choose(df: pd.DataFrame, reference: str = "paper (faithful)", content_tolerance: float = 0.01) -> str:
-    """The study's choice: the best placement without losing content.
+def choose(df: pd.DataFrame, content_tolerance: float = 0.01) -> str:
+    """The study's choice: the best placement among the best content heads.
 
-    Among variants whose oracle content AUC is at least the ``reference``'s minus
-    ``content_tolerance``, the one with the most scenes whose best grid cell is plausible,
-    ties broken by the spatial AUC, then by ascent plausibility. All on validation.
+    The retoucher uses one verifier for both stages, so a variant must keep a content head as
+    good as the study's best: among variants whose oracle content AUC is at least the best
+    variant's minus ``content_tolerance`` (the seed noise), the one with the most scenes whose
+    best grid cell is plausible, ties broken by the spatial AUC, then by ascent plausibility.
+    All on validation.
     """
-    floor = df.loc[reference, "content_auc"] - content_tolerance
+    if df.empty or df["content_auc"].isna().all():
+        raise ValueError("no variant has a content AUC to choose by")
+    floor = df["content_auc"].max() - content_tolerance
     ok = df[df["content_auc"] >= floor]
-    if ok.empty:
-        raise ValueError(f"no variant keeps the content AUC of {reference!r} ({floor + content_tolerance:.3f})")
     return str(ok.sort_values(["best_plausible", "spatial_auc", "ascent_plausible"], ascending=False).index[0])
 
 
@@ -282,8 +286,9 @@ def test_report(runs: dict[str, str | os.PathLike], scenes, seed: int = 0) -> pd
     return pd.DataFrame(rows).T
 
 
-#: The goals for the chosen verifier on held-out scenes (issue: a verifier that knows where a person can stand).
-GOALS = {"best_plausible": 0.95, "spatial_auc": 0.97, "ascent_plausible": 0.90}
+#: The goals for the chosen verifier on held-out scenes (issues: a verifier that knows where a person can
+#: stand; background selection a user can trust).
+GOALS = {"best_plausible": 0.95, "spatial_auc": 0.97, "ascent_plausible": 0.90, "content_auc": 0.95}
 
 
 def goal_table(run: str | os.PathLike) -> pd.DataFrame:

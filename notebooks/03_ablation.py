@@ -61,6 +61,7 @@ study_variants = [
     "balanced + map fusion + camera cue",
     "grounded + map fusion + camera cue",
     "balanced + map fusion + camera cue + person crop",
+    "grounded + map fusion + camera cue + person crop",
 ]
 paper_run = "runs/book/verifier"  # chapter 2's run: the faithful row if its settings match
 n_scenes = (
@@ -291,14 +292,18 @@ labelled(study.drop(columns=["run"])).T
 # %% [markdown]
 # ### The choice, on validation
 #
-# The rule: among the variants whose content AUC against the oracle is at least the faithful
-# verifier's, less a margin, the one whose best grid cell is plausible in the most scenes; ties
-# go to the spatial AUC, then to the ascent. The margin is twice the seed spread of the content
-# AUC measured in part 1 ({glue:text}`content_margin:.3f`). Earlier versions used a fixed 0.01;
-# in the first run in this world every variant's content AUC lay between 0.48 and 0.59, within
-# seed noise of chance, so a margin of 0.01 let that noise decide and excluded the variants that
-# place best. We changed the rule after seeing that run, and say so: the margin now comes from
-# measured noise, not from the result. The grid behind "best cell"
+# The rule: the retoucher uses one verifier for both stages, so among the variants whose
+# content AUC against the oracle is within a margin of the best variant's, the one whose best
+# grid cell is plausible in the most scenes; ties go to the spatial AUC, then to the ascent.
+# The margin is twice the seed spread of the content AUC measured in part 1
+# ({glue:text}`content_margin:.3f`). This rule has changed twice after seeing results, and we
+# say so. The first version kept variants within 0.01 of the *faithful* verifier's content
+# AUC: in the first run in this world every content AUC lay within seed noise of chance, so
+# that margin let the noise decide. The second version took the margin from measured noise but
+# still measured from the faithful verifier, whose content head is at chance here: it admitted
+# every head at chance, and chapter 5 then put a third of the people in the wrong kind of
+# place. Measuring from the best content head keeps what chapter 5 needs. The grid behind
+# "best cell"
 # has 12 scales, a factor of 1.22 apart: well inside the oracle's height band (a factor of
 # 1.67), so every scene's band holds cells.
 
@@ -355,7 +360,6 @@ goals = pd.DataFrame(
         },
     }
 )
-goals.loc["content_auc"] = [faithful["content_auc"], ours["content_auc"]]
 goals["met"] = goals["reached (test scenes)"] >= goals["goal"]
 glue_values(
     fixed_test=100 * fixed_test,
@@ -378,9 +382,9 @@ labelled(goals)
 # the oracle's outfit rule {glue:text}`ours_content:.2f` against
 # {glue:text}`faithful_content:.2f`. The best fixed placement (chosen on the validation
 # scenes) is plausible in {glue:text}`fixed_test:.0f`% of the test scenes. It meets
-# {glue:text}`goals_met` of the {glue:text}`goals_n` goals set for it (the content goal: at
-# least the faithful verifier's content AUC); the table above says which, and the table at
-# the end of the chapter how far more training would go.
+# {glue:text}`goals_met` of the {glue:text}`goals_n` goals set for it (the content goal, a
+# content AUC of 0.95, is what chapter 5's ranking needs); the table above says which, and
+# the table at the end of the chapter how far more training would go.
 
 # %% [markdown]
 # ### The shortcut, with and without the fix
@@ -438,10 +442,11 @@ labelled(goal_table(study.loc[chosen, "run"]))
 #    the epoch by the training objective?
 # 2. Add `"grounded + early fusion + camera cue"` to `study_variants`. Is early fusion better
 #    or worse than the map fusion here, and at what cost per placement (chapter 4's benchmark)?
-# 3. Choose with `choose(study, content_tolerance=0.01)`, the rule of earlier versions. Which
-#    variant wins, and would you ship it?
+# 3. Choose with `choose(study, content_tolerance=1.0)`, which ignores the content head. Which
+#    variant wins, and what would chapter 5's first background be for its users?
 # 4. Add `"paper, D_c- out of L_S"` and `"balanced + map fusion + hidden head"`, the two other
-#    mends of earlier versions of this book. Do they matter in this world?
+#    mends of earlier versions of this book. Do they matter in this world? Does the hidden
+#    layer alone mend the content head, or is it the person crop?
 
 # %%
 print(chapter_footer(profile, chapter_start))
