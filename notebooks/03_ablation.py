@@ -60,7 +60,6 @@ study_variants = [
     "balanced + map fusion",
     "balanced + map fusion + camera cue",
     "grounded + map fusion + camera cue",
-    "balanced + map fusion + camera cue + person crop",
     "grounded + map fusion + camera cue + person crop",
 ]
 paper_run = "runs/book/verifier"  # chapter 2's run: the faithful row if its settings match
@@ -446,7 +445,8 @@ labelled(goal_table(study.loc[chosen, "run"]))
 #    variant wins, and what would chapter 5's first background be for its users?
 # 4. Add `"paper, D_c- out of L_S"` and `"balanced + map fusion + hidden head"`, the two other
 #    mends of earlier versions of this book. Do they matter in this world? Does the hidden
-#    layer alone mend the content head, or is it the person crop?
+#    layer alone mend the content head, or is it the person crop? Add `"balanced + map fusion
+#    + camera cue + person crop"` too: does the crop need the grounded recipe?
 
 # %%
 print(chapter_footer(profile, chapter_start))

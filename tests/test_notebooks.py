@@ -111,7 +111,7 @@ def test_chapter4_compares_every_method(executed):
     maps = next(c for c in nb.cells if c.cell_type == "code" and c.source.rstrip().endswith("labelled(map_table)"))
     shown = maps.outputs[-1]["data"]["text/plain"]
     assert all(t in shown for t in ("distil", "eq1", "both", "verifier")), shown
-    assert (executed["runs"] / "maps" / "choice.json").is_file()
+    assert len(list((executed["runs"] / "maps").glob("*/choice.json"))) == 1
     widget = [c for c in nb.cells if "queries_app(" in c.source]
     assert widget and "remove-output" in widget[0].metadata.get("tags", [])  # the book shows the static figure
 

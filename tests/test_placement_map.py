@@ -233,6 +233,12 @@ def test_map_choice_is_checked(tmp_path, distilled):
     toy, _, _ = distilled
     with pytest.raises(FileNotFoundError, match="no placement map chosen yet"):
         read_map_choice(tmp_path, toy)
-    (tmp_path / "choice.json").write_text('{"map": "elsewhere"}')
+    from artlib.evaluate import maps_folder
+    from artlib.model import verifier_identity
+
+    folder = maps_folder(tmp_path, toy)
+    assert folder == tmp_path / verifier_identity(toy)[:16]  # each verifier's maps in a folder of their own
+    folder.mkdir()
+    (folder / "choice.json").write_text('{"map": "elsewhere"}')
     with pytest.raises(ValueError, match="not a placement map choice"):
         read_map_choice(tmp_path, toy)
