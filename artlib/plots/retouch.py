@@ -59,7 +59,7 @@ def diversity_sweep(sweep, k: int, chosen: float) -> Figure:
     """Precision@k and the kinds of place that fit among the first ``k``, against the weight of variety.
 
     ``sweep``: one row per weight (the index, as text), columns of
-    :func:`artlib.evaluate.selection_report`; ``chosen`` is marked.
+    :func:`artlib.evaluate.selection_report`; ``chosen`` (the weight the chapter uses) is marked.
     """
     w = np.array([float(i) for i in sweep.index])
     fig, ax = plt.subplots(figsize=(5.2, 3.0))
@@ -68,13 +68,13 @@ def diversity_sweep(sweep, k: int, chosen: float) -> Figure:
     ax.set_ylabel(f"precision@{k}", color="C0")
     ax.set_ylim(0, 1.02)
     ax.axvline(chosen, color="0.6", ls=":", lw=1)
-    ax.text(chosen, 0.03, " default", color="0.4", fontsize=8)
+    ax.text(chosen, 0.03, " chosen", color="0.4", fontsize=8)
     twin = ax.twinx()
     twin.plot(w, sweep[f"fitting kinds@{k}"], "s--", color="C1", label=f"kinds of place that fit, first {k}")
     twin.set_ylabel(f"kinds that fit in the first {k}", color="C1")
     twin.set_ylim(0, k + 0.2)
     lines = ax.get_lines()[:1] + twin.get_lines()
-    ax.legend(lines, [line.get_label() for line in lines], fontsize=8, loc="lower right")
+    ax.legend(lines, [line.get_label() for line in lines], fontsize=8, loc="lower left")
     fig.tight_layout()
     return fig
 
