@@ -21,7 +21,7 @@ Modules, lower layers first; a module imports only modules of the layers above i
 9. :mod:`artlib.select` background selection (Section 4.1), the gallery's index;
    :mod:`artlib.choice` the verifier the book chose
 10. :mod:`artlib.retouch` the whole retoucher (Figure 3); :mod:`artlib.widgets` the
-    gradient-ascent widget
+    gradient-ascent widget; :mod:`artlib.explorer` the same without a kernel, for the HTML book
 11. :mod:`artlib.evaluate` measures judged by the world's oracle, and of the real-photo stages
 12. :mod:`artlib.ablation` Table 2 over seeds, code variants, the lambda grid; :mod:`artlib.plots`
     figures of the book

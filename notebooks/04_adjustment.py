@@ -44,6 +44,8 @@ restarts = 8  # R, random restarts of the ascent methods (each keeps its default
 map_dir = "runs/book/placement_map"  # the placement maps trained here, one per target
 map_epochs = 3  # epochs of each placement map (a pass over the training photos)
 map_limit = 480  # training photos for the maps (0: all of the split)
+explorer_grid = [16, 16, 8]  # the explorer's cells: feet across, down, heights
+explorer_paths = 2  # stored ascents per verifier and scene in the explorer
 seed = 0
 
 # %% tags=["hide-input"]
@@ -60,6 +62,7 @@ from artlib.compose import Placement
 from artlib.data import load_manifest
 from artlib.evaluate import (
     ascent_paths,
+    showcase_scenes,
     compare_map_targets,
     compare_methods,
     dataset_queries,
@@ -73,7 +76,9 @@ from artlib.evaluate import (
     summarize_map,
     summarize_methods,
 )
+from artlib.explorer import explorer_html, page_bytes
 from artlib.train import MapTrainConfig, load_verifier
+from IPython.display import HTML
 from artlib.widgets import AdjustSession, queries_app
 from artlib.world import best_fixed, is_plausible
 
@@ -375,14 +380,60 @@ labelled(grid_measures)
 map_measures
 
 # %% [markdown]
-# ## Try it: the widget
+# (sec-explorer)=
+# ## Try it: the explorer
 #
-# In JupyterLab, pick a held-out photo, drag the sliders and watch the composite and both
-# scores change; *Step* takes one ascent step, *Run ascent* the configured number, *Restart*
-# draws a random start. The oracle's verdict is shown beside the scores, and the placement
-# map's whole surface at the current height beside the composite (the cross marks the feet):
-# one pass per slider move. The widget needs a running kernel; the built book shows the same
-# story as the static figure below it.
+# Drag the person on the picture (or click where the feet should go, on the picture or on the
+# heat map) and move the height slider: the composite, the verifier's spatial and content
+# scores and the oracle's verdict follow. *Replay ascent* plays one of the paper's numerical
+# ascents from a random start, step by step, with the scores and verdicts along its path. Switch
+# between the chosen verifier and the paper's, and between scenes: a fresh test scene with its
+# own person, another place, that person where their outfit does not fit (watch the content
+# score), and that person on a real photo, where no oracle can judge.
+#
+# Nothing here runs Python: every one of the {glue:text}`explorer_cells` cells per scene (feet
+# across and down, heights) was scored by both verifiers and judged by the oracle when this page
+# was built, and the page only looks the numbers up (`artlib.explorer`). The explorer adds
+# {glue:text}`explorer_kb:.0f` kB to the page for {glue:text}`explorer_n` scenes, and took
+# {glue:text}`explorer_s:.0f` s to compute. Feet snap to the centres of the grid's cells; the
+# browser draws the person at screen resolution, the verifiers saw the composite at
+# {glue:text}`explorer_px` pixels.
+
+# %% tags=["hide-input"]
+explorer_start = time.perf_counter()
+explorer_scenes = showcase_scenes(
+    {"chosen": verifier, "paper": paper_verifier},
+    manifest.config.size,
+    grid=tuple(explorer_grid),
+    paths=explorer_paths,
+    seed=seed,
+    config=cfg,
+)
+explorer = explorer_html(
+    explorer_scenes,
+    {
+        "chosen": f"chosen verifier ({chosen['variant']})",
+        "paper": "paper's verifier",
+    },
+)
+glue_values(
+    explorer_cells=int(np.prod(explorer_grid)),
+    explorer_kb=page_bytes(explorer) / 1024,
+    explorer_n=len(explorer_scenes),
+    explorer_s=time.perf_counter() - explorer_start,
+    explorer_px=manifest.config.size,
+)
+HTML(explorer)
+
+# %% [markdown]
+# ## In JupyterLab: the live widget
+#
+# With a kernel, the widget below scores any placement, not only the grid's: pick a held-out
+# photo, drag the sliders and watch the composite and both scores change; *Step* takes one
+# ascent step, *Run ascent* the configured number, *Restart* draws a random start. The oracle's
+# verdict is shown beside the scores, and the placement map's whole surface at the current
+# height beside the composite (the cross marks the feet): one pass per slider move. The built
+# book cannot run it; the explorer above is its kernel-free counterpart.
 
 # %% tags=["remove-output"]
 queries_app(

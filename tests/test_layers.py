@@ -19,7 +19,7 @@ LAYERS = [
     {"adjust"},
     {"train"},
     {"select", "choice"},
-    {"retouch", "widgets"},
+    {"retouch", "widgets", "explorer"},
     {"evaluate"},
     {"ablation", "plots"},
     {"chapters"},

@@ -86,6 +86,6 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         'methods': ['Ascent', 'Trajectory'],
         'scorer': ['PlacementScorer'],
         'search': ['AdjustResult', 'adjust'],
-        'space': ['grid_placements', 'project', 'project_torch', 'random_placements', 'random_starts'],
+        'space': ['full_grid', 'grid_placements', 'project', 'project_torch', 'random_placements', 'random_starts'],
     },
 )

@@ -12,7 +12,7 @@ import torch
 from ..compose import sprite_width
 from .config import AdjustConfig
 
-__all__ = ["grid_placements", "project", "project_torch", "random_placements", "random_starts"]
+__all__ = ["full_grid", "grid_placements", "project", "project_torch", "random_placements", "random_starts"]
 
 
 # ----------------------------------------------------------------------------- geometry
@@ -44,11 +44,12 @@ def random_placements(n: int, sprite_hw: tuple[int, int], canvas_hw: tuple[int, 
     return np.stack([x, y, s], 1)
 
 
-def grid_placements(sprite_hw: tuple[int, int], canvas_hw: tuple[int, int], cfg: AdjustConfig) -> np.ndarray:
-    """The feasible cells of the ``(nx, ny, ns)`` grid: ``(G, 3)`` placements.
+def full_grid(sprite_hw: tuple[int, int], canvas_hw: tuple[int, int], cfg: AdjustConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Every cell of the ``(nx, ny, ns)`` grid, ``(nx * ny * ns, 3)`` placements in ``x``, ``y``,
+    ``scale`` order (the last varies fastest), and which of them are feasible ``(nx * ny * ns,)``.
 
-    ``x`` and ``y`` at cell centres of the unit canvas, scales geometric from ``scale_min``
-    to ``scale_max``; cells whose box would leave the canvas are dropped.
+    ``x`` and ``y`` at cell centres of the unit canvas, scales geometric from ``scale_min`` to
+    ``scale_max``; a cell is infeasible where its box would leave the canvas.
     """
     nx, ny, ns = cfg.grid
     aspect = sprite_width(sprite_hw, 1.0, canvas_hw)
@@ -57,7 +58,12 @@ def grid_placements(sprite_hw: tuple[int, int], canvas_hw: tuple[int, int], cfg:
     ss = np.geomspace(cfg.scale_min, s_hi, ns) if ns > 1 else np.array([math.sqrt(cfg.scale_min * s_hi)])
     g = np.stack(np.meshgrid(xs, ys, ss, indexing="ij"), -1).reshape(-1, 3)
     half = g[:, 2] * aspect / 2
-    ok = (g[:, 0] >= half) & (g[:, 0] <= 1 - half) & (g[:, 1] >= g[:, 2])
+    return g, (g[:, 0] >= half) & (g[:, 0] <= 1 - half) & (g[:, 1] >= g[:, 2])
+
+
+def grid_placements(sprite_hw: tuple[int, int], canvas_hw: tuple[int, int], cfg: AdjustConfig) -> np.ndarray:
+    """The feasible cells of the ``(nx, ny, ns)`` grid (:func:`full_grid`): ``(G, 3)`` placements."""
+    g, ok = full_grid(sprite_hw, canvas_hw, cfg)
     return g[ok]
 
 

@@ -50,11 +50,11 @@ from .sampling import (
     split_sources,
     visible_fraction,
 )
-from .photo_sources import MAX_SOURCE_SIZE, build_photo_sources, photo_gallery
+from .photo_sources import MAX_SOURCE_SIZE, build_photo_sources, photo_gallery, square_background
 from .sources import PHOTO_SOURCE, SOURCE_FILES, SourceImages, dataset_kind, read_source, source_dir, write_source
 
 __all__ = [
-    "Gallery", "LABEL_SUFFIX", "dataset_kind", "MAX_SOURCE_SIZE", "PHOTO_SOURCE", "build_photo_sources", "photo_gallery", "read_gallery",
+    "Gallery", "LABEL_SUFFIX", "dataset_kind", "MAX_SOURCE_SIZE", "PHOTO_SOURCE", "build_photo_sources", "photo_gallery", "read_gallery", "square_background",
     "write_gallery", "write_world_gallery",
     "ARTDataset", "BACKGROUND_MODES", "camera_cue_errors", "BuildConfig", "INT_COLUMNS", "KINDS", "Kind", "Manifest", "RECIPES",
     "SAMPLE_COLUMNS", "SCHEMA_VERSION", "SOURCE_FILES", "SPLITS", "SourceImages", "build_dataset", "collate", "content_partners",

@@ -28,7 +28,7 @@ from .manifest import write_manifest
 from .sampling import BuildConfig
 from .sources import PHOTO_SOURCE, dataset_kind, source_dir
 
-__all__ = ["MAX_SOURCE_SIZE", "build_photo_sources", "photo_gallery"]
+__all__ = ["MAX_SOURCE_SIZE", "build_photo_sources", "photo_gallery", "square_background"]
 
 #: The largest square side of a photo source, in pixels (the paper's is 256).
 MAX_SOURCE_SIZE = 1024
@@ -181,6 +181,21 @@ def _gallery_names(files: list[Path]) -> list[str]:
     return [p.stem if stems.count(p.stem) == 1 else f"{p.stem}_{p.suffix[1:].lower()}" for p in files]
 
 
+def square_background(photo: np.ndarray, size: int, parser: str | ModelParser = "classical",
+                      where: str = "photo") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A background from a photo ``(H, W, 3)`` uint8: its centre square at ``size`` pixels
+    ``(size, size, 3)``, its parsing map there ``(size, size)`` (parsed at up to 512 px), and the
+    square at its own resolution."""
+    H, W = photo.shape[:2]
+    side = min(H, W)
+    if side < 16:
+        raise ValueError(f"{where}: {W} x {H} pixels; a background needs at least 16 pixels on each side")
+    sq = np.ascontiguousarray(photo[(H - side) // 2 : (H - side) // 2 + side, (W - side) // 2 : (W - side) // 2 + side])
+    lab = parse(reduce_photo(sq, 512), parser)
+    bg = cv2.resize(sq, (size, size), interpolation=cv2.INTER_AREA)
+    return bg, cv2.resize(lab, (size, size), interpolation=cv2.INTER_NEAREST), sq
+
+
 def photo_gallery(photos: str | os.PathLike, out: str | os.PathLike, size: int = 64, parser: str | ModelParser = "classical",
                   progress: bool = True) -> dict:
     """A gallery folder (:mod:`artlib.select`) from background photos: centre square, resized, parsed.
@@ -199,15 +214,8 @@ def photo_gallery(photos: str | os.PathLike, out: str | os.PathLike, size: int =
     for p, name in tqdm(list(zip(files, _gallery_names(files))), desc="backgrounds", disable=not progress, mininterval=2):
         try:
             photo, _ = read_photo(p)
-            H, W = photo.shape[:2]
-            side = min(H, W)
-            if side < 16:
-                raise ValueError(f"{p}: {W} x {H} pixels; a background needs at least 16 pixels on each side")
-            sq = photo[(H - side) // 2 : (H - side) // 2 + side, (W - side) // 2 : (W - side) // 2 + side]
-            lab = parse(reduce_photo(np.ascontiguousarray(sq), 512), parser)
-            bg = cv2.resize(np.ascontiguousarray(sq), (size, size), interpolation=cv2.INTER_AREA)
-            lab = cv2.resize(lab, (size, size), interpolation=cv2.INTER_NEAREST)
-            full = reduce_photo(np.ascontiguousarray(sq), FULL_SIDE)
+            bg, lab, sq = square_background(photo, size, parser, str(p))
+            full = reduce_photo(sq, FULL_SIDE)
             if full.shape[0] < size:  # a photo smaller than the scoring copy: the scoring copy is the largest
                 full = bg
         except Exception as exc:  # noqa: BLE001 -- every per-photo failure is a reported skip

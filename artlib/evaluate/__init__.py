@@ -22,7 +22,8 @@ and test scenes use different seeds. Shown in chapters 2, 3, 4 and 5.
   the person's own background among distractors, compatibility, plausibility;
 * :mod:`artlib.evaluate.photos`: the real-photo stages where the truth is known (chapter 6);
 * :mod:`artlib.evaluate.real`: real photos of real people, boxed by eye: the person found, the
-  verifier's own-placement percentiles and the camera rule without an oracle (chapter 6).
+  verifier's own-placement percentiles and the camera rule without an oracle (chapter 6);
+* :mod:`artlib.evaluate.showcase`: the explorer's scenes of chapter 4, scored at build time.
 """
 from .content import content_report, kind_means, noise_by_prediction
 from .maps import MAP_CHOICE, compare_map_targets, maps_folder, read_map_choice
@@ -46,6 +47,7 @@ from .queries import (
     read_sprite,
 )
 from .report import epoch_measures, placement_measures
+from .showcase import REAL_BACKGROUND, showcase_scenes
 from .selection import (
     failure_cases,
     gallery_from_manifest,
@@ -62,5 +64,5 @@ __all__ = [
     "content_report", "dataset_queries", "epoch_measures", "failure_cases", "fresh_queries", "gallery_from_manifest",
     "grid_report", "height_band", "map_grid_report", "kind_means", "noise_by_prediction", "placement_measures", "plausible_cells",
     "precision_at_k", "read_sprite", "restarts_curve", "retouch_report", "retouch_verdicts", "selection_report", "choose_diversity", "person_blind_scores", "SELECTION_COLUMNS", "score_surface",
-    "summarize_grid", "summarize_map", "summarize_methods",
+    "summarize_grid", "summarize_map", "summarize_methods", "REAL_BACKGROUND", "showcase_scenes",
 ]
