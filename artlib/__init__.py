@@ -24,7 +24,7 @@ Modules, lower layers first; a module imports only modules of the layers above i
     gradient-ascent widget; :mod:`artlib.explorer` the same without a kernel, for the HTML book
 11. :mod:`artlib.evaluate` measures judged by the world's oracle, and of the real-photo stages
 12. :mod:`artlib.ablation` Table 2 over seeds, code variants, the lambda grid; :mod:`artlib.plots`
-    figures of the book
+    figures of the book; :mod:`artlib.exercises` graded exercises checked by the oracle
 13. :mod:`artlib.chapters` executing the book; 14. :mod:`artlib.cli` the ``artlib`` command
 """
 __version__ = "0.1.0"

@@ -494,5 +494,13 @@ leak_summary.round(3)
 #    `world.world_scene(..., geometry=world.Geometry(layouts=("open",)))`. Which fixed
 #    placement wins, and how often?
 
+
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+
+from artlib import exercises
+
+Markdown(exercises.cards("01_dataset"))
+
 # %%
 print(chapter_footer(profile, chapter_start))

@@ -322,6 +322,14 @@ labelled(pd.concat([grid, extra])).to_frame(
 # 3. Try `-p lr 0.00001` without `from_scratch`: read the error, then set `-p from_scratch true`
 #    and look at the training curves. Why does the paper's rate need pretrained encoders?
 
+
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+
+from artlib import exercises
+
+Markdown(exercises.cards("02_verifier"))
+
 # %%
 summary = {
     "encoder": encoder,

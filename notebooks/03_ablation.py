@@ -448,5 +448,13 @@ labelled(goal_table(study.loc[chosen, "run"]))
 #    layer alone mend the content head, or is it the person crop? Add `"balanced + map fusion
 #    + camera cue + person crop"` too: does the crop need the grounded recipe?
 
+
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+
+from artlib import exercises
+
+Markdown(exercises.cards("03_ablation"))
+
 # %%
 print(chapter_footer(profile, chapter_start))

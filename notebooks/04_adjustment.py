@@ -469,5 +469,13 @@ plots.session_frames(
 #    beside the distilled one. Where does eq. (1) put the high scores, and why is that not
 #    where the oracle does?
 
+
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+
+from artlib import exercises
+
+Markdown(exercises.cards("04_adjustment"))
+
 # %%
 print(chapter_footer(profile, chapter_start))

@@ -330,5 +330,13 @@ plots.harmonization(bg, fg.sprite, best.placement, settings);
 #    (`--checkpoint runs/book/verifier`) and with the chosen one? What does that say about
 #    scoring a foreground "at its own placement"?
 
+
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+
+from artlib import exercises
+
+Markdown(exercises.cards("05_retouch"))
+
 # %%
 print(chapter_footer(profile, chapter_start))

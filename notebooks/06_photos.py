@@ -489,5 +489,13 @@ sheet = plots.contact_sheet(fg.sprite, results, "astronaut.png")
 #    stand. Which rule of `artlib.photos.parse.classify_segment` would you change, and what
 #    would it break?
 
+
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+
+from artlib import exercises
+
+Markdown(exercises.cards("06_photos"))
+
 # %%
 print(chapter_footer(profile, chapter_start))

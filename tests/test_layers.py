@@ -21,7 +21,7 @@ LAYERS = [
     {"select", "choice"},
     {"retouch", "widgets", "explorer"},
     {"evaluate"},
-    {"ablation", "plots"},
+    {"ablation", "plots", "exercises"},
     {"chapters"},
     {"cli"},
     {"__main__"},

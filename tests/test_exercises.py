@@ -1,0 +1,58 @@
+"""The graded exercises: the reference solutions pass every check, wrong answers do not."""
+import runpy
+
+import numpy as np
+import pytest
+
+from artlib import exercises
+from artlib.chapters import CHAPTERS
+from artlib.score import spatial_score
+from conftest import ROOT
+
+
+def test_the_reference_solutions_pass(capsys):
+    runpy.run_path(str(ROOT / "notebooks" / "solutions.py"))  # each cell asserts its grade passed
+    out = capsys.readouterr().out
+    assert out.count("PASSED") == len(exercises.EXERCISES) and "NOT YET" not in out
+
+
+def _flat_rule(background, labels):
+    return 0.5, 0.9, 0.4
+
+
+WRONG = {
+    "camera_rule": lambda ys, hs: (0.4, 1.5),  # the world's typical values, not this scene's
+    "spatial_score": lambda d, m, r: float(spatial_score(d, m, 1.0)) / r,  # forgets max(r, 1/r)
+    "auc": lambda labels, scores: float(np.mean(scores[labels][:, None] > scores[~labels][None])),  # ties lost
+    "placement_rule": _flat_rule,  # one fixed placement
+    "background_rule": lambda outfit, labels: float(np.mean(labels)),  # ignores the outfit
+    "colour_transfer": lambda fg, mask, bg: fg + 0.0,  # no transfer
+    "box_iou": lambda a, b: float((min(a[2], b[2]) - max(a[0], b[0])) * (min(a[3], b[3]) - max(a[1], b[1]))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(exercises.EXERCISES))
+def test_a_wrong_answer_is_rejected_with_a_message(name):
+    grade = exercises.EXERCISES[name].check(WRONG[name])
+    assert not grade.passed and "NOT YET" in str(grade) and len(grade.message) > 20
+
+
+def test_an_answer_that_raises_is_graded_not_raised():
+    def broken(*args):
+        raise KeyError("oops")
+
+    for name, ex in exercises.EXERCISES.items():
+        grade = ex.check(broken)
+        assert not grade.passed and "KeyError" in grade.message, name
+
+
+def test_an_answer_of_the_wrong_shape_says_what_to_return():
+    assert "two numbers" in exercises.check_camera_rule(lambda ys, hs: 1.0).message
+    assert "three numbers" in exercises.check_placement_rule(lambda bg, lab: (0.5, 0.5)).message
+    assert "shape" in exercises.check_colour_transfer(lambda fg, m, bg: fg[:4]).message
+
+
+def test_every_chapter_has_a_graded_exercise_with_minutes_and_expected_output():
+    assert {e.chapter for e in exercises.EXERCISES.values()} == set(CHAPTERS)
+    for e in exercises.EXERCISES.values():
+        assert 0 < e.minutes <= 30 and "PASSED" in e.expected
