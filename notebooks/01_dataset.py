@@ -11,7 +11,7 @@
 # ---
 
 # %% [markdown]
-# # 1. The Auto-Retouching dataset
+# # The Auto-Retouching dataset
 #
 # *Built with the {glue:md}`profile` profile in {glue:text}`run_minutes:.1f` minutes; the
 # parameters are in the first code cell.*
@@ -21,7 +21,8 @@
 # background, and three kinds of samples are made:
 #
 # * **positives** $D^+ = \{(F_i, B_i, S_i)\}$: a foreground on its own background;
-# * **spatial negatives** $D_s^-$: the same foreground moved and scaled, scored by eq. (1);
+# * **spatial negatives** $D_s^-$: the same foreground moved and scaled, scored by eq. (1),
+#   {eq}`eq-spatial-score` here;
 # * **content negatives** $D_c^-$: another photo's foreground on this background.
 #
 # Those photos cannot be downloaded here, and this book never downloads anything. Instead it
@@ -237,7 +238,7 @@ plots.difficulty_bars(difficulty);
 # (sec-eq1)=
 # ## The spatial score, eq. (1)
 #
-# $$\text{spatial score} = \frac{\sigma(a - b\,x/x_{max})}{\max(r, 1/r)},\quad a = 10,\ b = 20.$$
+# $$\text{spatial score} = \frac{\sigma(a - b\,x/x_{max})}{\max(r, 1/r)},\quad a = 10,\ b = 20.$$ (eq-spatial-score)
 #
 # $x$ is the anchor's displacement (the feet, in canvas units), $r$ the scaling ratio and
 # $x_{max}$, which the paper leaves undefined, the largest displacement the canvas allows from

@@ -11,7 +11,7 @@
 # ---
 
 # %% [markdown]
-# # 2. The multi-task verifier
+# # The multi-task verifier
 #
 # *Built with the {glue:md}`profile` profile in {glue:text}`run_minutes:.1f` minutes; the
 # parameters are in the first code cell.*

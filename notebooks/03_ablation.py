@@ -11,7 +11,7 @@
 # ---
 
 # %% [markdown]
-# # 3. Ablations, and a verifier that knows where a person can stand
+# # Ablations, and a verifier that knows where a person can stand
 #
 # *Built with the {glue:md}`profile` profile in {glue:text}`run_minutes:.1f` minutes; the
 # parameters are in the first code cell.*

@@ -11,7 +11,7 @@
 # ---
 
 # %% [markdown]
-# # 4. Foreground adjustment
+# # Foreground adjustment
 #
 # *Built with the {glue:md}`profile` profile in {glue:text}`run_minutes:.1f` minutes; the
 # parameters are in the first code cell.*
@@ -150,9 +150,10 @@ plots.score_surface(
 # off $\phi$ at five points of that person's box (feet, waist, head, both sides of the waist):
 #
 # $$\hat y^s(x, y, s) = \sigma\Big(g\big(\textstyle\sum_j W_j\,\phi(x + u_j a s,\; y - v_j s)
-#   + W_F\,\psi(F) + W_s\,[\log s, \log a]\big)\Big)$$
+#   + W_F\,\psi(F) + W_s\,[\log s, \log a]\big)\Big)$$ (eq-placement-map)
 #
-# where $a$ is the person's width at scale 1 and $g$ two small layers. Reading is bilinear, so
+# where $a$ is the person's width at scale 1 and $g$ two small layers. Reading in
+# {eq}`eq-placement-map` is bilinear, so
 # $W_j\phi$ is computed once per background: a whole grid of $(x, y, s)$ costs one batched
 # evaluation of $g$ (`artlib.model.PlacementMap`).
 #

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 6. Real photographs
+# # Real photographs
 #
 # *Built with the {glue:md}`profile` profile in {glue:text}`run_minutes:.1f` minutes; the
 # parameters are in the first code cell.*
@@ -124,9 +124,8 @@ for name, ph in people.items():
         outcomes[name] = f"failed: {exc}"
 pd.Series(outcomes, name="outcome").to_frame()
 
-# %%
-for name, c in shown:
-    plots.photo_stages(c, name)
+# %% mystnb={"figure": {"caption": "The four stages on each real photo that yielded a person: every person found (the chosen one in yellow), the alpha matte and its route, the cut-out, the filled hole and the parsing map.", "name": "fig-photo-stages"}}
+plots.photo_stages_grid(shown);
 
 # %% [markdown]
 # ## The front end, old and new
@@ -363,7 +362,7 @@ own
 rule = camera_rule_check(verifiers, people, cfg)
 rule.drop(columns="heights")
 
-# %%
+# %% mystnb={"figure": {"caption": "The camera rule on real photos of people on one ground: each person's true height against the feet's row, beside the height each verifier prefers at those feet.", "name": "fig-camera-rule-real"}}
 if len(rule):
     plots.camera_rule_heights(rule, tuple(verifiers))
     tops = rule[[f"{v} at the top" for v in verifiers]].sum()
@@ -453,7 +452,7 @@ print(textwrap.fill(f"manifest: {report['manifest']}", 76))
 # the photo's bottom edge (`artlib.compose.cut_at_bottom`), so the search keeps the cut on the
 # composite's bottom edge and moves and scales her along it.
 
-# %%
+# %% mystnb={"figure": {"caption": "The journey: the astronaut cut out of her photo and retouched onto the package photos the verifier ranks highest, with each composite's rank and scores.", "name": "fig-journey"}}
 bg_folder = Path(work_dir) / "backgrounds"
 for name in ("coffee", "chelsea", "rocket", "china", "motorcycle"):
     write_png(bg_folder / f"{name}.png", photos[name][0])

@@ -143,6 +143,112 @@ def test_every_page_reads_well(site):
     assert "The task" in intro  # the figure of the task is glued in from chapter 5
 
 
+_STRUCTURE_JS = """() => ({
+  captions: [...document.querySelectorAll('.bd-sidebar p.caption, nav p.caption, .caption-text')].map(e => e.innerText.trim()),
+  title: (document.querySelector('main h1') || {innerText: ''}).innerText,
+  figures: [...document.querySelectorAll('main figure')].map(f => (f.querySelector('figcaption') || {innerText: ''}).innerText.trim()),
+  loose: [...document.querySelectorAll('main .cell_output img')].filter(i => !i.closest('figure') && !i.closest('.art-explorer')).length,
+  equations: [...document.querySelectorAll('main [id^="equation-"]')].map(e => e.id),
+})"""
+
+
+def test_the_book_has_parts_numbered_chapters_captions_and_the_execution_page(site):
+    from playwright.sync_api import sync_playwright
+
+    html, base = site
+    chapters = ["01_dataset", "02_verifier", "03_ablation", "04_adjustment", "05_retouch", "06_photos"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        info = {}
+        for name in chapters + ["execution"]:
+            page.goto(f"{base}/book/executed/{name}.html", wait_until="load")
+            info[name] = page.evaluate(_STRUCTURE_JS)
+            info[name]["text"] = page.inner_text("main")
+        browser.close()
+    captions = info["01_dataset"]["captions"]
+    for part in ("Part I. The paper", "Part II. Its reproduction", "Part III. Beyond the paper", "Part IV. For teachers"):
+        assert part in captions, captions
+    for k, name in enumerate(chapters, start=1):  # numbered by the build, continuing across parts
+        assert info[name]["title"].startswith(f"{k}. "), info[name]["title"]
+        assert info[name]["figures"] and all(info[name]["figures"]), f"{name}: a figure without a caption"
+        assert info[name]["loose"] == 0, f"{name}: an output image outside a captioned figure"
+    assert "equation-eq-spatial-score" in info["01_dataset"]["equations"]
+    assert "equation-eq-placement-map" in info["04_adjustment"]["equations"]
+    text = info["execution"]["text"]
+    assert all(c in text for c in chapters) and "ci" in text and "Package versions" in text and "torch" in text
+
+
+def _box_px(scene, x, y, s, stage):
+    """Where the viewer draws the person of placement (x, y, s) on a stage box, in page pixels."""
+    w = s * scene["aspect"]
+    return stage["x"] + (x - w / 2) * stage["width"], stage["y"] + (y - s) * stage["height"]
+
+
+def test_the_explorer_follows_a_drag_and_replays_an_ascent_without_a_kernel(site):
+    from playwright.sync_api import sync_playwright
+
+    from artlib.explorer import nearest_cell
+
+    html, base = site
+    page_file = html / "book" / "executed" / "04_adjustment.html"
+    assert page_file.stat().st_size < 4_000_000  # the page, explorer included, stays within a few MB
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{base}/book/executed/04_adjustment.html", wait_until="load")
+        root = page.locator(".art-explorer")
+        root.wait_for()
+        page.wait_for_function("() => document.querySelector('.art-explorer').dataset.ready === '1'")
+        eid = root.get_attribute("id")
+        data = page.evaluate(f"() => JSON.parse(document.getElementById('{eid}-data').textContent)")
+        scene, key = data["scenes"][0], next(iter(data["labels"]))
+        root.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "explorer_start.png"))
+        stage = page.locator(".art-x-stage").bounding_box()
+        nx, ny, ns = scene["grid"]
+        start = int(root.get_attribute("data-cell"))
+        level = start % ns
+        target = next(i for i in range(len(scene["feasible"])) if scene["feasible"][i] and i % ns == level and i != start)
+        ix, iy = target // (ny * ns), target // ns % ny
+        gx, gy = scene["xs"][ix], scene["ys"][iy]
+        assert nearest_cell(scene, gx, gy, level) == target
+        sx, sy = scene["xs"][start // (ny * ns)], scene["ys"][start // ns % ny]
+        page.mouse.move(stage["x"] + sx * stage["width"], stage["y"] + sy * stage["height"])
+        page.mouse.down()
+        page.mouse.move(stage["x"] + gx * stage["width"], stage["y"] + gy * stage["height"], steps=6)
+        page.mouse.up()
+        page.screenshot(path=str(SHOTS / "explorer_dragged.png"))
+        assert int(root.get_attribute("data-cell")) == target
+        shown = {f: page.inner_text(f".art-x-{f}") for f in ("spatial", "content", "verdict")}
+        v = scene["verifiers"][key]
+        assert shown["spatial"] == f"{v['spatial'][target]:.3f}" and shown["content"] == f"{v['content'][target]:.3f}"
+        assert shown["verdict"].startswith("plausible" if scene["plausible"][target] else "implausible")
+        person = page.locator(".art-x-person").bounding_box()
+        want = _box_px(scene, gx, gy, scene["scales"][level], stage)
+        assert abs(person["x"] - want[0]) < 1.5 and abs(person["y"] - want[1]) < 1.5
+        other = list(data["labels"])[-1]  # the other verifier: same cell, its own stored scores
+        page.select_option(".art-x-verifier", other)
+        assert page.inner_text(".art-x-spatial") == f"{scene['verifiers'][other]['spatial'][target]:.3f}"
+        page.select_option(".art-x-verifier", key)
+        path = v["paths"][0]
+        page.click(".art-x-replay")
+        page.wait_for_function("() => document.querySelector('.art-explorer').dataset.playing === '0'", timeout=60_000)
+        page.screenshot(path=str(SHOTS / "explorer_replayed.png"))
+        x, y, s = path["placements"][-1]
+        person = page.locator(".art-x-person").bounding_box()
+        want = _box_px(scene, x, y, s, stage)
+        assert abs(person["x"] - want[0]) < 1.5 and abs(person["y"] - want[1]) < 1.5  # the person stands at the path's end
+        assert page.inner_text(".art-x-spatial") == f"{path['spatial'][-1]:.3f}"
+        assert f"of {len(path['placements']) - 1}" in page.inner_text(".art-x-where")
+        browser.close()
+    assert not errors, errors
+
+
 @pytest.fixture(scope="module")
 def lab(executed, tmp_path_factory):
     """JupyterLab on a random local port with a token, serving chapter 4 as the ci profile ran it."""

@@ -73,3 +73,23 @@ def test_config_from_params_takes_fields_overrides_and_empty_paths():
         config_from_params(VerifierConfig, params, image_size="32")
     with pytest.raises(ValueError, match=r"unknown training options: 'epoch' \(did you mean 'epochs'\?\)"):
         config_from_params(TrainConfig, {"data_dir": "d"}, "training options", epoch=3)
+
+
+def test_the_execution_page_tells_each_chapters_cost_machine_and_packages(tmp_path):
+    import nbformat
+
+    from artlib.chapters import PACKAGES, execution_page, run_environment
+
+    env = run_environment()
+    assert set(env["packages"]) == set(PACKAGES) and env["machine"]["CPU cores"].isdigit()
+    meta = {"fingerprint": "a" * 64, "library": "b" * 64, "profile": "ci", "seconds": 90.0, **env}
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["artbook"] = meta
+    nbformat.write(nb, tmp_path / "01_dataset.ipynb")
+    nb.metadata["artbook"] = {"fingerprint": "c" * 64, "profile": "book"}  # a chapter run before records were kept
+    nbformat.write(nb, tmp_path / "02_verifier.ipynb")
+    page = execution_page(tmp_path)
+    assert "| 01_dataset | ci | 1.5 |" in page and f"`{'a' * 16}`" in page
+    assert "| 02_verifier | book | not recorded |" in page
+    assert f"| torch | {env['packages']['torch']} |" in page and "| CPU cores |" in page
+    assert "Recorded run time of the chapters together: 1.5 minutes." in page

@@ -8,7 +8,29 @@ from matplotlib.figure import Figure
 from .. import world
 from ._common import _cutout, _finish
 
-__all__ = ["camera_rule_heights", "photo_stages"]
+__all__ = ["camera_rule_heights", "photo_stages", "photo_stages_grid"]
+
+
+def _stages(axes, c, title: str = "") -> None:
+    """Draw one photo's stages on a row of 3 or 5 axes (see :func:`photo_stages`)."""
+    axes[0].imshow(c.photo)
+    for k, d in enumerate(c.people or [c.detection], start=1):
+        x0, y0, x1, y1 = d.box
+        chosen = d == c.detection
+        axes[0].add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="yellow" if chosen else "cyan",
+                                        lw=1.5 if chosen else 0.8))
+        axes[0].text(x0 + 2, y0 + 2, str(k), color="black", fontsize=7, va="top",
+                     bbox={"fc": "yellow" if chosen else "cyan", "ec": "none", "pad": 1})
+    axes[0].set_title(f"{title + ': ' if title else ''}detected ({c.detection.score:.2f})", fontsize=8)
+    axes[1].imshow(c.alpha, cmap="gray", vmin=0, vmax=1)
+    axes[1].set_title(f"alpha ({c.route})" if c.route else "alpha matte", fontsize=8)
+    _cutout(axes[2], c.sprite, 8)
+    axes[2].set_title("cut-out", fontsize=8)
+    if c.background is not None:
+        axes[3].imshow(np.clip(c.background, 0, 1))
+        axes[3].set_title("hole filled", fontsize=8)
+        axes[4].imshow(world.parse_colours(c.labels))
+        axes[4].set_title("parsed", fontsize=8)
 
 
 def photo_stages(c, title: str = "") -> Figure:
@@ -20,25 +42,19 @@ def photo_stages(c, title: str = "") -> Figure:
     """
     n = 3 if c.background is None else 5
     fig, axes = plt.subplots(1, n, figsize=(2.4 * n, 2.8))
-    axes[0].imshow(c.photo)
-    for k, d in enumerate(c.people or [c.detection], start=1):
-        x0, y0, x1, y1 = d.box
-        chosen = d == c.detection
-        axes[0].add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="yellow" if chosen else "cyan",
-                                        lw=1.5 if chosen else 0.8))
-        axes[0].text(x0 + 2, y0 + 2, str(k), color="black", fontsize=7, va="top",
-                     bbox={"fc": "yellow" if chosen else "cyan", "ec": "none", "pad": 1})
-    axes[0].set_title(f"detected ({c.detection.score:.2f})", fontsize=8)
-    axes[1].imshow(c.alpha, cmap="gray", vmin=0, vmax=1)
-    axes[1].set_title(f"alpha ({c.route})" if c.route else "alpha matte", fontsize=8)
-    _cutout(axes[2], c.sprite, 8)
-    axes[2].set_title("cut-out", fontsize=8)
-    if c.background is not None:
-        axes[3].imshow(np.clip(c.background, 0, 1))
-        axes[3].set_title("hole filled", fontsize=8)
-        axes[4].imshow(world.parse_colours(c.labels))
-        axes[4].set_title("parsed", fontsize=8)
+    _stages(axes, c)
     return _finish(fig, axes, title)
+
+
+def photo_stages_grid(cutouts: list[tuple[str, object]]) -> Figure:
+    """:func:`photo_stages` for several photos, one row each, as one figure: ``[(name, cut-out), ...]``."""
+    if not cutouts:
+        raise ValueError("cutouts: give at least one (name, cut-out) pair")
+    n = max(3 if c.background is None else 5 for _, c in cutouts)
+    fig, axes = plt.subplots(len(cutouts), n, figsize=(2.4 * n, 2.6 * len(cutouts)), squeeze=False)
+    for row, (name, c) in zip(axes, cutouts):
+        _stages(row, c, name)
+    return _finish(fig, axes)
 
 
 def camera_rule_heights(check, verifiers: tuple[str, ...]) -> Figure:
