@@ -368,6 +368,7 @@ def build_html(root: str | os.PathLike, output: str | os.PathLike | None = None)
     import subprocess
     import sys
 
+    from .exercises import exercise_table
     from .files import atomic_write_bytes
 
     root = Path(root)
@@ -375,6 +376,7 @@ def build_html(root: str | os.PathLike, output: str | os.PathLike | None = None)
     executed = root / "book" / "executed"
     executed.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(executed / "execution.md", execution_page(executed).encode("utf-8"))
+    atomic_write_bytes(executed / "graded.md", exercise_table().encode("utf-8"))  # included by the course plan
     cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root), "--toc", str(root / "book" / "_toc.yml"),
            "--config", str(root / "_config.yml"), "--builder", "html", "-W", "-n", "--keep-going"]
     if output is not None:

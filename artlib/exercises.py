@@ -22,7 +22,7 @@ from .compose import box_iou
 from .harmonize import reinhard
 from .score import spatial_score
 
-__all__ = ["EXERCISES", "Exercise", "Grade", "cards", "check_auc", "check_background_rule", "check_box_iou",
+__all__ = ["EXERCISES", "Exercise", "Grade", "cards", "exercise_table", "check_auc", "check_background_rule", "check_box_iou",
            "check_camera_rule", "check_colour_transfer", "check_placement_rule", "check_spatial_score"]
 
 _VAL, _TEST = world.FRESH_SEEDS["val"], world.FRESH_SEEDS["test"]
@@ -281,6 +281,15 @@ def cards(chapter: str) -> str:
     if not found:
         raise ValueError(f"no graded exercise for chapter {chapter!r}")
     return "\n\n".join(found)
+
+
+def exercise_table() -> str:
+    """The graded exercises as a Markdown table for the course plan: chapter, task, check, minutes."""
+    rows = ["| chapter | graded exercise | check | minutes |", "|---|---|---|---|"]
+    rows += [f"| {ex.chapter} | {ex.title} | `artlib.exercises.{ex.check.__name__}` | {ex.minutes} |"
+             for ex in EXERCISES.values()]
+    total = sum(ex.minutes for ex in EXERCISES.values())
+    return "\n".join(rows) + f"\n\nAll {len(EXERCISES)} together: about {total} minutes on a laptop.\n"
 
 
 #: The graded exercises, by name, in the book's order.
