@@ -460,8 +460,8 @@ plots.session_frames(
 # %% [markdown]
 # ## Exercises
 #
-# 1. In the explorer (or the widget), find a placement the verifier scores high that the oracle calls
-#    implausible. What does the verifier seem to use instead of the rule?
+# 1. In the explorer (or the widget), find a placement the verifier scores high that the
+#    oracle calls implausible. What does the verifier seem to use instead of the rule?
 # 2. Rerun the comparison with `-p restarts 1`. Which method suffers most, and why does the
 #    greedy search not (look at how it starts)?
 # 3. Switch the widget's session to `method="autograd"` and step from the same start. Why can
