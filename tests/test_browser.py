@@ -145,7 +145,7 @@ def test_every_page_reads_well(site):
 
 _STRUCTURE_JS = """() => ({
   captions: [...document.querySelectorAll('.bd-sidebar p.caption, nav p.caption, .caption-text')].map(e => e.innerText.trim()),
-  title: (document.querySelector('main h1') || {innerText: ''}).innerText,
+  title: (document.querySelector('main article h1') || {innerText: ''}).innerText,  // not the print-only copy
   figures: [...document.querySelectorAll('main figure')].map(f => (f.querySelector('figcaption') || {innerText: ''}).innerText.trim()),
   loose: [...document.querySelectorAll('main .cell_output img')].filter(i => !i.closest('figure') && !i.closest('.art-explorer')).length,
   equations: [...document.querySelectorAll('main [id^="equation-"]')].map(e => e.id),
