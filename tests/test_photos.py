@@ -323,6 +323,17 @@ def test_own_placement_percentile_and_camera_rule_by_formula(shipped, monkeypatc
     assert rule.loc["g", "heights"]["tall"] == [pytest.approx(min(rule.loc["g", "heights"]["feet"]))] * 2
 
 
+def test_the_photo_measures_of_no_photos_are_empty_tables():
+    """Without Debian's photos no photo shows people on one ground: chapter 6 then shows empty tables."""
+    import artlib.evaluate.real as R
+
+    rule = R.camera_rule_check({"tall": None}, {}, PhotoConfig())
+    assert rule.empty and rule.index.name == "photo"
+    assert list(rule.drop(columns="heights").columns) == ["people", "split", "true", "tall", "tall at the top", "tall / true"]
+    own = R.own_placement_percentiles({"tall": None}, {}, PhotoConfig())
+    assert own.empty and list(own.index.names) == ["photo", "person"] and "tall" in own.columns
+
+
 def test_a_tiny_person_is_a_clear_error(monkeypatch):
     import artlib.photos.pipeline as pipeline
 

@@ -202,7 +202,7 @@ def own_placement_percentiles(verifiers: dict, photos: dict[str, RealPhoto], cfg
                 mine, others = float(scores[0]), np.asarray(scores[1:])
                 row[vname] = 100 * float(np.mean(others < mine) + 0.5 * np.mean(others == mine))
             rows.append(row)
-    return pd.DataFrame(rows).set_index(["photo", "person"])
+    return pd.DataFrame(rows, columns=["photo", "person", "split", "cut", *verifiers]).set_index(["photo", "person"])
 
 
 def camera_rule_check(verifiers: dict, photos: dict[str, RealPhoto], cfg, scales: int = 40) -> pd.DataFrame:
@@ -214,7 +214,8 @@ def camera_rule_check(verifiers: dict, photos: dict[str, RealPhoto], cfg, scales
     feet's distance below the horizon; the true heights' correlation shows how well it holds.
     Returns one row per photo: ``true`` and each verifier's correlation, how many of the people
     each verifier gives the range's largest height (a preference that saturates there carries no
-    rule), the median ratio of preferred to true height, and the heights themselves.
+    rule), the median ratio of preferred to true height, and the heights themselves. With no
+    photo of people on one ground the frame is empty, with the same columns.
     """
     rows = []
     for name, ph in photos.items():
@@ -240,4 +241,5 @@ def camera_rule_check(verifiers: dict, photos: dict[str, RealPhoto], cfg, scales
             heights[vname] = pref
         row["heights"] = heights
         rows.append(row)
-    return pd.DataFrame(rows).set_index("photo")
+    per_verifier = [f"{v}{tail}" for v in verifiers for tail in ("", " at the top", " / true")]
+    return pd.DataFrame(rows, columns=["photo", "people", "split", "true", *per_verifier, "heights"]).set_index("photo")
