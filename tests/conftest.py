@@ -94,12 +94,13 @@ def executed(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("executed")
     work = tmp_path_factory.mktemp("work")
-    data, balanced, runs = str(work / "data"), str(work / "balanced"), work / "runs"
+    data, balanced, grounded, runs = str(work / "data"), str(work / "balanced"), str(work / "grounded"), work / "runs"
     choice, paper_run = str(runs / "choice.json"), str(runs / "verifier")
     overrides = {
-        "01_dataset": {"data_dir": data, "balanced_dir": balanced},
+        "01_dataset": {"data_dir": data, "balanced_dir": balanced, "grounded_dir": grounded},
         "02_verifier": {"data_dir": data, "run_dir": paper_run},
-        "03_ablation": {"data_dir": data, "balanced_dir": balanced, "run_dir": str(runs / "ablation"),
+        "03_ablation": {"data_dir": data, "balanced_dir": balanced, "grounded_dir": grounded,
+                        "run_dir": str(runs / "ablation"),
                         "study_dir": str(runs / "study"), "paper_run": paper_run, "choice": choice},
         "04_adjustment": {"data_dir": data, "choice": choice, "paper_run": paper_run, "map_dir": str(runs / "maps")},
         "05_retouch": {"data_dir": data, "choice": choice, "paper_run": paper_run},
