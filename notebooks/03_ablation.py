@@ -302,9 +302,8 @@ labelled(study.drop(columns=["run"])).T
 # still measured from the faithful verifier, whose content head is at chance here: it admitted
 # every head at chance, and chapter 5 then put a third of the people in the wrong kind of
 # place. Measuring from the best content head keeps what chapter 5 needs. The grid behind
-# "best cell"
-# has 12 scales, a factor of 1.22 apart: well inside the oracle's height band (a factor of
-# 1.67), so every scene's band holds cells.
+# "best cell" has 12 scales, a factor of 1.22 apart: well inside the oracle's height band (a
+# factor of 1.67), so every scene's band holds cells.
 
 # %%
 content_margin = 2 * noise["auc_std"]
@@ -315,13 +314,14 @@ write_choice(
 )
 glue_values(chosen=f"*{chosen}*")
 changes = dict(
-    study_config(study_base, chosen).to_dict().items()
-    - study_base.to_dict().items()
+    sorted(
+        study_config(study_base, chosen).to_dict().items()
+        - study_base.to_dict().items()
+    )
 )
-print(
-    f"chosen: {chosen!r}\n({STUDY[chosen][0]} recipe, "
-    f"{changes or 'the paper model'})"
-)
+print(f"chosen: {chosen!r}\nrecipe: {STUDY[chosen][0]}")
+print("changes from the paper model:")
+print("\n".join(f"  {k} = {v!r}" for k, v in changes.items()) or "  none")
 
 # %% [markdown]
 # ### Reported once: the test split and fresh test scenes
