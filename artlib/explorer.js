@@ -24,7 +24,8 @@ function artExplorer(id) {
     #${id} .art-x-panel {display: flex; flex-direction: column; gap: 0.5em; min-width: 16em; max-width: 24em;}
     #${id} .art-x-readout {font-family: monospace; font-size: 0.95em; line-height: 1.5;}
     #${id} .art-x-heat {border: 1px solid #888; cursor: crosshair; align-self: flex-start; touch-action: none;}
-    #${id} label {font-size: 0.9em;}`;
+    #${id} label {font-size: 0.9em;}
+    #${id} select {max-width: 100%;}`;
 
   const stage = el("div", {class: "art-x-stage"}, root);
   const bg = el("img", {class: "art-x-background", alt: "background", draggable: "false"}, stage);
