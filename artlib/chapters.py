@@ -101,10 +101,14 @@ def profile_params(root: Path, profile: str, chapter: str) -> dict[str, Any]:
     return {**chapter_parameters(root, chapter), **load_params(root, profile, chapter)}
 
 
+#: The library's source files: its modules and the script the explorer embeds in chapter 4's page.
+LIBRARY_SUFFIXES = (".py", ".js")
+
+
 def library_hash(root: Path) -> str:
-    """SHA-256 over the library's source files (``artlib/**/*.py``), in path order."""
+    """SHA-256 over the library's source files (``artlib/**/*.py`` and ``*.js``), in path order."""
     h = hashlib.sha256()
-    for f in sorted((root / "artlib").rglob("*.py")):
+    for f in sorted(f for f in (root / "artlib").rglob("*") if f.suffix in LIBRARY_SUFFIXES and f.is_file()):
         h.update(str(f.relative_to(root)).encode())
         h.update(f.read_bytes())
     return h.hexdigest()

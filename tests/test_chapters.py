@@ -23,6 +23,12 @@ def test_a_library_change_makes_a_chapter_stale(tmp_path):
     h = library_hash(root)
     (root / "artlib" / "b.py").write_text("")
     assert library_hash(root) != h
+    h = library_hash(root)
+    (root / "artlib" / "viewer.js").write_text("// the explorer's script is embedded in a chapter's output\n")
+    assert library_hash(root) != h
+    h = library_hash(root)
+    (root / "artlib" / "notes.txt").write_text("not source")
+    assert library_hash(root) == h
 
 
 def test_parameters_are_checked_against_the_cell(tmp_path):
