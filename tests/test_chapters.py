@@ -51,11 +51,21 @@ from artlib.model import VerifierConfig  # noqa: E402
 from artlib.train import TrainConfig  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Every notebook source: the chapters, and the reference solutions kept out of the book.
+NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.py"))
+
+
+def test_every_notebook_has_a_parameters_cell_and_a_file_per_profile():
+    assert set(CHAPTERS) < set(NOTEBOOKS) and "solutions" in NOTEBOOKS
+    for name in NOTEBOOKS:
+        assert "profile" in _cell(ROOT, name), f"notebooks/{name}.py: no profile in its parameters cell"
+        for profile in PROFILES:
+            assert (ROOT / "params" / profile / f"{name}.yaml").is_file(), f"params/{profile}/{name}.yaml is missing"
 
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_a_profile_holds_only_what_it_changes(profile):
-    for chapter in CHAPTERS:
+    for chapter in NOTEBOOKS:
         cell, yaml_values = _cell(ROOT, chapter), load_params(ROOT, profile, chapter)
         same = sorted(k for k, v in yaml_values.items() if cell[k] == v)
         assert not same, f"params/{profile}/{chapter}.yaml repeats the parameters cell: {same}"
