@@ -240,7 +240,7 @@ def check_box_iou(iou: Callable[[np.ndarray, np.ndarray], float], n: int = 200, 
     """Chapter 6: ``iou(a, b)`` of two boxes ``(x0, y0, x1, y1)``, the detection measure, against
     :func:`artlib.compose.box_iou` (disjoint, nested and touching boxes included)."""
     rng = np.random.default_rng(seed)
-    worst = 0.0
+    worst = {}  # kind of pair -> (difference, a, b, expected, got)
     for i in range(n):
         a = np.sort(rng.uniform(0, 1, (2, 2)), 0).T.reshape(-1)[[0, 2, 1, 3]]
         b = a + rng.uniform(-0.5, 0.5, 4) * (i % 3 != 0)  # every third pair: the same box
@@ -248,11 +248,21 @@ def check_box_iou(iou: Callable[[np.ndarray, np.ndarray], float], n: int = 200, 
         got, err = _call(iou, a.copy(), b.copy())
         if err:
             return Grade("box IoU", False, float("nan"), "within 1e-9", err)
-        worst = max(worst, abs(float(got) - float(box_iou(a, b))))
-    ok = worst <= 1e-9
-    msg = f"largest difference over {n} pairs: {worst:.2e}." + ("" if ok else " Disjoint boxes overlap by zero, "
-                                                                 "not by a negative area.")
-    return Grade("box IoU", ok, worst, "within 1e-9", msg)
+        want = float(box_iou(a, b))
+        kind = "identical" if i % 3 == 0 else "disjoint" if want == 0 else "overlapping"
+        if abs(float(got) - want) > worst.get(kind, (0.0,))[0]:
+            worst[kind] = (abs(float(got) - want), a, b, want, float(got))
+    largest = max([w[0] for w in worst.values()], default=0.0)
+    wrong = [f" On {k} boxes {np.round(a, 3).tolist()} and {np.round(b, 3).tolist()} it should be {want:.4f}, "
+             f"got {got:.4f}: {_IOU_HINTS[k]}" for k, (d, a, b, want, got) in sorted(worst.items()) if d > 1e-9]
+    msg = f"largest difference over {n} pairs: {largest:.2e}." + "".join(wrong)
+    return Grade("box IoU", not wrong, largest, "within 1e-9", msg)
+
+
+#: What a wrong IoU on each kind of pair usually forgot.
+_IOU_HINTS = {"disjoint": "disjoint boxes overlap by zero, not by a negative area.",
+              "identical": "a box overlaps itself completely, so its IoU is 1.",
+              "overlapping": "the union is both areas minus the overlap, counted once."}
 
 
 @dataclass(frozen=True)

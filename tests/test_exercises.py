@@ -56,3 +56,14 @@ def test_every_chapter_has_a_graded_exercise_with_minutes_and_expected_output():
     assert {e.chapter for e in exercises.EXERCISES.values()} == set(CHAPTERS)
     for e in exercises.EXERCISES.values():
         assert 0 < e.minutes <= 30 and "PASSED" in e.expected
+
+
+def test_the_box_check_says_which_kind_of_pair_went_wrong():
+    def union_twice(a, b):
+        w, h = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+        inter = max(w, 0) * max(h, 0)
+        return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]))  # overlap not taken off
+
+    assert "identical boxes" in exercises.check_box_iou(lambda a, b: 0.0).message
+    assert "negative area" in exercises.check_box_iou(WRONG["box_iou"]).message
+    assert "counted once" in exercises.check_box_iou(union_twice).message
