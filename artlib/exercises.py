@@ -50,6 +50,15 @@ def _call(fn: Callable, *args):
         return None, f"your function raised {type(exc).__name__}: {exc}"
 
 
+def _gap(got, want: float) -> float:
+    """How far an answer's number is from the known one; infinite when it is not a finite number."""
+    try:
+        diff = abs(float(got) - want)
+    except (TypeError, ValueError):
+        return float("inf")
+    return diff if np.isfinite(diff) else float("inf")
+
+
 def _scenes(seed: int, n: int, size: int = 64) -> list[world.Scene]:
     return [world.make_world_sample(seed, i, size).scene for i in range(n)]
 
@@ -135,10 +144,10 @@ def check_auc(auc: Callable[[np.ndarray, np.ndarray], float], n: int = 40, seed:
         got, err = _call(auc, labels.copy(), scores.copy())
         if err:
             return Grade("AUC", False, float("nan"), "within 1e-9 of scikit-learn", err)
-        worst = max(worst, abs(float(got) - roc_auc_score(labels, scores)))
+        worst = max(worst, _gap(got, roc_auc_score(labels, scores)))
     ok = worst <= 1e-9
-    msg = f"largest difference from scikit-learn over {n} cases: {worst:.2e}." + (
-        "" if ok else " Count a tie between a positive and a negative as half a win.")
+    hint = " Return a number between 0 and 1." if worst == np.inf else " Count a tie between a positive and a negative as half a win."
+    msg = f"largest difference from scikit-learn over {n} cases: {worst:.2e}." + ("" if ok else hint)
     return Grade("AUC", ok, worst, "within 1e-9 of scikit-learn", msg)
 
 
@@ -225,6 +234,10 @@ def check_colour_transfer(transfer: Callable[[np.ndarray, np.ndarray, np.ndarray
         if got.shape != fg.shape:
             return Grade("colour transfer", False, float("nan"), "within 0.01 of Reinhard",
                          f"return an image of the foreground's shape {fg.shape}, got {got.shape}")
+        if not np.isfinite(got).all():
+            return Grade("colour transfer", False, float("nan"), "within 0.01 of Reinhard",
+                         f"your image has {int((~np.isfinite(got)).sum())} values that are not finite numbers "
+                         "(a division by a zero standard deviation?)")
         want = reinhard(fg, mask, ws.scene.background)
         worst = max(worst, float(np.abs(got - want)[mask].mean()))
         outside = max(outside, float(np.abs(got - fg)[~mask].max()))
@@ -250,11 +263,12 @@ def check_box_iou(iou: Callable[[np.ndarray, np.ndarray], float], n: int = 200, 
             return Grade("box IoU", False, float("nan"), "within 1e-9", err)
         want = float(box_iou(a, b))
         kind = "identical" if i % 3 == 0 else "disjoint" if want == 0 else "overlapping"
-        if abs(float(got) - want) > worst.get(kind, (0.0,))[0]:
-            worst[kind] = (abs(float(got) - want), a, b, want, float(got))
+        gap = _gap(got, want)
+        if gap > worst.get(kind, (0.0,))[0]:
+            worst[kind] = (gap, a, b, want, got)
     largest = max([w[0] for w in worst.values()], default=0.0)
     wrong = [f" On {k} boxes {np.round(a, 3).tolist()} and {np.round(b, 3).tolist()} it should be {want:.4f}, "
-             f"got {got:.4f}: {_IOU_HINTS[k]}" for k, (d, a, b, want, got) in sorted(worst.items()) if d > 1e-9]
+             f"got {got!r}: {_IOU_HINTS[k]}" for k, (d, a, b, want, got) in sorted(worst.items()) if d > 1e-9]
     msg = f"largest difference over {n} pairs: {largest:.2e}." + "".join(wrong)
     return Grade("box IoU", not wrong, largest, "within 1e-9", msg)
 

@@ -67,3 +67,15 @@ def test_the_box_check_says_which_kind_of_pair_went_wrong():
     assert "identical boxes" in exercises.check_box_iou(lambda a, b: 0.0).message
     assert "negative area" in exercises.check_box_iou(WRONG["box_iou"]).message
     assert "counted once" in exercises.check_box_iou(union_twice).message
+
+
+@pytest.mark.parametrize("name", ["auc", "box_iou", "spatial_score"])
+def test_an_answer_that_is_not_a_number_fails(name):
+    for answer in (float("nan"), None, "0.5"):
+        grade = exercises.EXERCISES[name].check(lambda *args, answer=answer: answer)
+        assert not grade.passed, (name, answer, grade)
+
+
+def test_an_image_of_nan_fails_the_colour_transfer():
+    grade = exercises.check_colour_transfer(lambda fg, mask, bg: fg * np.nan)
+    assert not grade.passed and "not finite" in grade.message
