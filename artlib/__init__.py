@@ -8,7 +8,8 @@ Modules, lower layers first; a module imports only modules of the layers above i
    config dataclasses; :mod:`artlib.files` validated image reading, atomic writes, hashes
 2. :mod:`artlib.compose` placements, boxes, alpha pasting (numpy and differentiable torch);
    :mod:`artlib.cues` the camera rule read from a parsing map (horizon, posts);
-   :mod:`artlib.variety` a varied list of backgrounds (maximal marginal relevance)
+   :mod:`artlib.variety` a varied list of backgrounds (maximal marginal relevance);
+   :mod:`artlib.outputs` the one rule for output folders (a claim written first, a journal)
 3. :mod:`artlib.world` the synthetic world and its oracle; :mod:`artlib.inpaint` cutting the
    person out and filling the hole; :mod:`artlib.harmonize` colour harmonisation
 4. :mod:`artlib.photos` the real-photo front end: detect, matte, fill, parse one photo

@@ -22,6 +22,8 @@ from typing import Any
 import yaml
 
 from .config import closest
+from .files import sha256_file
+from .outputs import OutputFolder, output_folder
 
 __all__ = [
     "build_html", "chapter_footer", "chapter_parameters", "CHAPTERS", "check_params", "copy_mathjax", "execution_page",
@@ -163,7 +165,7 @@ def _execute(root: Path, source: Path, out: Path, params: dict[str, Any]) -> Non
                 os.environ[k] = v
 
 
-def _publish(tmp: Path, out: Path, metadata: dict[str, str]) -> None:
+def _publish(tmp: Path, out: Path, metadata: dict[str, str], folder: OutputFolder) -> None:
     """Prepare an executed notebook for the book and move it atomically from ``tmp`` to ``out``.
 
     The injected parameters are shown instead of the cell's defaults, long parameter lines are
@@ -181,8 +183,10 @@ def _publish(tmp: Path, out: Path, metadata: dict[str, str]) -> None:
     _wrap_parameters(done)
     _drop_widget_state(done)
     nbformat.write(done, tmp)
-    _save_glued_figures(done, out.parent)
+    _save_glued_figures(done, folder)
+    folder.claim(out.name)
     os.replace(tmp, out)
+    folder.finished(out.name, sha256_file(out))
 
 
 def run_chapter(
@@ -206,18 +210,36 @@ def run_chapter(
     check_params(overrides or {}, chapter_parameters(root, chapter), f"overrides of {chapter}")
     params = {**profile_params(root, profile, chapter), **(overrides or {}), "profile": profile}
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"{chapter}.ipynb"
     fp = _fingerprint(root, source, params)
-    if not force and _up_to_date(out, fp):
-        print(f"{chapter}: up to date, skipped ({out})")
-        return out
-    tmp = out_dir / f".{chapter}.running.ipynb"
-    t0 = time.perf_counter()
-    _execute(root, source, tmp, params)
-    _publish(tmp, out, {"fingerprint": fp, "profile": profile, "chapter": chapter, "library": library_hash(root),
-                        "seconds": round(time.perf_counter() - t0, 1), **run_environment()})
+    with executed_folder(root, out_dir) as folder:
+        if not force and _up_to_date(out, fp):
+            print(f"{chapter}: up to date, skipped ({out})")
+            return out
+        tmp = folder.claim(f".{chapter}.running.ipynb")
+        t0 = time.perf_counter()
+        _execute(root, source, tmp, params)
+        _publish(tmp, out, {"fingerprint": fp, "profile": profile, "chapter": chapter, "library": library_hash(root),
+                            "seconds": round(time.perf_counter() - t0, 1), **run_environment()}, folder)
     return out
+
+
+#: What a folder of executed chapters holds besides them (:func:`build_html` writes these two).
+_EXECUTED_PAGES = ("execution.md", "graded.md")
+
+
+def _adopt_executed(out_dir: Path) -> list[str] | None:
+    """The files of executed chapters an artlib older than the folder rule wrote (notebooks, their
+    glued figures and the build's two pages), else ``None`` (:mod:`artlib.outputs`)."""
+    names = sorted(p.name for p in out_dir.iterdir() if p.name != ".artlib.lock")
+    ours = lambda n: n.endswith((".ipynb", "_figure.png")) or n in _EXECUTED_PAGES  # noqa: E731
+    return names if names and all(ours(n) for n in names) else None
+
+
+def executed_folder(root: Path, out_dir: str | os.PathLike):
+    """Claim a folder of executed chapters (:func:`artlib.outputs.output_folder`): never ``notebooks/``,
+    which holds the sources, nor a folder that holds them or anything but executed chapters."""
+    return output_folder(out_dir, "chapter", None, inputs={"notebooks/": root / "notebooks"}, adopt=_adopt_executed)
 
 
 #: The packages whose versions the execution page lists (distribution names).
@@ -300,7 +322,7 @@ def execution_page(executed: str | os.PathLike) -> str:
     return "\n".join(lines)
 
 
-def _save_glued_figures(nb, out_dir: Path) -> None:
+def _save_glued_figures(nb, out: OutputFolder) -> None:
     """Write every glued figure (a key ending in ``_figure``) as ``OUT/KEY.png`` for the book's pages.
 
     A figure glued in one chapter and pasted into another page is not copied into the HTML by
@@ -308,14 +330,12 @@ def _save_glued_figures(nb, out_dir: Path) -> None:
     """
     import base64
 
-    from .files import atomic_write_bytes
-
     for cell in nb.cells:
         for o in cell.get("outputs", []):
             name = o.get("metadata", {}).get("scrapbook", {}).get("name", "")
             png = o.get("data", {}).get("application/papermill.record/image/png")
             if name.endswith("_figure") and png:
-                atomic_write_bytes(out_dir / f"{name}.png", base64.b64decode(png))
+                out.write_bytes(f"{name}.png", base64.b64decode(png))
 
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -373,14 +393,13 @@ def build_html(root: str | os.PathLike, output: str | os.PathLike | None = None)
     import sys
 
     from .exercises import exercise_table
-    from .files import atomic_write_bytes
 
     root = Path(root)
     copy_mathjax(root / "build" / "_static")
     executed = root / "book" / "executed"
-    executed.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(executed / "execution.md", execution_page(executed).encode("utf-8"))
-    atomic_write_bytes(executed / "graded.md", exercise_table().encode("utf-8"))  # included by the course plan
+    with executed_folder(root, executed) as folder:
+        folder.write_bytes("execution.md", execution_page(executed).encode("utf-8"))
+        folder.write_bytes("graded.md", exercise_table().encode("utf-8"))  # included by the course plan
     cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root), "--toc", str(root / "book" / "_toc.yml"),
            "--config", str(root / "_config.yml"), "--builder", "html", "-W", "-n", "--keep-going"]
     if output is not None:

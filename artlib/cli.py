@@ -24,6 +24,7 @@ from pathlib import Path
 
 
 from .chapters import CHAPTERS, PROFILES, project_root, run_chapter
+from .files import shown
 
 __all__ = ["build_parser", "DEFAULT_CHOICE", "error_line", "main"]
 
@@ -82,6 +83,7 @@ _yes_no.__name__ = "yes/no"
 
 def _cmd_build_dataset(args: argparse.Namespace) -> int:
     from .data import BuildConfig, build_dataset, table1
+    from .data.manifest import WORKER_BYTES, worker_count
 
     if args.photos:
         from .data import build_photo_sources
@@ -90,9 +92,10 @@ def _cmd_build_dataset(args: argparse.Namespace) -> int:
             raise ValueError("--photos needs --out, the dataset folder to write")
         report = build_photo_sources(args.photos, _out_dir(args.out), size=args.size, cfg=_photo_config(args),
                                      progress=not args.quiet)
-        for f in report["failed"]:
+        for f in report["failed"] + report["skipped"]:
             print(f"  {f['photo']}: {f['reason']}")
-        print(f"{report['sources']} of {report['photos']} photos became sources in {args.out}; manifest: {report['manifest']}")
+        print(f"{report['sources']} of {report['photos']} photos became sources in {shown(args.out)}; manifest: "
+              f"{report['manifest']}")
         return 0
     from .chapters import profile_params
     from .config import config_from_params
@@ -101,9 +104,12 @@ def _cmd_build_dataset(args: argparse.Namespace) -> int:
     params = profile_params(root, args.profile, "01_dataset")
     cfg = config_from_params(BuildConfig, params, "dataset parameters")
     out = Path(args.out or params["data_dir"])
+    workers = args.workers or int(params.get("workers", 1))
+    if (usable := worker_count(workers)) < workers:
+        print(f"note: {usable} rendering processes instead of {workers} (one per core, about "
+              f"{WORKER_BYTES / 2**30:.1f} GB of free memory each)", file=sys.stderr)
     t0 = time.perf_counter()
-    manifest = build_dataset(out, cfg, workers=args.workers or int(params.get("workers", 1)), verify=not args.no_verify,
-                             progress=not args.quiet)
+    manifest = build_dataset(out, cfg, workers=workers, verify=not args.no_verify, progress=not args.quiet)
     done = f"re-rendered {len(manifest.repaired)} sources whose files were missing or changed; " if manifest.repaired else ""
     print(f"{done}{cfg.n_sources} sources at {cfg.size} px ready in {time.perf_counter() - t0:.1f} s -> {out}")
     print(table1(manifest).to_string())
@@ -112,7 +118,7 @@ def _cmd_build_dataset(args: argparse.Namespace) -> int:
 
 def _cmd_chapter(args: argparse.Namespace) -> int:
     out = run_chapter(args.name, args.profile, args.out, force=args.force)
-    print(f"executed {args.name} -> {out}")
+    print(f"executed {args.name} -> {shown(out)}")
     return 0
 
 
@@ -190,82 +196,68 @@ def _out_dir(path: str) -> Path:
     return out
 
 
-#: The files ``artlib retouch`` writes beside its composites.
-_RETOUCH_FILES = ("contact_sheet.png", "report.json")
+def _adopt_retouch(out: Path) -> list[str] | None:
+    """The files of a retouch an artlib older than the folder rule wrote (those its ``report.json``
+    lists), else ``None`` (:mod:`artlib.outputs`)."""
+    from .files import read_json
 
-
-def _earlier_retouch(out: Path) -> list[Path]:
-    """What must go before ``artlib retouch`` writes into ``out``: nothing for a new or empty folder,
-    the files of an earlier retouch (which only ``--overwrite`` replaces); any other file refuses it."""
-    from .files import LOCK_NAME, read_json
-
-    present = [f for f in out.iterdir() if f.name != LOCK_NAME] if out.is_dir() else []
-    if not present:
-        return []
     try:
-        report = read_json(out / "report.json")
-        own = set(report["files"]) | set(_RETOUCH_FILES)
+        own = {str(f) for f in read_json(out / "report.json")["files"]} | {"report.json"}
     except (FileNotFoundError, ValueError, KeyError, TypeError):
-        own = set()
-    others = sorted(f.name for f in present if f.name not in own or not f.is_file())
-    if others:
-        raise ValueError(f"--out {out}: holds other files ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}); "
-                         "choose a new or empty folder")
-    return present
+        return None
+    names = {p.name for p in out.iterdir()} - {".artlib.lock"}
+    return sorted(names) if names <= own else None
 
 
 def _cmd_retouch(args: argparse.Namespace) -> int:
     from .adjust import AdjustConfig
-    from .files import atomic_write_bytes, atomic_write_json, check_outputs, folder_lock, read_image, same_path, write_png
-    from .plots import contact_sheet, figure_png
     from .data import read_gallery
+    from .files import check_outputs, read_image
+    from .outputs import output_folder
+    from .plots import contact_sheet, figure_png
     from .retouch import foreground_from_cutout, report_record, retouch
     from .select import cached_index
-    from .train import load_verifier
+    from .train import load_placement_map, load_verifier
 
     out = _out_dir(args.out)
     start = _parse_start(args.start)
     ckpt = _checkpoint(args.checkpoint)
-    inputs = {"--foreground": args.foreground, "--gallery": args.gallery, "--checkpoint": ckpt}
+    if args.method == "map" and not args.placement_map:
+        raise ValueError("--method map needs --placement-map PATH: a placement map trained for the verifier (chapter 4 "
+                         "trains one per verifier under runs/book/maps/)")
+    if args.placement_map and args.method != "map":
+        raise ValueError(f"--placement-map is read by --method map only, not by --method {args.method}")
+    inputs = {"--foreground": args.foreground, "--gallery": args.gallery, "--checkpoint": ckpt,
+              "--placement-map": args.placement_map}
     check_outputs({"--out": out}, inputs)
-    earlier = _earlier_retouch(out)
-    if earlier and not args.overwrite:
-        raise ValueError(f"--out {out}: holds the results of an earlier artlib retouch; pass --overwrite to replace "
-                         "them, or choose another folder")
-    for f in earlier:
-        for name, inp in inputs.items():
-            if same_path(f, inp):
-                raise ValueError(f"--overwrite would delete {name} {inp}; move it out of {out} first")
     fg = foreground_from_cutout(read_image(args.foreground, "RGBA"), start)
     verifier = load_verifier(ckpt)
+    pmap = load_placement_map(args.placement_map, verifier) if args.placement_map else None
     gallery = read_gallery(args.gallery, verifier.labels, progress=not args.quiet)
     cfg = AdjustConfig(method=args.method, restarts=args.restarts)
-    index = cached_index(verifier, gallery, progress=not args.quiet, note=lambda t: print(f"note: {t}", file=sys.stderr))
     diversity = args.diversity if args.diverse else 0.0
-    if args.top_k > len(gallery):
-        print(f"note: the gallery holds {len(gallery)} backgrounds, fewer than --top-k {args.top_k}; all are kept",
-              file=sys.stderr)
-    results = retouch(verifier, fg, gallery, index, top_k=args.top_k, adjust_config=cfg, colour=args.colour,
-                      blend=args.blend, seed=args.seed, progress=not args.quiet, diversity=diversity)
-    names = [f"{r.rank:02d}_{r.name}.png" for r in results]
-    with folder_lock(out, "retouch"):
-        for f in _earlier_retouch(out):  # checked again under the lock: another run may have written meanwhile
-            if not args.overwrite:
-                raise ValueError(f"--out {out}: another artlib retouch wrote results there meanwhile; pass --overwrite "
-                                 "or choose another folder")
-            f.unlink()
+    with output_folder(out, "retouch", None, inputs=inputs, overwrite=args.overwrite, replace=True,
+                       adopt=_adopt_retouch) as claim:
+        index = cached_index(verifier, gallery, progress=not args.quiet, note=lambda t: print(f"note: {t}", file=sys.stderr))
+        if args.top_k > len(gallery):
+            print(f"note: the gallery holds {len(gallery)} backgrounds, fewer than --top-k {args.top_k}; all are kept",
+                  file=sys.stderr)
+        results = retouch(verifier, fg, gallery, index, top_k=args.top_k, adjust_config=cfg, colour=args.colour,
+                          blend=args.blend, seed=args.seed, progress=not args.quiet, diversity=diversity,
+                          placement_map=pmap)
+        names = [f"{r.rank:02d}_{r.name}.png" for r in results]
+        sheet = figure_png(contact_sheet(fg.sprite, results, title=shown(Path(args.foreground).name)))
         for r, name in zip(results, names):
-            write_png(out / name, r.image)
-        sheet = contact_sheet(fg.sprite, results, title=Path(args.foreground).name)
-        atomic_write_bytes(out / "contact_sheet.png", figure_png(sheet))
-        atomic_write_json(out / "report.json", report_record(
-            fg, results, foreground_path=args.foreground, gallery=gallery, verifier=verifier, adjust_config=cfg,
-            colour=args.colour, blend=args.blend, seed=args.seed, files=names + list(_RETOUCH_FILES),
+            claim.write_png(name, r.image)
+        claim.write_bytes("contact_sheet.png", sheet)
+        claim.write_json("report.json", report_record(
+            fg, results, foreground_path=shown(args.foreground), gallery=gallery, verifier=verifier, adjust_config=cfg,
+            colour=args.colour, blend=args.blend, seed=args.seed, files=names + ["contact_sheet.png", "report.json"],
             top_k=args.top_k, diversity=diversity))
     for r in results:
-        print(f"#{r.rank} {r.name}: content {r.content:.3f}, spatial {r.spatial:.3f} at "
+        print(f"#{r.rank} {shown(r.name)}: content {r.content:.3f}, spatial {r.spatial:.3f} at "
               f"x {r.placement.x:.3f} y {r.placement.y:.3f} scale {r.placement.scale:.3f}")
-    print(f"wrote {len(results)} composites, contact_sheet.png and report.json to {out}")
+    print(f"wrote {len(results)} composites, contact_sheet.png and report.json to {shown(out)}")
     return 0
 
 
@@ -279,7 +271,7 @@ def _photo_config(args: argparse.Namespace):
 def _cmd_cutout(args: argparse.Namespace) -> int:
     from .files import atomic_write_bytes, check_outputs, read_photo, write_png
     from .compose import cut_at_bottom
-    from .photos import cutout, full_frame_rgba
+    from .photos import NoPersonError, cutout, full_frame_rgba
     from .plots._common import figure_png
     from .plots.photos import photo_stages
 
@@ -292,38 +284,46 @@ def _cmd_cutout(args: argparse.Namespace) -> int:
     check_outputs({"--out": out, "--preview": preview}, {"photo": args.photo})
     cfg = _photo_config(args)
     photo, mode = read_photo(args.photo)
-    c = cutout(photo, cfg, mode=mode, person=args.person, background=False)
+    try:
+        c = cutout(photo, cfg, mode=mode, person=args.person, background=False)
+    except NoPersonError as exc:
+        more = "; choose a smaller --person (the preview of --person 1 numbers them)" if args.person > 1 else ""
+        raise ValueError(f"{shown(args.photo)}: {exc}{more}") from exc
+    except ValueError as exc:
+        raise ValueError(f"{shown(args.photo)}: {exc}") from exc
+    preview_png = figure_png(photo_stages(c, shown(Path(args.photo).name)))  # drawn before anything is written
     write_png(out, full_frame_rgba(c))
-    atomic_write_bytes(preview, figure_png(photo_stages(c, Path(args.photo).name)))
+    atomic_write_bytes(preview, preview_png)
     p = c.placement
     note = f" (converted from {mode})" if mode != "RGB" else ""
     cut = "; cut by the photo's bottom edge" if cut_at_bottom(c.alpha) else ""
     print(f"person {args.person} of {len(c.people)} at x {p.x:.3f} y {p.y:.3f} scale {p.scale:.3f} ({c.route}){cut}"
-          f"{note}; wrote {out} and {preview}")
+          f"{note}; wrote {shown(out)} and {shown(preview)}")
     return 0
 
 
 def _cmd_export_gallery(args: argparse.Namespace) -> int:
-    from .files import check_outputs, folder_lock
-
     out = _out_dir(args.out)
-    if out.is_dir() and any(out.glob("*.png")):
-        raise ValueError(f"--out {out}: already holds images; choose an empty or new folder")
-    check_outputs({"--out": out}, {"--photos": args.photos})
     if args.photos:
         from .data import photo_gallery
 
-        with folder_lock(out, "export-gallery"):
-            report = photo_gallery(args.photos, out, size=args.size, progress=not args.quiet)
-        print(f"wrote {report['backgrounds']} parsed backgrounds to {out}; {len(report['failed'])} photos failed "
-              f"(see {out / 'report.json'})")
+        report = photo_gallery(args.photos, out, size=args.size, progress=not args.quiet)
+        for f in report["skipped"]:
+            print(f"  {f['photo']}: {f['reason']}")
+        print(f"wrote {report['backgrounds']} parsed backgrounds to {shown(out)}; {len(report['failed'])} photos failed, "
+              f"{len(report['skipped'])} files skipped (see {shown(out / 'report.json')})")
         return 0
-    from .data import write_world_gallery
+    from .data.gallery import GALLERY_ALSO, adopt_gallery, write_world_gallery
+    from .outputs import output_folder
 
-    with folder_lock(out, "export-gallery"):  # people of other scenes (seed + 1) as cut-outs, where they stood
-        write_world_gallery(out, args.n, args.seed, args.size, args.cutouts, progress=not args.quiet)
-    print(f"wrote {args.n} backgrounds (NAME.png, NAME.labels.png, labels.json) and {args.cutouts} cut-outs "
-          f"(cutouts/) to {out}")
+    settings = {"n": args.n, "seed": args.seed, "size": args.size, "cutouts": args.cutouts}
+    with output_folder(out, "export-gallery", settings, adopt=adopt_gallery, also=GALLERY_ALSO) as claim:
+        resumed = sum(1 for n in claim.owned if n.endswith(".labels.png") and claim.owned[n])
+        # people of other scenes (seed + 1) as cut-outs, where they stood
+        write_world_gallery(claim, args.n, args.seed, args.size, args.cutouts, progress=not args.quiet)
+    kept = f" ({resumed} kept from an earlier run)" if resumed else ""
+    print(f"wrote {args.n} backgrounds{kept} (NAME.png, NAME.labels.png, labels.json) and {args.cutouts} cut-outs "
+          f"(cutouts/) to {shown(out)}")
     return 0
 
 
@@ -446,7 +446,10 @@ def _add_retouch(sub) -> None:
                    "for a full-frame cut-out, overrides the placement read from its alpha")
     r.add_argument("--method", default=AdjustConfig.method, choices=METHODS,
                    help=f"placement search (default {AdjustConfig.method}: a coarse grid refined by ascent, chosen on "
-                        "validation scenes; numerical: the paper's; greedy: the authors' code)")
+                        "validation scenes; numerical: the paper's; greedy: the authors' code; map: the one-pass "
+                        "placement map, with --placement-map)")
+    r.add_argument("--placement-map", help="with --method map: the placement map trained for the verifier (a "
+                   "placement_map.pt or its folder; chapter 4 trains one per verifier under runs/book/maps/)")
     r.add_argument("--restarts", type=_int_in(1, 256), default=AdjustConfig.restarts,
                    help=f"random restarts of the ascent methods (default {AdjustConfig.restarts})")
     r.add_argument("--colour", default=COLOURS[0], choices=COLOURS,
@@ -467,7 +470,8 @@ def _add_export_gallery(sub) -> None:
                                    "1024 px (full/NAME.png, where artlib retouch renders the composite). Without: "
                                    "render N empty world scenes as a gallery folder (NAME.png, NAME.labels.png, "
                                    "labels.json) and a few full-frame cut-outs of people from other scenes (cutouts/).")
-    g.add_argument("--out", required=True, help="a new or empty folder")
+    g.add_argument("--out", required=True, help="a new or empty folder, or one an interrupted export-gallery of the same "
+                   "settings began (it resumes)")
     g.add_argument("--n", type=_int_in(1, 100_000), default=200, help="backgrounds to render (default 200)")
     g.add_argument("--seed", type=_int_in(0, 2**31 - 1), default=2026, help="world seed (default 2026; datasets use 0)")
     g.add_argument("--size", type=_int_in(16, 1024), default=64, help="canvas side in pixels (default 64, the book "
@@ -534,6 +538,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:  # the reader went away (`artlib ... | head`): stop quietly, as well-kept commands do
+        _silence_stdout()
+        return 141
     except KeyboardInterrupt:
         print("artlib: error: interrupted", file=sys.stderr)
         return 130
@@ -542,6 +549,15 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"artlib: error: {error_line(exc)}", file=sys.stderr)
         return 2
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so Python's own flush at exit finds no broken pipe to complain of."""
+    with open(os.devnull, "wb") as null:
+        try:
+            os.dup2(null.fileno(), sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is no file (a test's capture): nothing to silence
+            pass
 
 
 def error_line(exc: BaseException) -> str:
@@ -555,4 +571,4 @@ def error_line(exc: BaseException) -> str:
         text = str(exc)
     else:
         text = f"{exc.__class__.__name__}: {exc}"
-    return " ".join(text.split())
+    return shown(" ".join(str(text).split()))

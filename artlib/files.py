@@ -19,6 +19,7 @@ import io
 import json
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -27,8 +28,33 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 __all__ = ["ImageFileError", "LOCK_NAME", "MAX_PIXELS", "atomic_write_bytes", "atomic_write_json", "check_outputs",
-           "encode_png", "folder_lock", "json_safe", "read_image", "read_json", "read_photo", "same_path",
-           "sha256_bytes", "sha256_file", "torch_load_error", "write_png"]
+           "check_regular_file", "encode_png", "folder_lock", "json_safe", "read_image", "read_json", "read_photo",
+           "same_path", "sha256_bytes", "sha256_file", "shown", "torch_load", "torch_load_error", "write_png"]
+
+
+def shown(text: str | os.PathLike) -> str:
+    """A path or name as text that can always be printed or drawn: bytes of a file name that are
+    not valid UTF-8 (kept by Python as surrogates) become the replacement character U+FFFD."""
+    return os.fsdecode(text).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def check_regular_file(path: str | os.PathLike, what: str = "file") -> Path:
+    """``path`` if it is a regular file (after links); a FIFO, device or folder is refused, since
+    reading one could hang or read without end.
+
+    Raises:
+        FileNotFoundError: no such file (or a broken link, or a link loop).
+        ValueError: not a regular file.
+    """
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        raise FileNotFoundError(f"{shown(path)}: no such {what}") from None
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file"
+        raise ValueError(f"{shown(path)}: is {kind}, not a {what}")
+    return path
 
 
 class ImageFileError(ValueError):
@@ -237,12 +263,14 @@ def read_photo(path: str | os.PathLike) -> tuple[np.ndarray, str]:
 def read_json(path: str | os.PathLike) -> Any:
     """Read a JSON file, naming the file when it is missing or malformed."""
     path = Path(path)
+    if path.exists() and not path.is_dir():
+        check_regular_file(path, "JSON file")
     try:
         return json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError as exc:
-        raise FileNotFoundError(f"{path}: no such file") from exc
+        raise FileNotFoundError(f"{shown(path)}: no such file") from exc
     except IsADirectoryError as exc:
-        raise ValueError(f"{path}: is a folder, not a JSON file") from exc
+        raise ValueError(f"{shown(path)}: is a folder, not a JSON file") from exc
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: not valid JSON (not UTF-8 text: {exc.reason} at byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
@@ -257,12 +285,39 @@ def torch_load_error(path: str | os.PathLike, exc: BaseException, what: str) -> 
     plain values is named as such; anything else as unreadable (corrupt, truncated, foreign).
     """
     text = str(exc)
-    if "Unsupported global" in text or "can still be loaded" in text:
-        return ValueError(f"{path}: not an artlib {what}: it holds Python objects other than tensors and plain "
+    low = text.lower()
+    if "unsupported global" in low or "can still be loaded" in low or "was not an allowed global" in low:
+        return ValueError(f"{shown(path)}: not an artlib {what}: it holds Python objects other than tensors and plain "
                           "values, which are never loaded (they could run code)")
-    kind = "corrupt, truncated or not a torch file" if "Weights only load failed" in text else \
-        f"{exc.__class__.__name__}: {' '.join(text.split())[:200]}"
-    return ValueError(f"{path}: not a readable {what} ({kind})")
+    if "weights only load failed" in low:
+        kind = "corrupt, truncated, a plain pickle or not a torch file"
+    else:
+        first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+        kind = f"{exc.__class__.__name__}: {first}"
+    return ValueError(f"{shown(path)}: not a readable {what} ({kind})")
+
+
+def torch_load(path: str | os.PathLike, what: str) -> Any:
+    """``torch.load(path, weights_only=True)`` on the CPU, with one-line errors naming ``path``.
+
+    Only a regular file is read (a FIFO would hang); torch's warnings about a file's pickle
+    protocol are silenced, since the error (or the checks of the caller) say what is wrong.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: not a regular file, or unreadable (:func:`torch_load_error`).
+    """
+    import warnings
+
+    import torch
+
+    path = check_regular_file(path, what)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for bad files; its text advises unsafe loading
+        raise torch_load_error(path, exc, what) from None
 
 
 def same_path(a: str | os.PathLike, b: str | os.PathLike) -> bool:
@@ -276,8 +331,15 @@ def same_path(a: str | os.PathLike, b: str | os.PathLike) -> bool:
     return a.resolve() == b.resolve()
 
 
+def _inside(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Whether ``a`` lies strictly inside the folder ``b`` (after resolving links and ``..``)."""
+    a, b = Path(a).resolve(), Path(b).resolve()
+    return a != b and a.is_relative_to(b)
+
+
 def check_outputs(outputs: dict[str, str | os.PathLike | None], inputs: dict[str, str | os.PathLike | None]) -> None:
-    """Refuse an output path that is an input path or another output path, before anything is written.
+    """Refuse an output path that is an input path, holds one or lies inside one, or is another
+    output path, before anything is written.
 
     ``outputs`` and ``inputs`` map the option that named a path (``"--out"``) to the path (or
     ``None`` for an option not given). Outputs are files or folders a command writes; inputs
@@ -291,8 +353,14 @@ def check_outputs(outputs: dict[str, str | os.PathLike | None], inputs: dict[str
     for i, (name, out) in enumerate(given_out):
         for other, inp in given_in:
             if same_path(out, inp):
-                raise ValueError(f"{name} {out}: is the input {other} {inp}; writing there would overwrite it, "
-                                 "choose another path")
+                raise ValueError(f"{name} {shown(out)}: is the input {other} {shown(inp)}; writing there would overwrite "
+                                 "it, choose another path")
+            if _inside(inp, out):
+                raise ValueError(f"{name} {shown(out)}: holds the input {other} {shown(inp)}; an output folder may not "
+                                 "contain what the command reads, choose another path")
+            if _inside(out, inp):
+                raise ValueError(f"{name} {shown(out)}: lies inside the input {other} {shown(inp)}; writing there would "
+                                 "change it, choose another path")
         for other, out2 in given_out[i + 1:]:
             if same_path(out, out2):
                 raise ValueError(f"{name} {out} and {other} {out2} are one path; each output needs its own")
@@ -325,8 +393,14 @@ def folder_lock(folder: str | os.PathLike, what: str = "command") -> Iterator[Pa
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise ValueError(f"{folder}: another artlib {what} is writing this folder right now; wait for it to "
-                             "finish or choose another folder") from None
+            fh.seek(0)
+            holder = " ".join(fh.read(200).decode("utf-8", "replace").split()) or "artlib command"
+            raise ValueError(f"{shown(folder)}: {holder} is writing this folder right now (refused: artlib {what}); "
+                             "wait for it to finish or choose another folder") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"artlib {what} (process {os.getpid()})".encode())
+        fh.flush()
         yield folder
     finally:
         fh.close()  # closing releases the lock

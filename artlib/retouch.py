@@ -35,7 +35,7 @@ import torch
 from .adjust import DEFAULT_START, AdjustConfig, adjust
 from .compose import Placement, alpha_extent, as_float_image, cut_at_bottom, reduce_sprite, render_foreground
 from .harmonize import harmonize
-from .model import Verifier
+from .model import PlacementMap, Verifier
 from .data import Gallery
 from .select import GalleryIndex
 from .variety import DIVERSITY
@@ -112,7 +112,8 @@ def _scoring_fg(verifier: Verifier, fg: Foreground) -> torch.Tensor:
 
 def retouch(verifier: Verifier, foreground: Foreground, gallery: Gallery, index: GalleryIndex | None = None,
             top_k: int = 5, adjust_config: AdjustConfig | None = None, colour: str = "none", blend: str = "alpha",
-            seed: int = 0, progress: bool = False, diversity: float = DIVERSITY) -> list[RetouchResult]:
+            seed: int = 0, progress: bool = False, diversity: float = DIVERSITY,
+            placement_map: PlacementMap | None = None) -> list[RetouchResult]:
     """Figure 3: select the ``top_k`` backgrounds for ``foreground``, adjust it on each, composite.
 
     Args:
@@ -128,6 +129,8 @@ def retouch(verifier: Verifier, foreground: Foreground, gallery: Gallery, index:
         seed: seed of the search's random starts.
         diversity: the weight of variety in the ranking (:func:`artlib.select.diverse_ranking`;
             0 is the paper's plain top k), in [0, 1).
+        placement_map: the verifier's placement map, for ``adjust_config.method == "map"``
+            (:func:`artlib.train.load_placement_map`).
 
     Returns:
         The results in the order the ranking keeps them: the best content score first, then
@@ -151,7 +154,7 @@ def retouch(verifier: Verifier, foreground: Foreground, gallery: Gallery, index:
         i = gallery.names.index(name)
         bg = as_float_image(gallery.backgrounds[i], 3, "background")
         res = adjust(verifier, foreground.sprite, bg, gallery.labels[i].astype(np.int64), start=foreground.placement,
-                     seed=seed + rank, config=cfg)
+                     seed=seed + rank, config=cfg, placement_map=placement_map)
         full = gallery.full_resolution(i)
         if full is None:
             image = harmonize(bg, foreground.sprite, res.placement, colour=colour, blend=blend)

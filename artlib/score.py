@@ -18,16 +18,24 @@ Shown in chapter 1 (eq. 1).
 """
 from __future__ import annotations
 
-from typing import TypeVar
+import sys
+from typing import TYPE_CHECKING, TypeVar
 
-import lazy_loader
 import numpy as np
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["A_DEFAULT", "B_DEFAULT", "max_displacement", "spatial_score"]
 
-torch = lazy_loader.load("torch")  # loads on first use
+ArrayLike = TypeVar("ArrayLike", np.ndarray, "torch.Tensor", float)
 
-ArrayLike = TypeVar("ArrayLike", np.ndarray, torch.Tensor, float)
+
+def _is_tensor(value: object) -> bool:
+    """Whether ``value`` is a torch tensor, without importing torch (a tensor means torch is loaded):
+    a process that only renders the world never loads it."""
+    torch_module = sys.modules.get("torch")
+    return torch_module is not None and isinstance(value, torch_module.Tensor)
 
 #: The paper's constants of eq. (1).
 A_DEFAULT = 10.0
@@ -35,7 +43,7 @@ B_DEFAULT = 20.0
 
 
 def _check_positive(name: str, value: np.ndarray | torch.Tensor, strict: bool) -> None:
-    arr = value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
+    arr = value.detach().cpu().numpy() if _is_tensor(value) else np.asarray(value)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, got {arr!r}")
     bad = arr <= 0 if strict else arr < 0
@@ -80,8 +88,10 @@ def spatial_score(
     _check_positive("ratio", ratio, strict=True)
     if not (np.isfinite(a) and np.isfinite(b)):
         raise ValueError(f"a and b must be finite, got a={a!r}, b={b!r}")
-    if any(isinstance(v, torch.Tensor) for v in (distance, max_distance, ratio)):
-        ref = next(v for v in (distance, max_distance, ratio) if isinstance(v, torch.Tensor))
+    if any(_is_tensor(v) for v in (distance, max_distance, ratio)):
+        import torch
+
+        ref = next(v for v in (distance, max_distance, ratio) if _is_tensor(v))
         dtype = ref.dtype if ref.is_floating_point() else torch.get_default_dtype()
         d, m, r = (torch.as_tensor(v, dtype=dtype, device=ref.device) for v in (distance, max_distance, ratio))
         return torch.sigmoid(a - b * d / m) / torch.maximum(r, 1.0 / r)

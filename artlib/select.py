@@ -39,7 +39,7 @@ import torch
 from tqdm import tqdm
 
 from .data.gallery import Gallery
-from .files import atomic_write_bytes, torch_load_error
+from .files import atomic_write_bytes, shown, torch_load
 from .model import Context, Verifier
 from .train import model_identity
 from .variety import DIVERSITY, diverse_ranking, surface_colours
@@ -111,17 +111,17 @@ class GalleryIndex:
              identity: str | None = None) -> "GalleryIndex":
         """Read an index and verify it in content before trusting it.
 
-        Refused (``ValueError``) when it is unreadable or malformed, when its features do not
-        hash to the digest stored with them (bytes changed on disk), when another verifier made
-        it, or (given ``gallery``) when the gallery's files changed since.
+        Refused (``ValueError``) when it is unreadable, malformed or not a regular file, when its
+        features do not hash to the digest stored with them (bytes changed on disk), when a
+        feature is not a finite number, when another verifier made it, or (given ``gallery``)
+        when the gallery's files changed since.
+
+        The digest is a checksum, not a seal: anyone can recompute it with this public, unkeyed
+        function, so it finds damage, not forgery. That is why values are also checked for what
+        they must be (finite), whatever the digest says.
         """
         path = Path(path)
-        try:
-            d = torch.load(path, map_location="cpu", weights_only=True)
-        except FileNotFoundError:
-            raise FileNotFoundError(f"{path}: no such gallery index") from None
-        except Exception as exc:  # torch raises several types for bad files; its text advises unsafe loading
-            raise torch_load_error(path, exc, "gallery index") from None
+        d = torch_load(path, "gallery index")
         if not isinstance(d, dict) or d.get("version") != INDEX_VERSION:
             raise ValueError(f"{path}: not a gallery index of version {INDEX_VERSION}")
         try:
@@ -131,9 +131,11 @@ class GalleryIndex:
                   and len(index.context.h_b) == len(index.context.h_s) == len(index.surfaces) == len(index.names)
                   == len(index.hashes))
         except (KeyError, TypeError) as exc:
-            raise ValueError(f"{path}: a malformed gallery index (no {exc})") from None
+            raise ValueError(f"{shown(path)}: a malformed gallery index (no {exc})") from None
         if not ok or index.digest() != stored:
-            raise ValueError(f"{path}: the index's content does not match its digest (changed or corrupt); build it again")
+            raise ValueError(f"{shown(path)}: the index's content does not match its digest (changed or corrupt); build it again")
+        if not all(bool(torch.isfinite(t).all()) for t in (index.context.h_b, index.context.h_s, index.surfaces)):
+            raise ValueError(f"{shown(path)}: the index holds features that are not finite numbers; build it again")
         if index.identity != (identity or model_identity(verifier)):
             raise ValueError(f"{path}: the index was built with another verifier (checkpoint); build it again")
         if gallery is not None and (index.names != gallery.names or index.hashes != gallery.hashes):

@@ -22,6 +22,7 @@ from artlib.data.manifest import _check_samples
 from artlib.cli import main
 from artlib.compose import Placement, paste, paste_torch
 from artlib.files import ImageFileError, read_image, write_png
+from artlib.outputs import JOURNAL, MARKER
 from artlib.model import VerifierConfig
 from artlib.score import max_displacement, spatial_score
 from artlib.train import TrainConfig, train
@@ -61,7 +62,7 @@ def test_a_restart_killed_with_another_lr_is_not_reported_as_success(tmp_path, d
     # an interrupted --restart with another learning rate leaves its checkpoint beside the old metrics
     train(TINY, _tcfg(data, lr=1e-2), tmp_path / "other", progress=False)
     shutil.copy(tmp_path / "other" / "checkpoint.pt", tmp_path / "checkpoint.pt")
-    with pytest.raises(ValueError, match="cannot be trusted.*lr: checkpoint 0.01 != requested 0.001"):
+    with pytest.raises(ValueError, match="cannot be trusted.*checkpoint.pt: does not match the hash metrics.json records"):
         train(TINY, _tcfg(data), tmp_path, progress=False)
 
 
@@ -180,7 +181,7 @@ def test_huge_image_headers_are_refused_before_decoding(tmp_path, monkeypatch, c
     monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: pytest.fail("decoded before the size check"))
     with pytest.raises(ImageFileError, match=r"big\.png: expected size \(64, 64\), got \(3000, 3000\)"):
         read_image(tmp_path / "big.png", "RGB", (64, 64))
-    status, err = _cli(capsys, "retouch", "--foreground", str(tmp_path / "bomb.png"), "--gallery", str(tmp_path),
+    status, err = _cli(capsys, "retouch", "--foreground", str(tmp_path / "bomb.png"), "--gallery", str(tmp_path / "gallery"),
                        "--out", str(tmp_path / "o"), "--checkpoint", "x.pt")
     _one_line_error(status, err, "bomb.png")
     assert not (tmp_path / "o").exists()
@@ -316,19 +317,19 @@ def test_photo_and_synthetic_builds_never_share_a_folder(tmp_path, capsys):
     write_png(tmp_path / "photos" / "a.png", np.full((64, 64, 3), 120, np.uint8))
     status, err = _cli(capsys, "build-dataset", "--photos", str(tmp_path / "photos"), "--out", str(tmp_path / "ds"),
                        "--quiet")
-    _one_line_error(status, err, "ds: holds a synthetic dataset")
+    _one_line_error(status, err, "ds: holds the output of artlib build-dataset, not of artlib build-dataset --photos")
     assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "ds").rglob("*")) == before
     # the reverse: a synthetic build into a folder of photo sources
     _cli(capsys, "build-dataset", "--photos", str(tmp_path / "photos"), "--out", str(tmp_path / "ph"), "--quiet")
     assert (tmp_path / "ph" / "build.json").is_file()
-    with pytest.raises(ValueError, match="ph: holds sources built from photos"):
+    with pytest.raises(ValueError, match="ph: holds the output of artlib build-dataset --photos, not of artlib build-dataset"):
         D.build_dataset(tmp_path / "ph", cfg, progress=False)
     assert not (tmp_path / "ph" / "sources").exists()
     # a photo build of an older artlib wrote no build.json: still known by its photos/ and report.json
     (tmp_path / "ph" / "build.json").unlink()
     (tmp_path / "ph" / "photos" / "a.png").mkdir(parents=True)  # the work folder of a photo that was cut out
     assert D.dataset_kind(tmp_path / "ph") == "photos" and D.dataset_kind(tmp_path / "ds") == "world"
-    with pytest.raises(ValueError, match="ph: holds sources built from photos"):
+    with pytest.raises(ValueError, match="ph: holds the output of artlib build-dataset --photos, not of artlib build-dataset"):
         D.build_dataset(tmp_path / "ph", cfg, progress=False)
     _cli(capsys, "build-dataset", "--photos", str(tmp_path / "photos"), "--out", str(tmp_path / "ph"), "--quiet")
     assert F.read_json(tmp_path / "ph" / "build.json")["source"] == "photos"  # rebuilt in place, not refused
@@ -358,7 +359,7 @@ def test_retouch_out_is_new_or_replaced_on_request(retouch_setup, tmp_path, caps
     gallery_files = sorted(p.name for p in (root / "gallery").iterdir())
     status, err = _cli(capsys, "retouch", "--foreground", str(retouch_setup[1]), "--gallery", str(root / "gallery"),
                        "--checkpoint", str(root / "ckpt.pt"), "--out", str(root / "gallery"), "--quiet")
-    _one_line_error(status, err, "--out", "is the input --gallery")
+    _one_line_error(status, err, "--out", "the input --")
     assert sorted(p.name for p in (root / "gallery").iterdir()) == gallery_files
     assert _retouch(retouch_setup, tmp_path / "o", "--top-k", "3") == 0
     capsys.readouterr()
@@ -366,12 +367,12 @@ def test_retouch_out_is_new_or_replaced_on_request(retouch_setup, tmp_path, caps
     assert "holds the results of an earlier artlib retouch; pass --overwrite" in capsys.readouterr().err
     assert _retouch(retouch_setup, tmp_path / "o", "--overwrite") == 0
     report = read_json(tmp_path / "o" / "report.json")
-    on_disk = sorted(p.name for p in (tmp_path / "o").iterdir() if p.name != F.LOCK_NAME)
+    on_disk = sorted(p.name for p in (tmp_path / "o").iterdir() if p.name not in (F.LOCK_NAME, MARKER, JOURNAL))
     assert len(report["results"]) == 2 and on_disk == sorted(report["files"])  # the third result of run 1 is gone
     (tmp_path / "o" / "notes.txt").write_text("mine")
     status, err = _cli(capsys, "retouch", "--foreground", str(retouch_setup[1]), "--gallery", str(root / "gallery"),
                        "--checkpoint", str(root / "ckpt.pt"), "--out", str(tmp_path / "o"), "--overwrite", "--quiet")
-    _one_line_error(status, err, "holds other files (notes.txt)")
+    _one_line_error(status, err, "holds notes.txt, which artlib retouch did not write")
     assert (tmp_path / "o" / "notes.txt").read_text() == "mine"
 
 
@@ -379,12 +380,12 @@ def test_retouch_out_is_new_or_replaced_on_request(retouch_setup, tmp_path, caps
 def test_an_output_folder_is_written_by_one_command_at_a_time(retouch_setup, tmp_path, capsys):
     cfg = D.BuildConfig(n_sources=30, size=32, seed=7, background_mode="clean")
     with F.folder_lock(tmp_path / "ds"):
-        with pytest.raises(ValueError, match="another artlib dataset build is writing this folder"):
+        with pytest.raises(ValueError, match="ds: artlib command .* is writing this folder right now \\(refused: artlib build-dataset\\)"):
             D.build_dataset(tmp_path / "ds", cfg, progress=False)
     assert not (tmp_path / "ds" / "build.json").exists()
     with F.folder_lock(tmp_path / "o"):
         assert _retouch(retouch_setup, tmp_path / "o") == 2
-    assert "another artlib retouch is writing this folder" in capsys.readouterr().err
+    assert "is writing this folder right now (refused: artlib retouch)" in capsys.readouterr().err
     assert _retouch(retouch_setup, tmp_path / "o") == 0  # the lock went with its holder
 
 
@@ -594,7 +595,7 @@ def test_a_photo_gallery_keeps_photos_of_one_stem_apart(tmp_path, capsys):
 
     assert sorted(read_gallery(tmp_path / "g").names) == ["b_jpg", "b_png", "c"]
     status, err = _cli(capsys, "export-gallery", "--photos", str(tmp_path / "p"), "--out", str(tmp_path / "p"))
-    _one_line_error(status, err, "already holds images")
+    _one_line_error(status, err, "is the input --photos")
 
 
 # ---- 12: EXIF orientation

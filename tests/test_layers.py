@@ -11,7 +11,7 @@ ROOT = Path(artlib.__file__).parent
 #: Lower layers first; the same order as the list in ``artlib/__init__.py``.
 LAYERS = [
     {"score", "labels", "paper", "config", "files"},
-    {"compose", "cues", "variety"},
+    {"compose", "cues", "variety", "outputs"},
     {"world", "inpaint", "harmonize"},
     {"photos"},
     {"data"},

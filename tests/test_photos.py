@@ -179,7 +179,8 @@ def test_cutout_command(tmp_path, scene_photo, capsys):
     write_png(tmp_path / "empty.png", np.full((120, 160, 3), 200, np.uint8))
     assert main(["cutout", str(tmp_path / "empty.png"), "--out", str(tmp_path / "none.png")]) == 2
     err = capsys.readouterr().err
-    assert err == "artlib: error: no person found by the ssd detector\n" and not (tmp_path / "none.png").exists()
+    assert err == f"artlib: error: {tmp_path / 'empty.png'}: no person found by the ssd detector\n"
+    assert not (tmp_path / "none.png").exists()
 
 
 # ---- the bundled models on photos that installed packages ship ------------------------------
@@ -238,7 +239,9 @@ def test_a_second_person_that_is_not_there(shipped, capsys, tmp_path):
 
     write_png(tmp_path / "astronaut.png", shipped["astronaut"].rgb)
     assert main(["cutout", str(tmp_path / "astronaut.png"), "--out", str(tmp_path / "p.png"), "--person", "2"]) == 2
-    assert capsys.readouterr().err == "artlib: error: person 2 asked for, but the ssd detector found 1\n"
+    assert capsys.readouterr().err == (f"artlib: error: {tmp_path / 'astronaut.png'}: person 2 asked for, but the ssd "
+                                       "detector found 1; choose a smaller --person (the preview of --person 1 numbers "
+                                       "them)\n")
     assert not (tmp_path / "p.png").exists()
     assert main(["cutout", str(tmp_path / "astronaut.png"), "--out", str(tmp_path / "p.png")]) == 0
     out = capsys.readouterr().out

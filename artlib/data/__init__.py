@@ -9,56 +9,27 @@
 * :mod:`artlib.data.gallery`: the gallery folder of background selection, and the world's gallery;
 * :mod:`artlib.data.photo_sources`: ART sources and galleries from folders of real photos.
 
+Names are imported from their submodule on first use (lazy_loader, as :mod:`artlib.model`), so a process that only renders
+sources (a build's worker, :mod:`artlib.data.sources`) never imports torch.
+
 Shown in chapter 1.
 """
-from .audits import (
-    camera_cue_errors,
-    difficulty_table,
-    label_noise,
-    leak_study,
-    placement_by_content,
-    sample_plausible,
-    scene_of,
-    target_agreement,
-)
-from .gallery import LABEL_SUFFIX, Gallery, read_gallery, write_gallery, write_world_gallery
-from .loader import ARTDataset, collate, subset_rows
-from .manifest import (
-    SCHEMA_VERSION,
-    Manifest,
-    build_dataset,
-    dataset_identity,
-    load_manifest,
-    table1,
-    verify_dataset,
-    write_manifest,
-)
-from .sampling import (
-    BACKGROUND_MODES,
-    INT_COLUMNS,
-    KINDS,
-    RECIPES,
-    SAMPLE_COLUMNS,
-    SPLITS,
-    BuildConfig,
-    Kind,
-    content_partners,
-    cyclic_derangement,
-    make_samples,
-    sample_moved,
-    split_sizes,
-    split_sources,
-    visible_fraction,
-)
-from .photo_sources import MAX_SOURCE_SIZE, build_photo_sources, photo_gallery, square_background
-from .sources import PHOTO_SOURCE, SOURCE_FILES, SourceImages, dataset_kind, read_source, source_dir, write_source
+import lazy_loader
 
-__all__ = [
-    "Gallery", "LABEL_SUFFIX", "dataset_kind", "MAX_SOURCE_SIZE", "PHOTO_SOURCE", "build_photo_sources", "photo_gallery", "read_gallery", "square_background",
-    "write_gallery", "write_world_gallery",
-    "ARTDataset", "BACKGROUND_MODES", "camera_cue_errors", "BuildConfig", "INT_COLUMNS", "KINDS", "Kind", "Manifest", "RECIPES",
-    "SAMPLE_COLUMNS", "SCHEMA_VERSION", "SOURCE_FILES", "SPLITS", "SourceImages", "build_dataset", "collate", "content_partners",
-    "cyclic_derangement", "dataset_identity", "difficulty_table", "label_noise", "leak_study", "load_manifest", "make_samples",
-    "placement_by_content", "read_source", "sample_moved", "sample_plausible", "scene_of", "source_dir", "split_sizes",
-    "split_sources", "subset_rows", "table1", "target_agreement", "verify_dataset", "visible_fraction", "write_manifest", "write_source",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "audits": ["camera_cue_errors", "difficulty_table", "label_noise", "leak_study", "placement_by_content",
+                   "sample_plausible", "scene_of", "target_agreement"],
+        "gallery": ["FULL_SIDE", "LABEL_SUFFIX", "Gallery", "read_gallery", "write_gallery", "write_world_gallery"],
+        "loader": ["ARTDataset", "collate", "subset_rows"],
+        "manifest": ["SCHEMA_VERSION", "Manifest", "build_dataset", "dataset_identity", "load_manifest", "table1",
+                     "verify_dataset", "write_manifest"],
+        "sampling": ["BACKGROUND_MODES", "INT_COLUMNS", "KINDS", "RECIPES", "SAMPLE_COLUMNS", "SPLITS", "BuildConfig", "Kind",
+                     "content_partners", "cyclic_derangement", "make_samples", "sample_moved", "split_sizes",
+                     "split_sources", "visible_fraction"],
+        "photo_sources": ["MAX_SOURCE_SIZE", "build_photo_sources", "photo_gallery", "square_background"],
+        "sources": ["PHOTO_SOURCE", "SOURCE_FILES", "SourceImages", "dataset_kind", "read_source", "source_dir",
+                    "write_source"],
+    },
+)

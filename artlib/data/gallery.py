@@ -24,16 +24,20 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from ..files import ImageFileError, atomic_write_json, read_image, read_json, sha256_file, write_png
+from ..files import ImageFileError, atomic_write_json, read_image, read_json, sha256_file, shown, write_png
 from ..labels import LabelSet
+from ..outputs import OutputFolder
 from ..world import WORLD_LABELS
 
-__all__ = ["FULL_SIDE", "Gallery", "LABEL_SUFFIX", "read_gallery", "write_gallery", "write_world_gallery"]
+__all__ = ["FULL_SIDE", "GALLERY_ALSO", "Gallery", "LABEL_SUFFIX", "adopt_gallery", "read_gallery", "write_background",
+           "write_gallery", "write_world_gallery"]
 
 #: The suffix of a background's label map: ``NAME.labels.png`` beside ``NAME.png``.
 LABEL_SUFFIX = ".labels.png"
 #: The largest side of a background's full-resolution copy (``full/NAME.png``).
 FULL_SIDE = 1024
+#: What other commands add to a gallery folder: ``artlib retouch``'s cached index (:mod:`artlib.select`).
+GALLERY_ALSO = (".index-*.pt",)
 
 
 @dataclass
@@ -58,13 +62,25 @@ class Gallery:
         return len(self.names)
 
 
+def write_background(out: OutputFolder, name: str, background: np.ndarray, labels: np.ndarray,
+                     full: np.ndarray | None = None) -> None:
+    """Write one background of a gallery (format in the module docstring) into a claimed folder,
+    each file atomically and journalled, so a gallery is streamed to disk one background at a time.
+
+    ``background`` ``(H, W, 3)`` uint8, ``labels`` its ``(H, W)`` label map, ``full`` the square
+    full-resolution copy (no larger than :data:`FULL_SIDE`), if any.
+    """
+    out.write_png(f"{name}.png", background)
+    out.write_png(f"{name}{LABEL_SUFFIX}", np.asarray(labels, np.uint8))
+    if full is not None:
+        out.write_png(f"full/{name}.png", full)
+
+
 def write_gallery(root: str | os.PathLike, names: list[str], backgrounds: list[np.ndarray], labels: list[np.ndarray],
                   label_set: LabelSet = WORLD_LABELS, full: list[np.ndarray] | None = None) -> None:
-    """Write a gallery folder (format in the module docstring); each file atomically.
-
-    ``labels`` are the ``(H, W)`` label maps; ``label_set`` names their ids (``labels.json``);
-    ``full`` the full-resolution copies (square, no larger than :data:`FULL_SIDE`), if any.
-    """
+    """Write a gallery folder from arrays in memory (format in the module docstring); each file
+    atomically. A library helper for small galleries; the commands stream theirs with
+    :func:`write_background` into a claimed folder."""
     root = Path(root)
     for k, (name, bg, lab) in enumerate(zip(names, backgrounds, labels, strict=True)):
         write_png(root / f"{name}.png", bg)
@@ -72,6 +88,21 @@ def write_gallery(root: str | os.PathLike, names: list[str], backgrounds: list[n
         if full is not None:
             write_png(root / "full" / f"{name}.png", full[k])
     atomic_write_json(root / "labels.json", label_set.to_dict())
+
+
+def adopt_gallery(root: Path) -> list[str] | None:
+    """The entries of a gallery an artlib older than the folder rule wrote (:mod:`artlib.outputs`),
+    or ``None`` when ``root`` holds anything else: only backgrounds with their label maps,
+    ``labels.json``, ``report.json``, ``full/``, ``cutouts/`` and index caches, and at least one
+    background with its label map."""
+    names = [p.name for p in root.iterdir()]
+    pairs = [n for n in names if n.endswith(".png") and not n.endswith(LABEL_SUFFIX)
+             and n[:-4] + LABEL_SUFFIX in names]
+    allowed = lambda n: (n.endswith(".png") or n in ("labels.json", "report.json", "full", "cutouts", ".artlib.lock")  # noqa: E731
+                         or n.startswith(".index-"))
+    if not pairs or "labels.json" not in names or not all(allowed(n) for n in names):
+        return None
+    return sorted(n for n in names if not n.startswith(".index-") and n != ".artlib.lock")
 
 
 def read_gallery(root: str | os.PathLike, labels: LabelSet = WORLD_LABELS, progress: bool = False) -> Gallery:
@@ -84,7 +115,7 @@ def read_gallery(root: str | os.PathLike, labels: LabelSet = WORLD_LABELS, progr
     """
     root = Path(root)
     if not root.is_dir():
-        raise FileNotFoundError(f"{root}: no such gallery folder")
+        raise FileNotFoundError(f"{shown(root)}: no such gallery folder")
     meta_path = root / "labels.json"
     if not meta_path.is_file():
         raise FileNotFoundError(f"{meta_path}: missing; a gallery names its label set there (see artlib.data.gallery)")
@@ -110,8 +141,9 @@ def read_gallery(root: str | os.PathLike, labels: LabelSet = WORLD_LABELS, progr
         names.append(p.stem)
         bgs.append(bg)
         labs.append(lab)
-        hashes.append(sha256_file(p) + sha256_file(lab_path))
         full.append(_full_copy(root / "full" / p.name, bg.shape[:2]))
+        # the full-resolution copy is where the composite is rendered: a change to it is a change to the gallery
+        hashes.append(sha256_file(p) + sha256_file(lab_path) + (sha256_file(full[-1]) if full[-1] is not None else ""))
     return Gallery(root, names, np.stack(bgs), np.stack(labs), hashes, full)
 
 
@@ -134,26 +166,32 @@ def _full_copy(path: Path, scoring_hw: tuple[int, int]) -> Path | None:
 
 
 
-def write_world_gallery(out: str | os.PathLike, n: int, seed: int, size: int, cutouts: int = 0,
+def write_world_gallery(out: OutputFolder, n: int, seed: int, size: int, cutouts: int = 0,
                         progress: bool = False) -> list[str]:
     """A gallery of ``n`` empty world scenes (seed ``seed``, ``size`` px), and ``cutouts`` full-frame
-    cut-outs of people from other scenes (seed ``seed + 1``) under ``out/cutouts/``, where they stood.
+    cut-outs of people from other scenes (seed ``seed + 1``) under ``cutouts/``, where they stood.
+
+    Written into the claimed folder ``out`` one background at a time (memory stays that of one
+    scene). Resumable: a background whose files the folder's journal records as finished, and
+    which still hash to that record, is kept; the rest are rendered again.
 
     Returns the gallery's names (``NNNNN_PLACE``).
     """
     from ..compose import render_foreground, unpremultiply
     from .. import world
 
-    out = Path(out)
-    names, bgs, labels = [], [], []
+    names = []
     for i in tqdm(range(n), desc="backgrounds", disable=not progress, mininterval=2):
+        place = world.source_place(i)
+        name = f"{i:05d}_{place}"
+        names.append(name)
+        if out.verified(f"{name}.png") and out.verified(f"{name}{LABEL_SUFFIX}"):
+            continue
         scene = world.world_scene(seed, i, size)  # the empty scene only: no person rendered
-        names.append(f"{i:05d}_{scene.place}")
-        bgs.append(scene.background)
-        labels.append(scene.labels)
-    write_gallery(out, names, bgs, labels)
+        write_background(out, name, scene.background, scene.labels)
+    out.write_json("labels.json", WORLD_LABELS.to_dict())
     for k in range(cutouts):
         ws = world.make_world_sample(seed + 1, k, size)
         pre = render_foreground(ws.sprite, ws.placement, ws.scene.labels.shape)
-        write_png(out / "cutouts" / f"{k:02d}_{ws.person.outfit}_from_{ws.scene.place}.png", unpremultiply(pre))
+        out.write_png(f"cutouts/{k:02d}_{ws.person.outfit}_from_{ws.scene.place}.png", unpremultiply(pre))
     return names

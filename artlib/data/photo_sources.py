@@ -11,8 +11,11 @@ Shown in chapter 6.
 """
 from __future__ import annotations
 
+import errno
 import os
+import re
 import shutil
+from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
@@ -21,14 +24,15 @@ import numpy as np
 from tqdm import tqdm
 
 from ..compose import Placement, placement_box, render_foreground, unpremultiply
-from ..files import atomic_write_json, check_outputs, folder_lock, read_json, read_photo, sha256_file, write_png
+from ..files import read_json, read_photo, sha256_file, shown, write_png
+from ..outputs import OutputFolder, output_folder
 from ..photos import PHOTO_SUFFIXES, ModelParser, PhotoConfig, PhotoCutout, cutout, parse, reduce_photo, sprite_of, square_crop
-from .gallery import FULL_SIDE, write_gallery
+from .gallery import FULL_SIDE, GALLERY_ALSO, LABEL_SUFFIX, adopt_gallery, write_background
 from .manifest import write_manifest
 from .sampling import BuildConfig
 from .sources import PHOTO_SOURCE, dataset_kind, source_dir
 
-__all__ = ["MAX_SOURCE_SIZE", "build_photo_sources", "photo_gallery", "square_background"]
+__all__ = ["MAX_SOURCE_SIZE", "build_photo_sources", "gallery_names", "list_photos", "photo_gallery", "square_background"]
 
 #: The largest square side of a photo source, in pixels (the paper's is 256).
 MAX_SOURCE_SIZE = 1024
@@ -49,18 +53,44 @@ def _source_arrays(c: PhotoCutout, size: int) -> tuple[dict[str, np.ndarray], Pl
     return arrays, placement, [float(v) for v in placement_box(sprite.shape[:2], placement, (size, size))]
 
 
-def _photos(folder: Path) -> list[Path]:
+def list_photos(folder: Path) -> tuple[list[Path], list[dict[str, str]]]:
+    """The photos of a folder (regular files with a photo suffix, sorted), and every other entry
+    that was skipped, with the reason (``{"photo": NAME, "reason": ...}``); hidden files are ignored.
+
+    Raises:
+        FileNotFoundError: no such folder (or a link loop, said so).
+        ValueError: the folder holds no photo (the skipped entries are named).
+    """
+    try:
+        os.stat(folder)
+    except OSError as exc:
+        why = "a symbolic link loop" if exc.errno == errno.ELOOP else "no such folder of photos"
+        raise FileNotFoundError(f"{shown(folder)}: {why}") from None
     if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such folder of photos")
-    photos = sorted(p for p in folder.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES and p.is_file())
+        raise ValueError(f"{shown(folder)}: is a file; give the folder of photos")
+    photos, skipped = [], []
+    for p in sorted(folder.iterdir()):
+        if p.name.startswith("."):
+            continue
+        if p.suffix.lower() not in PHOTO_SUFFIXES:
+            why = "a folder" if p.is_dir() else f"not a photo of a supported kind ({', '.join(PHOTO_SUFFIXES)})"
+        elif not p.exists():
+            why = "a broken link" if p.is_symlink() else "not readable"
+        elif not p.is_file():
+            why = "not a regular file (a FIFO, device or folder)"
+        else:
+            photos.append(p)
+            continue
+        skipped.append({"photo": shown(p.name), "reason": f"skipped: {why}"})
     if not photos:
-        raise ValueError(f"{folder}: no photos ({', '.join(PHOTO_SUFFIXES)})")
-    return photos
+        named = "; ".join(f"{s['photo']}: {s['reason']}" for s in skipped[:3])
+        raise ValueError(f"{shown(folder)}: no photos ({', '.join(PHOTO_SUFFIXES)}){f' ({named})' if named else ''}")
+    return photos, skipped
 
 
 def _reason(exc: Exception, photo: Path) -> str:
     """A per-photo failure as one line: the message with the photo's name, the kind when it is not ours."""
-    text = " ".join(str(exc).replace(str(photo), photo.name).split())
+    text = shown(" ".join(str(exc).replace(str(photo), photo.name).split()))
     return text if isinstance(exc, (ValueError, OSError)) else f"{exc.__class__.__name__}: {text}"
 
 
@@ -70,14 +100,18 @@ def _settings(size: int, cfg: PhotoConfig, parser: ModelParser | None) -> dict:
     return {"source": PHOTO_SOURCE, "size": size, "config": asdict(cfg), "parser_model": own}
 
 
-def _claim_folder(out: Path, settings: dict) -> None:
-    """Refuse a folder that holds a synthetic dataset (or files of no photo build); record ``settings``."""
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"{out}: exists and is not a folder")
-    if dataset_kind(out) == "world":
-        raise ValueError(f"{out}: holds a synthetic dataset (or sources no photo build made); building photo "
-                         "sources there would delete it. Choose another --out")
-    atomic_write_json(out / "build.json", settings)
+def _adopt_photo_build(out: Path) -> list[str] | None:
+    """The entries of a photo build an artlib older than the folder rule made (``build.json`` says
+    ``"source": "photos"``), or ``None`` for anything else (:mod:`artlib.outputs`)."""
+    try:
+        have = read_json(out / "build.json")
+    except (FileNotFoundError, ValueError):
+        return None
+    own = {"build.json", "manifest.json", "report.json", "photos", "sources"}
+    names = {p.name for p in out.iterdir()} - {".artlib.lock"}
+    if not isinstance(have, dict) or have.get("source") != PHOTO_SOURCE or not names <= own:
+        return None
+    return sorted(names)
 
 
 def _reusable(work: Path, photo_sha: str, settings: dict) -> dict | None:
@@ -98,12 +132,14 @@ def _reusable(work: Path, photo_sha: str, settings: dict) -> dict | None:
 def _work_source(photo_path: Path, work: Path, size: int, cfg: PhotoConfig, parser: ModelParser | None,
                  settings: dict, photo_sha: str) -> dict:
     """Cut one photo out and write its source files into ``work`` (``meta.json`` last)."""
+    from ..files import atomic_write_json
+
     photo, mode = read_photo(photo_path)
     c = cutout(photo, cfg, parser, mode)
     arrays, placement, box = _source_arrays(c, size)
     shutil.rmtree(work, ignore_errors=True)  # files of an older photo or other settings
     hashes = {name: write_png(work / name, arr) for name, arr in arrays.items()}
-    meta = {"bytes": {n: (work / n).stat().st_size for n in arrays}, "photo": photo_path.name, "mode": mode,
+    meta = {"bytes": {n: (work / n).stat().st_size for n in arrays}, "photo": shown(photo_path.name), "mode": mode,
             "place": "unknown", "outfit": "unknown", "placement": list(placement.as_tuple()), "box": box,
             "horizon": None, "camera_k": None, "detection_score": c.detection.score, "seconds": c.seconds,
             "sha256": hashes, "photo_sha256": photo_sha, "settings": settings}
@@ -138,11 +174,12 @@ def build_photo_sources(photos: str | os.PathLike, out: str | os.PathLike, size:
     out, folder = Path(out), Path(photos)
     if not 16 <= size <= MAX_SOURCE_SIZE:
         raise ValueError(f"size must be in [16, {MAX_SOURCE_SIZE}] px, got {size}")
-    files = _photos(folder)
-    check_outputs({"out": out}, {"photos": folder, **{p.name: p for p in files}})
+    files, skipped = list_photos(folder)
     settings = _settings(size, cfg, parser)
-    with folder_lock(out, "photo build"):
-        _claim_folder(out, settings)
+    # a re-run with other settings re-cuts the photos it must (their records say which): no settings compared here
+    with output_folder(out, "build-dataset --photos", None, inputs={"photos": folder}, adopt=_adopt_photo_build) as claim:
+        claim.write_json("build.json", settings)
+        claim.claim("photos")
         done, failed = [], []
         for p in tqdm(files, desc="photos", disable=not progress, mininterval=2):
             work = out / "photos" / p.name
@@ -151,34 +188,58 @@ def build_photo_sources(photos: str | os.PathLike, out: str | os.PathLike, size:
                 meta = _reusable(work, sha, settings) or _work_source(p, work, size, cfg, parser, settings, sha)
                 done.append((work, meta))
             except Exception as exc:  # noqa: BLE001 -- every per-photo failure is a reported skip
-                failed.append({"photo": p.name, "reason": _reason(exc, p)})
-        shutil.rmtree(out / "sources", ignore_errors=True)
-        (out / "manifest.json").unlink(missing_ok=True)
+                failed.append({"photo": shown(p.name), "reason": _reason(exc, p)})
+        claim.remove("sources")
+        if "manifest.json" in claim.owned:
+            claim.remove("manifest.json")
+        claim.claim("sources")
         sources = []
         for i, (work, meta) in enumerate(done):
             shutil.copytree(work, source_dir(out, i))
             sources.append({**meta, "index": i})
-        report = {"photos": len(files), "sources": len(done), "failed": failed, "config": asdict(cfg), "size": size,
-                  "converted": [m["photo"] for _, m in done if m.get("mode") != "RGB"], "manifest": None}
+        report = {"photos": len(files), "sources": len(done), "failed": failed, "skipped": skipped, "config": asdict(cfg),
+                  "size": size, "converted": [m["photo"] for _, m in done if m.get("mode") != "RGB"], "manifest": None}
         try:
             bcfg = BuildConfig(n_sources=len(done), size=size, seed=seed, background_mode="inpaint")
         except ValueError as exc:
             report["manifest"] = f"not written: {exc}"
         else:
+            claim.claim("manifest.json")
             write_manifest(out, bcfg, sources)
+            claim.finished("manifest.json", sha256_file(out / "manifest.json"))
             report["manifest"] = "manifest.json"
-        atomic_write_json(out / "report.json", report)
+        claim.write_json("report.json", report)
     if not done:
         first = "; ".join(f"{f['photo']}: {f['reason']}" for f in failed[:3])
-        raise ValueError(f"{folder}: none of the {len(files)} photos became a source ({first}"
+        raise ValueError(f"{shown(folder)}: none of the {len(files)} photos became a source ({first}"
                          f"{'; ...' if len(failed) > 3 else ''}); see {out / 'report.json'}")
     return report
 
 
-def _gallery_names(files: list[Path]) -> list[str]:
-    """One gallery name per photo: its stem, or stem and extension where two photos share a stem."""
-    stems = [p.stem for p in files]
-    return [p.stem if stems.count(p.stem) == 1 else f"{p.stem}_{p.suffix[1:].lower()}" for p in files]
+def gallery_names(files: list[Path]) -> list[str]:
+    """One gallery name per photo, distinct even on a file system that ignores case.
+
+    A name is the photo's stem with every character other than letters, digits, ``.``, ``-`` and
+    ``_`` (spaces, bytes that are not UTF-8) replaced by ``_``; photos that share a stem (in any
+    case) add their extension (``b.jpg``, ``b.png``: ``b_jpg``, ``b_png``); a name still taken
+    (``a.JPG`` and ``a.jpg``; ``rocket.png`` and ``rocket_png.jpg``) gets ``-2``, ``-3``, ... in
+    the photos' sorted order, and a name that would read as a label map (``x.labels``) ends in ``_``.
+    """
+    bases = [re.sub(r"[^\w.-]", "_", shown(p.stem), flags=re.ASCII) or "photo" for p in files]
+    counts = Counter(b.lower() for b in bases)
+    names, taken = [], set()
+    for p, base in zip(files, bases):
+        if counts[base.lower()] > 1:
+            base = f"{base}_{p.suffix[1:].lower()}"
+        if base.lower().endswith(LABEL_SUFFIX[:-4]):
+            base += "_"
+        name, k = base, 1
+        while name.lower() in taken:
+            k += 1
+            name = f"{base}-{k}"
+        taken.add(name.lower())
+        names.append(name)
+    return names
 
 
 def square_background(photo: np.ndarray, size: int, parser: str | ModelParser = "classical",
@@ -205,29 +266,34 @@ def photo_gallery(photos: str | os.PathLike, out: str | os.PathLike, size: int =
     (``full/NAME.png``), where ``artlib retouch`` renders the final composite. Returns the
     report (backgrounds written, photos that failed with the reason).
     """
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"{out}: exists and is not a folder")
-    files = _photos(Path(photos))
-    check_outputs({"out": out}, {"photos": Path(photos), **{p.name: p for p in files}})
-    names, bgs, labels, fulls, failed = [], [], [], [], []
-    for p, name in tqdm(list(zip(files, _gallery_names(files))), desc="backgrounds", disable=not progress, mininterval=2):
-        try:
-            photo, _ = read_photo(p)
-            bg, lab, sq = square_background(photo, size, parser, str(p))
-            full = reduce_photo(sq, FULL_SIDE)
-            if full.shape[0] < size:  # a photo smaller than the scoring copy: the scoring copy is the largest
-                full = bg
-        except Exception as exc:  # noqa: BLE001 -- every per-photo failure is a reported skip
-            failed.append({"photo": p.name, "reason": _reason(exc, p)})
-            continue
-        names.append(name)
-        bgs.append(bg)
-        labels.append(lab)
-        fulls.append(full)
-    if not names:
-        raise ValueError(f"{photos}: no photo could be read ({failed})")
-    write_gallery(out, names, bgs, labels, full=fulls)
-    report = {"backgrounds": len(names), "failed": failed}
-    atomic_write_json(out / "report.json", report)
+    out, folder = Path(out), Path(photos)
+    files, skipped = list_photos(folder)
+    names = gallery_names(files)
+    failed = []
+    settings = {"photos": shown(folder.resolve()), "size": size, "parser": parser if isinstance(parser, str) else
+                str(getattr(parser, "path", parser))}
+    with output_folder(out, "export-gallery --photos", settings, inputs={"--photos": folder}, adopt=adopt_gallery,
+                       also=GALLERY_ALSO) as claim:
+        claim.clear()  # a re-run parses every photo again: a photo removed since leaves no background behind
+        written = 0
+        for p, name in tqdm(list(zip(files, names)), desc="backgrounds", disable=not progress, mininterval=2):
+            try:
+                photo, _ = read_photo(p)
+                bg, lab, sq = square_background(photo, size, parser, shown(p))
+                full = reduce_photo(sq, FULL_SIDE)
+                if full.shape[0] < size:  # a photo smaller than the scoring copy: the scoring copy is the largest
+                    full = bg
+            except Exception as exc:  # noqa: BLE001 -- every per-photo failure is a reported skip
+                failed.append({"photo": shown(p.name), "reason": _reason(exc, p)})
+                continue
+            write_background(claim, name, bg, lab, full)  # one at a time: memory stays that of one photo
+            written += 1
+        if not written:
+            raise ValueError(f"{shown(folder)}: no photo could be read ({failed[:3]})")
+        from ..world import WORLD_LABELS
+
+        claim.write_json("labels.json", WORLD_LABELS.to_dict())
+        report = {"backgrounds": written, "failed": failed, "skipped": skipped,
+                  "names": {shown(p.name): n for p, n in zip(files, names)}}
+        claim.write_json("report.json", report)
     return report

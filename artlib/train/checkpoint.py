@@ -5,6 +5,7 @@ Shown in chapter 2.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 from dataclasses import asdict
@@ -14,13 +15,14 @@ from typing import Any
 import torch
 
 from ..data import dataset_identity
-from ..files import atomic_write_bytes, torch_load_error
+from ..files import atomic_write_bytes, read_json, sha256_file, shown, torch_load
 from ..labels import LabelSet
 from ..model import Verifier, VerifierConfig
 from ..model.placement_map import verifier_identity
 from .config import TrainConfig
 
-__all__ = ["load_checkpoint", "load_verifier", "load_weights", "model_identity", "run_diffs", "save_checkpoint"]
+__all__ = ["check_state", "load_checkpoint", "load_verifier", "load_weights", "model_identity", "read_record", "run_diffs",
+           "save_checkpoint", "state_digest"]
 
 _REQUIRED = ("model", "verifier_config", "train_config", "epoch")
 
@@ -29,6 +31,37 @@ def model_identity(verifier: Verifier) -> str:
     """SHA-256 of a verifier's configuration and weights: the same weights give the same identity
     (:func:`artlib.model.placement_map.verifier_identity`, cached on the verifier)."""
     return verifier_identity(verifier)
+
+
+def state_digest(state: dict[str, torch.Tensor]) -> str:
+    """SHA-256 of a state dict's names, dtypes, shapes and bytes: stored with the weights, so a
+    flipped byte in any tensor is found on load. A checksum (public and unkeyed), not a seal."""
+    h = hashlib.sha256()
+    for k in sorted(state):
+        t = state[k]
+        h.update(repr((k, str(t.dtype), tuple(t.shape))).encode())
+        h.update(t.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
+
+
+def check_state(record: dict[str, Any], path: str | os.PathLike, what: str, key: str = "model") -> None:
+    """Refuse weights that do not hash to the checksum stored with them (``key + "_sha256"``; records
+    an artlib older than the checksum wrote have none) or that hold a value that is not finite.
+
+    Raises:
+        ValueError: naming ``path``: changed or corrupt weights, or NaN / infinite ones.
+    """
+    state = record.get(key)
+    if not isinstance(state, dict) or not all(isinstance(t, torch.Tensor) for t in state.values()):
+        raise ValueError(f"{shown(path)}: the {what}'s {key!r} is not a state dict of tensors")
+    want = record.get(f"{key}_sha256")
+    if want is not None and state_digest(state) != want:
+        raise ValueError(f"{shown(path)}: the {what}'s weights do not match the checksum stored with them (changed or "
+                         "corrupt); train it again")
+    bad = [k for k, t in state.items() if t.is_floating_point() and not bool(torch.isfinite(t).all())]
+    if bad:
+        raise ValueError(f"{shown(path)}: the {what} holds weights that are not finite numbers (NaN or infinite, in "
+                         f"{bad[0]}{' and more' if len(bad) > 1 else ''}); train it again")
 
 
 def _rng_state() -> dict[str, Any]:
@@ -47,9 +80,11 @@ def save_checkpoint(path: str | os.PathLike, model: Verifier, optimizer: torch.o
     :func:`~artlib.data.dataset_identity`, checked when the run resumes.
     """
     buf = io.BytesIO()
+    state = model.state_dict()
     torch.save(
         {
-            "model": model.state_dict(),
+            "model": state,
+            "model_sha256": state_digest(state),
             "optimizer": optimizer.state_dict() if optimizer is not None else {},
             "epoch": epoch,
             "rng": _rng_state(),
@@ -102,15 +137,12 @@ def read_record(path: Path, required: tuple[str, ...], what: str) -> dict[str, A
         FileNotFoundError: no such file (``"{path}: no such {what}"``).
         ValueError: unreadable, or not an artlib ``what`` (a required key missing).
     """
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such {what}")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types for bad files
-        raise torch_load_error(path, exc, what) from None
+    ckpt = torch_load(path, what)
     missing = [k for k in required if not isinstance(ckpt, dict) or k not in ckpt]
     if missing:
-        raise ValueError(f"{path}: not an artlib {what} (missing {missing[0]!r})")
+        raise ValueError(f"{shown(path)}: not an artlib {what} (missing {missing[0]!r})")
+    if "model" in required:
+        check_state(ckpt, path, what)
     return ckpt
 
 
@@ -138,6 +170,7 @@ def load_verifier(path: str | os.PathLike, device: str = "cpu") -> Verifier:
     path = Path(path)
     if path.is_dir():
         path = path / "best.pt"
+    check_run_record(path)
     ckpt = load_checkpoint(path)
     if "labels" not in ckpt:
         raise ValueError(f"{path}: the checkpoint holds no label set (an artlib older than the one that stores it "
@@ -150,6 +183,24 @@ def load_verifier(path: str | os.PathLike, device: str = "cpu") -> Verifier:
     model = Verifier(cfg, labels, pretrained=False)  # every weight comes from the checkpoint
     load_weights(model, ckpt["model"], path)
     return model.to(device).eval()
+
+
+def check_run_record(path: Path) -> None:
+    """Check a checkpoint against the hash its run's ``metrics.json`` (beside it) records, if it records one.
+
+    Raises:
+        ValueError: the file differs from the record (changed, replaced or corrupt).
+    """
+    record_path = path.parent / "metrics.json"
+    if not record_path.is_file():
+        return
+    try:
+        want = (read_json(record_path).get("checkpoints") or {}).get(path.name)
+    except (ValueError, AttributeError):
+        return  # not a run's record: the checkpoint's own checksum still applies
+    if want is not None and path.is_file() and sha256_file(path) != want:
+        raise ValueError(f"{shown(path)}: does not match the hash {record_path.name} records for it (changed, replaced or "
+                         "corrupt); train again (--restart)")
 
 
 def load_weights(model: torch.nn.Module, state: Any, path: str | os.PathLike) -> None:

@@ -20,7 +20,8 @@ import torch.distributed as dist
 from tqdm import tqdm
 
 from ..data import ARTDataset, collate, dataset_identity, subset_rows
-from ..files import atomic_write_bytes, atomic_write_json, folder_lock, json_safe, read_json, sha256_bytes, sha256_file
+from ..files import json_safe, read_json, sha256_file, shown
+from ..outputs import OutputFolder, output_folder
 from ..model import Verifier, VerifierConfig
 from .checkpoint import load_checkpoint, load_weights, run_diffs, save_checkpoint
 from .config import TrainConfig, check_recipe, resolve_device
@@ -52,6 +53,10 @@ def _finished(out_dir: Path, verifier_cfg: VerifierConfig, train_cfg: TrainConfi
     if not isinstance(prev, dict) or not prev.get("dataset") or run_diffs(prev, verifier_cfg, train_cfg, True, "metrics.json"):
         return None
     try:
+        for name, want in (prev.get("checkpoints") or {}).items():
+            if name in ("best.pt", "checkpoint.pt") and (not (out_dir / name).is_file() or sha256_file(out_dir / name) != want):
+                raise ValueError(f"{shown(out_dir / name)}: does not match the hash metrics.json records for it "
+                                 "(changed, replaced or corrupt)")
         last = load_checkpoint(out_dir / "checkpoint.pt", verifier_cfg, train_cfg)
         best = load_checkpoint(out_dir / "best.pt", verifier_cfg, train_cfg)
     except (FileNotFoundError, ValueError) as exc:
@@ -63,8 +68,8 @@ def _finished(out_dir: Path, verifier_cfg: VerifierConfig, train_cfg: TrainConfi
                          f"best.pt epoch {best['epoch']}, metrics best epoch {prev.get('best_epoch')}); "
                          "run again with --restart (resume=False)")
     pred = out_dir / "predictions.npz"
-    if not pred.is_file() or sha256_file(pred) != prev.get("predictions_sha256"):
-        return None  # the test predictions are missing or changed: _finish computes them again from best.pt
+    if not pred.is_file() or sha256_file(pred) != prev.get("predictions_sha256") or not prev.get("checkpoints"):
+        return None  # predictions missing or changed, or an older record without the checkpoints' hashes: _finish again
     return _measures_as_floats(prev)
 
 
@@ -159,48 +164,55 @@ def _validate(model: Verifier, data: _Data, device: torch.device,
     return rec
 
 
-def _finish(out_dir: Path, model: Verifier, data: _Data, device: torch.device, verifier_cfg: VerifierConfig,
+def _finish(out: OutputFolder, model: Verifier, data: _Data, device: torch.device, verifier_cfg: VerifierConfig,
             train_cfg: TrainConfig, history: list[dict[str, float]], world: int) -> dict[str, Any]:
-    """Read the test split once with the epoch chosen on validation; write the run's results."""
-    best = load_checkpoint(out_dir / "best.pt", verifier_cfg, train_cfg)
-    load_weights(model, best["model"], out_dir / "best.pt")
+    """Read the test split once with the epoch chosen on validation; write the run's results, with
+    the SHA-256 of both checkpoints (checked before a finished run or its ``best.pt`` is trusted)."""
+    best = load_checkpoint(out.root / "best.pt", verifier_cfg, train_cfg)
+    load_weights(model, best["model"], out.root / "best.pt")
     pred = predict(model, data.test, data.test_rows, device=device)
     buf = io.BytesIO()
     np.savez(buf, **pred, rows=data.test.rows[data.test_rows])
-    atomic_write_bytes(out_dir / "predictions.npz", buf.getvalue())
+    pred_sha = out.write_bytes("predictions.npz", buf.getvalue())
     result = {"verifier_config": verifier_cfg.to_dict(), "train_config": asdict(train_cfg),
               "dataset": dataset_identity(train_cfg.data_dir), "world_size": world,
               "history": history, "best_epoch": int(best["epoch"]), "val": history[int(best["epoch"]) - 1],
               "test": {"epoch": int(best["epoch"]), **metrics(pred, data.spatial_mean)},
-              "predictions_sha256": sha256_bytes(buf.getvalue())}
-    atomic_write_json(out_dir / "metrics.json", result)
+              "predictions_sha256": pred_sha,
+              "checkpoints": {name: sha256_file(out.root / name) for name in ("best.pt", "checkpoint.pt")}}
+    out.write_json("metrics.json", result)
     return result
 
 
-def _model_and_optimizer(model: Verifier, verifier_cfg: VerifierConfig, train_cfg: TrainConfig,
-                         out_dir: Path, resume: bool, rank: int):
-    """The new verifier's Adam optimizer, both restored from the last checkpoint when resuming.
+def _optimizer(model: Verifier, verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: Path,
+               resume: bool) -> tuple[torch.optim.Optimizer, list[dict[str, float]], int]:
+    """The verifier's Adam optimizer, both restored from the last checkpoint when resuming.
 
-    Returns ``(model, optimizer, history, epochs done)``. A restart (``resume=False``) first
-    removes the old run's results, so they never sit beside the new checkpoints.
+    Returns ``(optimizer, history, epochs done)``. A restart (``resume=False``) has already
+    removed the old run's files (:func:`artlib.outputs.output_folder` with ``overwrite``).
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if not resume and rank == 0:
-        for name in _RUN_FILES:
-            (out_dir / name).unlink(missing_ok=True)
     opt = torch.optim.Adam(model.parameters(), lr=train_cfg.lr, betas=(train_cfg.beta1, train_cfg.beta2))
     if resume and (out_dir / "checkpoint.pt").exists():
-        return model, opt, *_restore(out_dir / "checkpoint.pt", model, opt, verifier_cfg, train_cfg)
-    return model, opt, [], 0
+        return opt, *_restore(out_dir / "checkpoint.pt", model, opt, verifier_cfg, train_cfg)
+    return opt, [], 0
 
 
-def _save_epoch(out_dir: Path, model: Verifier, opt: torch.optim.Optimizer, train_cfg: TrainConfig,
+def _save_epoch(out: OutputFolder | None, model: Verifier, opt: torch.optim.Optimizer, train_cfg: TrainConfig,
                 history: list[dict[str, float]], data_id: str) -> None:
     """Checkpoint the epoch just recorded in ``history``; also as ``best.pt`` when its validation loss is the lowest."""
     epoch = history[-1]["epoch"]
     if history[-1]["val_loss"] <= min(h["val_loss"] for h in history):
-        save_checkpoint(out_dir / "best.pt", model, None, epoch, train_cfg, history, data_id)
-    save_checkpoint(out_dir / "checkpoint.pt", model, opt, epoch, train_cfg, history, data_id)
+        save_checkpoint(out.claim("best.pt"), model, None, epoch, train_cfg, history, data_id)
+    save_checkpoint(out.claim("checkpoint.pt"), model, opt, epoch, train_cfg, history, data_id)
+
+
+def _adopt_run(root: Path) -> list[str] | None:
+    """The files of a run an artlib older than the folder rule wrote (only a run's files, a
+    checkpoint among them), else ``None`` (:mod:`artlib.outputs`)."""
+    names = {p.name for p in root.iterdir()} - {".artlib.lock"}
+    if not names <= set(_RUN_FILES) or not names & {"checkpoint.pt", "best.pt"}:
+        return None
+    return sorted(names)
 
 
 def _check_steps(data: _Data, cfg: TrainConfig, world: int) -> None:
@@ -245,9 +257,14 @@ def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | o
 
     torch.manual_seed(train_cfg.seed)
     model = Verifier(verifier_cfg, data.train.manifest.labels).to(device)  # a bad encoder is refused before any write
-    # one writer per run folder (DDP's processes share theirs: the launcher keeps runs apart)
-    with folder_lock(out_dir, "training run") if world == 1 else contextlib.nullcontext():
-        model, opt, history, start = _model_and_optimizer(model, verifier_cfg, train_cfg, out_dir, resume, rank)
+    # the run folder is claimed by process 0 (DDP's other processes only read it)
+    claim = output_folder(out_dir, "train", None, inputs={"--data-dir": train_cfg.data_dir,
+                                                          "--pretrained-path": verifier_cfg.pretrained_path},
+                          overwrite=not resume, adopt=_adopt_run, flag="--restart")
+    with claim if rank == 0 else contextlib.nullcontext() as out:
+        if world > 1:
+            dist.barrier()  # a restart's files are gone before any process looks for a checkpoint
+        opt, history, start = _optimizer(model, verifier_cfg, train_cfg, out_dir, resume)
         net: torch.nn.Module = model
         if world > 1:
             net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
@@ -262,7 +279,7 @@ def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | o
                        "samples_per_s": steps * train_cfg.batch_size * world / max(seconds, 1e-9),
                        **losses, **_validate(model, data, device, on_epoch)}
                 history.append(rec)
-                _save_epoch(out_dir, model, opt, train_cfg, history, data_id)
+                _save_epoch(out, model, opt, train_cfg, history, data_id)
                 if verbose:
                     print(f"epoch {epoch + 1}: loss {rec['train_loss']:.4f} | validation: loss {rec['val_loss']:.4f}, "
                           f"AUC {rec['auc']:.3f}, RMSE {rec['rmse']:.3f}", flush=True)
@@ -273,7 +290,7 @@ def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | o
         if rank == 0:
             if not history:
                 raise RuntimeError(f"{out_dir}: no epoch finished")
-            result = _finish(out_dir, model, data, device, verifier_cfg, train_cfg, history, world)
+            result = _finish(out, model, data, device, verifier_cfg, train_cfg, history, world)
         if world > 1:
             dist.barrier()
     return result

@@ -39,11 +39,11 @@ from ..adjust import AdjustConfig, project, random_placements
 from ..compose import Placement, as_float_image, render_foreground_torch, sprite_width
 from ..config import check_types, strict_from_dict
 from ..data import SPLITS, dataset_identity, load_manifest, read_source
-from ..files import atomic_write_bytes, folder_lock
+from ..files import atomic_write_bytes, folder_lock, shown
 from ..labels import LabelSet
 from ..model import PlacementMap, PlacementMapConfig, Verifier, verifier_identity
 from ..score import max_displacement, spatial_score
-from .checkpoint import load_weights, read_record
+from .checkpoint import load_weights, read_record, state_digest
 
 __all__ = ["MAP_FILE", "MapTrainConfig", "TARGETS", "eq1_targets", "fit_epoch", "load_placement_map", "map_history", "prepare_queries",
            "sample_placements", "teacher_scores", "train_placement_map"]
@@ -117,10 +117,27 @@ def teacher_scores(verifier: Verifier, sprites: list[torch.Tensor], bg: torch.Te
 def _record(pm: PlacementMap, opt: torch.optim.Optimizer, epoch: int, cfg: MapTrainConfig, dataset: str,
             history: list[dict[str, float]], rng: np.random.Generator) -> bytes:
     buf = io.BytesIO()
-    torch.save({"model": pm.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch, "map_config": pm.config.to_dict(),
+    state = pm.state_dict()
+    torch.save({"model": state, "model_sha256": state_digest(state), "optimizer": opt.state_dict(), "epoch": epoch, "map_config": pm.config.to_dict(),
                 "train_config": asdict(cfg), "labels": pm.labels.to_dict(), "verifier": pm.verifier, "dataset": dataset,
                 "history": history, "rng": {"torch": torch.get_rng_state(), "numpy": rng.bit_generator.state}}, buf)
     return buf.getvalue()
+
+
+def _restore_state(path: Path, ckpt: dict[str, Any], opt: torch.optim.Optimizer, rng: np.random.Generator) -> None:
+    """Restore the optimizer and both random streams of a map's record to resume it.
+
+    Raises:
+        ValueError: naming ``path``, when the record's optimizer or RNG state is missing or unusable.
+    """
+    try:
+        opt.load_state_dict(ckpt["optimizer"])
+        torch.set_rng_state(ckpt["rng"]["torch"])
+        rng.bit_generator.state = ckpt["rng"]["numpy"]
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        detail = f"no {exc}" if isinstance(exc, KeyError) else " ".join(str(exc).split())
+        raise ValueError(f"{shown(path)}: the placement map's optimizer or random state cannot be restored ({detail}); "
+                         "remove the file to train the map again") from None
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -256,9 +273,7 @@ def train_placement_map(verifier: Verifier, data_dir: str | os.PathLike, out_dir
                                  "remove the folder or choose another")
             load_weights(pm, ckpt["model"], path)
             pm.to(next(verifier.parameters()).device)
-            opt.load_state_dict(ckpt["optimizer"])
-            torch.set_rng_state(ckpt["rng"]["torch"])
-            rng.bit_generator.state = ckpt["rng"]["numpy"]
+            _restore_state(path, ckpt, opt, rng)
             start, history = int(ckpt["epoch"]), list(ckpt["history"])
         if start < cfg.epochs:
             data = prepare_queries(_training_photos(data_dir, cfg.limit))

@@ -61,14 +61,15 @@ from .geometry import (
     WORLD_VERSION,
     Geometry,
 )
-from .photos import FRESH_SEEDS, PLACEMENT_SIZE, WorldSample, make_world_sample, shadow_map, sprite_height_px, world_scene
+from .photos import (FRESH_SEEDS, PLACEMENT_SIZE, WorldSample, make_world_sample, shadow_map, source_place, sprite_height_px,
+                     world_scene)
 from .places import FEATURES, PLACE_SPECS, PLACES, PlaceSpec, Scene, render_scene
 
 __all__ = [
     "DIFFICULTY_GRID", "FRESH_SEEDS", "PLACEMENT_SIZE", "GEOMETRIES", "Geometry", "LAYOUTS", "NARROW_GEOMETRY", "PERSON_HEIGHTS", "POST_HEIGHT",
     "WORLD_GEOMETRY", "WORLD_VERSION", "best_fixed", "difficulty", "fixed_baselines", "fixed_grid", "plausible_table",
     "ASPECT", "CANVAS_MARGIN", "COMPATIBLE", "FEATURES", "HEIGHT_TOLERANCE", "L", "LABELS", "OUTFITS", "PALETTE",
-    "PLACES", "PLACE_SPECS", "Person", "PlaceSpec", "Scene", "WALKABLE", "WALKABLE_LABELS", "WORLD_LABELS",
+    "PLACES", "PLACE_SPECS", "Person", "PlaceSpec", "Scene", "source_place", "WALKABLE", "WALKABLE_LABELS", "WORLD_LABELS",
     "WorldSample", "compatible", "draw_person", "implausible_reasons", "is_plausible", "light_sprite",
     "make_world_sample", "parse_colours", "perspective_height", "plausible_mask", "render_scene", "sample_person",
     "sample_placement", "shadow_map", "sprite_height_px", "world_scene",

@@ -64,11 +64,16 @@ def sprite_height_px(size: int) -> int:
     return max(8, int(round(0.8 * size)))
 
 
+def source_place(index: int) -> str:
+    """The place of source ``index`` of the world: places cycle through :data:`PLACES`, whatever the seed."""
+    return PLACES[index % len(PLACES)]
+
+
 def _scene_streams(seed: int, index: int, size: int, place: str | None):
     """The place and the two random streams of source ``index`` (layout and people; pixel noise)."""
     rng = np.random.default_rng([seed, index, 0])
     noise = np.random.default_rng([seed, index, 1, size])
-    return (PLACES[index % len(PLACES)] if place is None else place), rng, noise
+    return (source_place(index) if place is None else place), rng, noise
 
 
 def world_scene(seed: int, index: int, size: int, place: str | None = None,
