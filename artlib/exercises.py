@@ -47,16 +47,67 @@ def _call(fn: Callable, *args):
     try:
         return fn(*args), None
     except Exception as exc:  # noqa: BLE001 -- any failure of the answer is reported, not raised
-        return None, f"your function raised {type(exc).__name__}: {exc}"
+        text = " ".join(str(exc).split())
+        return None, f"your function raised {type(exc).__name__}: {text if len(text) <= 200 else text[:197] + '...'}"
+
+
+def _summary(got, width: int = 80) -> str:
+    """A wrong answer in a few words: its kind and size, and at most ``width`` characters of it
+    (a grade never quotes a whole list of 200,000 numbers)."""
+    kind = type(got).__name__
+    if isinstance(got, np.ndarray):
+        return f"an array of shape {got.shape} ({got.dtype})"
+    if isinstance(got, (list, tuple, dict, set, str)) and len(got) > 8:
+        return f"a {kind} of {len(got):,} elements"
+    text = repr(got)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _number(got) -> float | None:
+    """An answer that must be one number, as a float: a Python or numpy real number or a 0-d array
+    of one; ``None`` for anything else (a string, a list, an array of several values, a bool, None)."""
+    if isinstance(got, (bool, np.bool_)):
+        return None
+    if isinstance(got, np.ndarray) and got.ndim == 0:
+        got = got[()]
+    if isinstance(got, (int, float, np.integer, np.floating)):
+        return float(got)
+    return None
 
 
 def _gap(got, want: float) -> float:
     """How far an answer's number is from the known one; infinite when it is not a finite number."""
-    try:
-        diff = abs(float(got) - want)
-    except (TypeError, ValueError):
+    value = _number(got)
+    if value is None or not np.isfinite(value):
         return float("inf")
-    return diff if np.isfinite(diff) else float("inf")
+    return abs(value - want)
+
+
+def _image(got, shape: tuple[int, ...]) -> tuple[np.ndarray | None, str | None]:
+    """An answer that must be a float image of ``shape``: checked for kind and shape before any
+    conversion (so a huge or ragged answer costs nothing), then as float32."""
+    if not isinstance(got, (np.ndarray, list, tuple)):
+        return None, f"return an image (a numpy array of shape {shape}), got {_summary(got)}"
+    if not isinstance(got, np.ndarray):
+        try:
+            got = np.asarray(got)
+        except ValueError:
+            return None, f"return an image of shape {shape}, got a ragged {type(got).__name__}"
+    if got.shape != shape:
+        return None, f"return an image of the foreground's shape {shape}, got {_summary(got)}"
+    if not (np.issubdtype(got.dtype, np.floating) or np.issubdtype(got.dtype, np.integer)):
+        return None, f"return an image of numbers, got {_summary(got)}"
+    return got.astype(np.float32, copy=False), None
+
+
+def _numbers(got, n: int) -> list[float] | None:
+    """An answer that must be ``n`` numbers (a tuple, list or array of them), or ``None``."""
+    if isinstance(got, np.ndarray) and got.shape == (n,):
+        got = list(got)
+    if not isinstance(got, (tuple, list)) or len(got) != n:
+        return None
+    values = [_number(v) for v in got]
+    return None if any(v is None for v in values) else values
 
 
 def _scenes(seed: int, n: int, size: int = 64) -> list[world.Scene]:
@@ -83,11 +134,11 @@ def check_camera_rule(fit: Callable[[np.ndarray, np.ndarray], tuple[float, float
         got, err = _call(fit, ys, hs)
         if err:
             return Grade("camera rule", False, float("nan"), "median k error <= 0.15", err)
-        try:
-            horizon, k = (float(v) for v in got)
-        except (TypeError, ValueError):
+        pair = _numbers(got, 2)
+        if pair is None:
             return Grade("camera rule", False, float("nan"), "median k error <= 0.15",
-                         f"return two numbers (horizon, camera_k), got {got!r}")
+                         f"return two numbers (horizon, camera_k), got {_summary(got)}")
+        horizon, k = pair
         k_err.append(abs(k / scene.camera_k - 1))
         h_err.append(abs(horizon - scene.horizon))
     k_med, h_med = float(np.median(k_err)), float(np.median(h_err))
@@ -113,18 +164,21 @@ def check_spatial_score(score: Callable[[float, float, float], float], n: int = 
         got, err = _call(score, *map(float, args))
         if err:
             return Grade("eq. (1)", False, 0.0, "all values within 1e-6", err)
-        if not np.isfinite(np.float64(got)) or abs(float(got) - float(spatial_score(*args))) > 1e-6:
+        if _number(got) is None:
+            return Grade("eq. (1)", False, 0.0, "all values within 1e-6",
+                         f"return one number (a float), got {_summary(got)}")
+        if _gap(got, float(spatial_score(*args))) > 1e-6:
             bad.append((args, got))
     share = 1 - len(bad) / n
     if not bad:
         return Grade("eq. (1)", True, share, "all values within 1e-6", f"all {n} moves match eq. (1).")
     (dd, mm, rr), got = bad[0]
     hint = ("The ratio enters as max(r, 1/r): a person halved and a person doubled score alike."
-            if abs(float(spatial_score(dd, mm, 1 / rr)) - float(got or 0)) < 1e-6 else
+            if _gap(got, float(spatial_score(dd, mm, 1 / rr))) < 1e-6 else
             "Check the sigmoid's argument a - b x / x_max with a = 10, b = 20.")
     return Grade("eq. (1)", False, share, "all values within 1e-6",
                  f"{len(bad)} of {n} differ; e.g. distance {dd:.3f}, x_max {mm:.3f}, ratio {rr:.3f}: "
-                 f"yours {got}, eq. (1) {float(spatial_score(dd, mm, rr)):.6f}. {hint}")
+                 f"yours {_summary(got)}, eq. (1) {float(spatial_score(dd, mm, rr)):.6f}. {hint}")
 
 
 # ----------------------------------------------------------------------------- chapter 3
@@ -144,6 +198,9 @@ def check_auc(auc: Callable[[np.ndarray, np.ndarray], float], n: int = 40, seed:
         got, err = _call(auc, labels.copy(), scores.copy())
         if err:
             return Grade("AUC", False, float("nan"), "within 1e-9 of scikit-learn", err)
+        if _number(got) is None:
+            return Grade("AUC", False, float("nan"), "within 1e-9 of scikit-learn",
+                         f"return one number between 0 and 1, got {_summary(got)}")
         worst = max(worst, _gap(got, roc_auc_score(labels, scores)))
     ok = worst <= 1e-9
     hint = " Return a number between 0 and 1." if worst == np.inf else " Count a tie between a positive and a negative as half a win."
@@ -167,11 +224,11 @@ def check_placement_rule(rule: Callable[[np.ndarray, np.ndarray], tuple[float, f
         got, err = _call(rule, scene.background.copy(), scene.labels.copy())
         if err:
             return Grade("placement rule", False, float("nan"), "beat the best fixed placement", err)
-        try:
-            x, y, s = (float(v) for v in got)
-        except (TypeError, ValueError):
+        triple = _numbers(got, 3)
+        if triple is None:
             return Grade("placement rule", False, float("nan"), "beat the best fixed placement",
-                         f"return three numbers (x, y, scale), got {got!r}")
+                         f"return three numbers (x, y, scale), got {_summary(got)}")
+        x, y, s = triple
         hits.append(bool(world.plausible_mask(scene, x, y, s)))
     share = float(np.mean(hits))
     base = float(np.mean([world.is_plausible(sc, fixed) for sc in scenes]))
@@ -202,7 +259,11 @@ def check_background_rule(rule: Callable[[str, np.ndarray], float], people: int 
             got, err = _call(rule, outfit, lab.copy())
             if err:
                 return Grade("background rule", False, float("nan"), "beat chance", err)
-            scores.append(float(got))
+            if _number(got) is None or not np.isfinite(_number(got)):
+                forgot = " (a forgotten return?)" if got is None else ""
+                return Grade("background rule", False, float("nan"), "beat chance",
+                             f"return one finite number, a score, got {_summary(got)}{forgot}")
+            scores.append(_number(got))
         top.append(world.compatible(outfit, places[int(np.argmax(scores))]))
         chance.append(np.mean([world.compatible(outfit, p) for p in places]))
     share, base = float(np.mean(top)), float(np.mean(chance))
@@ -230,10 +291,9 @@ def check_colour_transfer(transfer: Callable[[np.ndarray, np.ndarray, np.ndarray
         got, err = _call(transfer, fg.copy(), mask.copy(), ws.scene.background.copy())
         if err:
             return Grade("colour transfer", False, float("nan"), "within 0.01 of Reinhard", err)
-        got = np.asarray(got, np.float32)
-        if got.shape != fg.shape:
-            return Grade("colour transfer", False, float("nan"), "within 0.01 of Reinhard",
-                         f"return an image of the foreground's shape {fg.shape}, got {got.shape}")
+        got, wrong = _image(got, fg.shape)
+        if wrong:
+            return Grade("colour transfer", False, float("nan"), "within 0.01 of Reinhard", wrong)
         if not np.isfinite(got).all():
             return Grade("colour transfer", False, float("nan"), "within 0.01 of Reinhard",
                          f"your image has {int((~np.isfinite(got)).sum())} values that are not finite numbers "
@@ -268,7 +328,7 @@ def check_box_iou(iou: Callable[[np.ndarray, np.ndarray], float], n: int = 200, 
             worst[kind] = (gap, a, b, want, got)
     largest = max([w[0] for w in worst.values()], default=0.0)
     wrong = [f" On {k} boxes {np.round(a, 3).tolist()} and {np.round(b, 3).tolist()} it should be {want:.4f}, "
-             f"got {got!r}: {_IOU_HINTS[k]}" for k, (d, a, b, want, got) in sorted(worst.items()) if d > 1e-9]
+             f"got {_summary(got)}: {_IOU_HINTS[k]}" for k, (d, a, b, want, got) in sorted(worst.items()) if d > 1e-9]
     msg = f"largest difference over {n} pairs: {largest:.2e}." + "".join(wrong)
     return Grade("box IoU", not wrong, largest, "within 1e-9", msg)
 

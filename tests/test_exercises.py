@@ -79,3 +79,54 @@ def test_an_answer_that_is_not_a_number_fails(name):
 def test_an_image_of_nan_fails_the_colour_transfer():
     grade = exercises.check_colour_transfer(lambda fg, mask, bg: fg * np.nan)
     assert not grade.passed and "not finite" in grade.message
+
+
+# ---- a wrong type is a failing grade, never an exception, and the message is short
+WRONG_KINDS = {
+    "spatial_score": [[0.5], np.array([0.5, 0.5]), np.array([0.5]), "0.5", None, True],
+    "background_rule": [None, "beach", np.zeros(3)],
+    "colour_transfer": ["image", {"a": 1}, [[1.0, 2.0], [3.0]], None],
+    "auc": [[0.5], "0.5", np.array([0.5, 0.2])],
+}
+
+
+@pytest.mark.parametrize("name,answer", [(n, a) for n, answers in WRONG_KINDS.items() for a in answers],
+                         ids=lambda v: type(v).__name__)
+def test_an_answer_of_the_wrong_kind_is_graded_not_raised(name, answer):
+    check = exercises.EXERCISES[name].check
+    small = {"background_rule": dict(people=2, gallery=3), "colour_transfer": dict(n=1)}.get(name, {})
+    grade = check(lambda *args, answer=answer: answer, **small)
+    assert not grade.passed and grade.message and len(grade.message) < 400, grade
+
+
+def test_a_forgotten_return_is_named():
+    grade = exercises.check_background_rule(lambda outfit, labels: None, people=2, gallery=3)
+    assert "forgotten return" in grade.message
+
+
+def test_a_huge_wrong_answer_is_summarised_not_quoted():
+    big = list(range(200_000))
+    grade = exercises.check_spatial_score(lambda *args: big)
+    assert not grade.passed and "a list of 200,000 elements" in grade.message and len(grade.message) < 300
+
+
+def test_an_image_of_the_wrong_shape_is_refused_before_it_is_converted():
+    """The shape is read from the array as given: a wrong answer is never copied to float32 (the
+    copy of this one would take 48 MB; numpy reports its buffers to tracemalloc)."""
+    import tracemalloc
+
+    huge = np.zeros((2000, 2000, 3), np.float64)
+    tracemalloc.start()
+    try:
+        grade = exercises.check_colour_transfer(lambda fg, mask, bg: huge, n=1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert not grade.passed and "(2000, 2000, 3)" in grade.message
+    assert peak < 16 * 2**20, f"the check allocated {peak / 2**20:.0f} MB"
+
+
+def test_a_number_is_a_number_not_its_text():
+    assert exercises._number("0.5") is None and exercises._number([0.5]) is None and exercises._number(True) is None
+    assert exercises._number(np.float32(0.25)) == 0.25 and exercises._number(np.array(2)) == 2.0
+    assert exercises._numbers((1, 2.5), 2) == [1.0, 2.5] and exercises._numbers(("1", 2), 2) is None
