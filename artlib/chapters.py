@@ -70,14 +70,38 @@ def _same_kind(value: Any, default: Any) -> bool:
     return isinstance(value, type(default))
 
 
+def _value_problem(value: Any, default: Any) -> str | None:
+    """What is wrong with a parameter's value given its default, or ``None``.
+
+    The value must be of the default's kind; the elements of a list, of the kind of the default's
+    elements (and a list the default fills may not be empty); a number finite and not negative
+    (no chapter parameter is), and a whole number whose default is positive at least 1 (a count).
+    """
+    if not _same_kind(value, default):
+        return f"must be a {type(default).__name__} like its default {default!r}, got {value!r} ({type(value).__name__})"
+    if isinstance(default, list):
+        if default and not value:
+            return f"must list at least one value, like its default {default!r}"
+        for i, v in enumerate(value):
+            if default and (problem := _value_problem(v, default[0])):
+                return f"[{i}] {problem}"
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value != value or value in (float("inf"), float("-inf")) or value < 0:
+            return f"must be a finite number >= 0, got {value!r}"
+        if isinstance(default, int) and default > 0 and value < 1:
+            return f"counts something and must be >= 1 (default {default}), got {value!r}"
+    return None
+
+
 def check_params(params: dict[str, Any], defaults: dict[str, Any], where: str) -> None:
-    """Refuse parameters a chapter does not have (with the closest name) or of another type than its default."""
+    """Refuse parameters a chapter does not have (with the closest name), or whose value does not fit
+    its default (:func:`_value_problem`: kind, list elements, range)."""
     for key, value in params.items():
         if key not in defaults:
             raise ValueError(f"{where}: unknown parameter {key!r}{closest(key, defaults)}")
-        if not _same_kind(value, defaults[key]):
-            raise ValueError(f"{where}: {key} must be a {type(defaults[key]).__name__} like its default "
-                             f"{defaults[key]!r}, got {value!r} ({type(value).__name__})")
+        if problem := _value_problem(value, defaults[key]):
+            raise ValueError(f"{where}: {key}{'' if problem.startswith('[') else ' '}{problem}")
 
 
 def load_params(root: Path, profile: str, chapter: str) -> dict[str, Any]:

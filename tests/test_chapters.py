@@ -1,4 +1,6 @@
 """Executing chapters: parameters checked against the notebook, and a fingerprint that covers the library."""
+import re
+
 import pytest
 
 from artlib.chapters import _fingerprint, chapter_parameters, check_params, library_hash
@@ -109,3 +111,25 @@ def test_the_execution_page_tells_each_chapters_cost_machine_and_packages(tmp_pa
     assert "| 02_verifier | book | not recorded |" in page
     assert f"| torch | {env['packages']['torch']} |" in page and "| CPU cores |" in page
     assert "Recorded run time of the chapters together: 1.5 minutes." in page
+
+
+@pytest.mark.parametrize("key,value,needle", [
+    ("explorer_grid", ["a", None], "explorer_grid[0] must be a int"),
+    ("explorer_grid", [16, 0, 8], "explorer_grid[1] counts something and must be >= 1"),
+    ("explorer_grid", [], "must list at least one value"),
+    ("restarts", -5, "restarts must be a finite number >= 0, got -5"),
+    ("restarts", 0, "restarts counts something and must be >= 1"),
+    ("seed", -1, "seed must be a finite number >= 0"),
+])
+def test_nested_and_out_of_range_parameters_are_refused(key, value, needle):
+    defaults = chapter_parameters(ROOT, "04_adjustment")
+    with pytest.raises(ValueError, match=re.escape(needle)):
+        check_params({key: value}, defaults, "p.yaml")
+    check_params({"seed": 0, "restarts": 1, "explorer_grid": [4, 4, 2]}, defaults, "p.yaml")  # in range: fine
+
+
+def test_a_float_parameter_may_be_zero_but_not_nan():
+    defaults = {"lr": 0.001, "dropout": 0.3}
+    check_params({"dropout": 0.0}, defaults, "p.yaml")
+    with pytest.raises(ValueError, match="dropout must be a finite number >= 0, got nan"):
+        check_params({"dropout": float("nan")}, defaults, "p.yaml")
