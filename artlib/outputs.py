@@ -147,9 +147,10 @@ class OutputFolder:
 
     def clear(self) -> None:
         """Delete every entry the journal lists (and folders they leave empty); nothing else."""
+        folders = {p for n in self.owned for p in Path(n).parents if str(p) != "."}
         for name in sorted(self.owned, key=lambda n: -n.count("/")):
             self.remove(name)
-        for d in sorted({p for n in self.owned for p in Path(n).parents if str(p) != "."}, key=lambda p: -len(p.parts)):
+        for d in sorted(folders, key=lambda p: -len(p.parts)):
             with contextlib.suppress(OSError):
                 (self.root / d).rmdir()
 
@@ -251,5 +252,12 @@ def output_folder(root: str | os.PathLike, command: str, settings: Any = None, *
     if root.exists() and not root.is_dir():
         raise ValueError(f"{option} {shown(root)}: exists and is not a folder")
     check_outputs({option: root}, inputs or {})
+    had_lock = (root / LOCK_NAME).exists()
     with folder_lock(root, command):
-        yield _claim(root, command, settings, overwrite, replace, adopt, also, flag)
+        try:
+            claim = _claim(root, command, settings, overwrite, replace, adopt, also, flag)
+        except ValueError:
+            if not had_lock:  # a refused folder keeps nothing of this command, not even its lock file
+                (root / LOCK_NAME).unlink(missing_ok=True)
+            raise
+        yield claim

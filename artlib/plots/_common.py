@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..compose import composite, premultiply
+from ..files import shown
 
 __all__ = ["figure_png"]
 
@@ -33,14 +34,15 @@ def _cutout(ax, sprite: np.ndarray, cell: int = 4) -> None:
 
 
 def _finish(fig: Figure, axes, title: str = "", columns: tuple[str, ...] = (), fontsize: int = 8) -> Figure:
-    """Ticks off every axis, ``columns`` as the first row's titles, ``title`` above; laid out."""
+    """Ticks off every axis, ``columns`` as the first row's titles, ``title`` above (a file name that
+    is not valid UTF-8 drawn with replacement characters); laid out."""
     axes = np.atleast_2d(axes)
     for ax in axes.ravel():
         _off(ax)
     for ax, t in zip(axes[0], columns):
         ax.set_title(t, fontsize=fontsize)
     if title:
-        fig.suptitle(title, fontsize=9)
+        fig.suptitle(shown(title), fontsize=9)
     fig.tight_layout()
     return fig
 

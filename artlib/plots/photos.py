@@ -6,6 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import world
+from ..files import shown
 from ._common import _cutout, _finish
 
 __all__ = ["camera_rule_heights", "photo_stages", "photo_stages_grid"]
@@ -21,7 +22,7 @@ def _stages(axes, c, title: str = "") -> None:
                                         lw=1.5 if chosen else 0.8))
         axes[0].text(x0 + 2, y0 + 2, str(k), color="black", fontsize=7, va="top",
                      bbox={"fc": "yellow" if chosen else "cyan", "ec": "none", "pad": 1})
-    axes[0].set_title(f"{title + ': ' if title else ''}detected ({c.detection.score:.2f})", fontsize=8)
+    axes[0].set_title(f"{shown(title) + ': ' if title else ''}detected ({c.detection.score:.2f})", fontsize=8)
     axes[1].imshow(c.alpha, cmap="gray", vmin=0, vmax=1)
     axes[1].set_title(f"alpha ({c.route})" if c.route else "alpha matte", fontsize=8)
     _cutout(axes[2], c.sprite, 8)

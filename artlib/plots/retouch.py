@@ -7,6 +7,7 @@ from matplotlib.figure import Figure
 
 from .. import world
 from ..compose import composite, premultiply
+from ..files import shown
 from ._common import _checker, _cutout, _finish, _off
 
 __all__ = ["contact_sheet", "diversity_sweep", "failures", "figure3", "harmonization"]
@@ -24,7 +25,7 @@ def contact_sheet(sprite: np.ndarray, results: list, title: str = "") -> Figure:
     axes[0].set_title("foreground", fontsize=8)
     for ax, r in zip(axes[1:], results):
         ax.imshow(np.clip(r.image, 0, 1))
-        ax.set_title(f"#{r.rank} {r.name}\ncontent {r.content:.2f}, spatial {r.spatial:.2f}", fontsize=7)
+        ax.set_title(f"#{r.rank} {shown(r.name)}\ncontent {r.content:.2f}, spatial {r.spatial:.2f}", fontsize=7)
     return _finish(fig, axes, title)
 
 
