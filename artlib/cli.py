@@ -157,6 +157,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 #: The verifier ``artlib retouch`` uses without ``--checkpoint``: the one chapter 3 chose (book profile).
 DEFAULT_CHOICE = "runs/book/choice.json"
+#: Where chapter 4 (book profile) trains and chooses each verifier's placement map, for ``--method map``.
+DEFAULT_MAPS = "runs/book/placement_map"
 
 
 def _parse_start(text: str | None):
@@ -209,6 +211,21 @@ def _adopt_retouch(out: Path) -> list[str] | None:
     return sorted(names) if names <= own else None
 
 
+def _placement_map(args: argparse.Namespace, verifier):
+    """The placement map of ``--method map``: ``--placement-map``, or the one chapter 4 chose for this verifier."""
+    from .train import load_placement_map
+
+    if args.placement_map:
+        return load_placement_map(args.placement_map, verifier)
+    from .evaluate.maps import read_map_choice
+
+    try:
+        return read_map_choice(project_root() / DEFAULT_MAPS, verifier)[1]
+    except FileNotFoundError:
+        raise ValueError(f"--method map needs --placement-map PATH: no map of this verifier is chosen under "
+                         f"{DEFAULT_MAPS} (chapter 4 of make book trains and chooses one for the book's verifier)") from None
+
+
 def _cmd_retouch(args: argparse.Namespace) -> int:
     from .adjust import AdjustConfig
     from .data import read_gallery
@@ -217,14 +234,11 @@ def _cmd_retouch(args: argparse.Namespace) -> int:
     from .plots import contact_sheet, figure_png
     from .retouch import foreground_from_cutout, report_record, retouch
     from .select import cached_index
-    from .train import load_placement_map, load_verifier
+    from .train import load_verifier
 
     out = _out_dir(args.out)
     start = _parse_start(args.start)
     ckpt = _checkpoint(args.checkpoint)
-    if args.method == "map" and not args.placement_map:
-        raise ValueError("--method map needs --placement-map PATH: a placement map trained for the verifier (chapter 4 "
-                         "trains one per verifier under runs/book/maps/)")
     if args.placement_map and args.method != "map":
         raise ValueError(f"--placement-map is read by --method map only, not by --method {args.method}")
     inputs = {"--foreground": args.foreground, "--gallery": args.gallery, "--checkpoint": ckpt,
@@ -232,7 +246,7 @@ def _cmd_retouch(args: argparse.Namespace) -> int:
     check_outputs({"--out": out}, inputs)
     fg = foreground_from_cutout(read_image(args.foreground, "RGBA"), start)
     verifier = load_verifier(ckpt)
-    pmap = load_placement_map(args.placement_map, verifier) if args.placement_map else None
+    pmap = _placement_map(args, verifier) if args.method == "map" else None
     gallery = read_gallery(args.gallery, verifier.labels, progress=not args.quiet)
     cfg = AdjustConfig(method=args.method, restarts=args.restarts)
     diversity = args.diversity if args.diverse else 0.0
@@ -449,7 +463,7 @@ def _add_retouch(sub) -> None:
                         "validation scenes; numerical: the paper's; greedy: the authors' code; map: the one-pass "
                         "placement map, with --placement-map)")
     r.add_argument("--placement-map", help="with --method map: the placement map trained for the verifier (a "
-                   "placement_map.pt or its folder; chapter 4 trains one per verifier under runs/book/maps/)")
+                   f"placement_map.pt or its folder; default: the one chapter 4 chose for it under {DEFAULT_MAPS})")
     r.add_argument("--restarts", type=_int_in(1, 256), default=AdjustConfig.restarts,
                    help=f"random restarts of the ascent methods (default {AdjustConfig.restarts})")
     r.add_argument("--colour", default=COLOURS[0], choices=COLOURS,
