@@ -226,8 +226,9 @@ def _project(tmp_path: Path, yaml_text: str) -> Path:
     ("n_sources: 1e3\n", "n_sources must be a int like its default 2000, got '1e3' (str)"),
     ("size: '64'\n", "size must be a int like its default 64, got '64' (str)"),
     ("n_source: 30\n", "unknown parameter 'n_source' (did you mean 'n_sources'?)"),
-    ("seed: -1\nn_sources: 30\nsize: 32\n", "seed must be >= 0"),
-    ("size: 0\n", "size must be in [16, 1024] px, got 0"),
+    ("seed: -1\nn_sources: 30\nsize: 32\n", "01_dataset.yaml: seed must be a finite number >= 0, got -1"),
+    ("size: 0\n", "01_dataset.yaml: size counts something and must be >= 1 (default 64), got 0"),
+    ("size: 8\n", "size must be in [16, 1024] px, got 8"),
     ("[1, 2]\n", "expected a mapping of parameter names to values"),
 ])
 def test_malformed_profile_values(tmp_path, monkeypatch, capsys, yaml_text, needle):

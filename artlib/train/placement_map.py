@@ -39,7 +39,8 @@ from ..adjust import AdjustConfig, project, random_placements
 from ..compose import Placement, as_float_image, render_foreground_torch, sprite_width
 from ..config import check_types, strict_from_dict
 from ..data import SPLITS, dataset_identity, load_manifest, read_source
-from ..files import atomic_write_bytes, folder_lock, shown
+from ..files import shown
+from ..outputs import output_folder
 from ..labels import LabelSet
 from ..model import PlacementMap, PlacementMapConfig, Verifier, verifier_identity
 from ..score import max_displacement, spatial_score
@@ -122,6 +123,12 @@ def _record(pm: PlacementMap, opt: torch.optim.Optimizer, epoch: int, cfg: MapTr
                 "train_config": asdict(cfg), "labels": pm.labels.to_dict(), "verifier": pm.verifier, "dataset": dataset,
                 "history": history, "rng": {"torch": torch.get_rng_state(), "numpy": rng.bit_generator.state}}, buf)
     return buf.getvalue()
+
+
+def _adopt_map_folder(root: Path) -> list[str] | None:
+    """A map's folder that an artlib older than the folder rule wrote: its map file only (:mod:`artlib.outputs`)."""
+    names = {p.name for p in root.iterdir()} - {".artlib.lock"}
+    return sorted(names) if names == {MAP_FILE} else None
 
 
 def _restore_state(path: Path, ckpt: dict[str, Any], opt: torch.optim.Optimizer, rng: np.random.Generator) -> None:
@@ -264,7 +271,7 @@ def train_placement_map(verifier: Verifier, data_dir: str | os.PathLike, out_dir
     opt = torch.optim.Adam(pm.parameters(), lr=cfg.lr)
     history: list[dict[str, float]] = []
     start = 0
-    with folder_lock(out):
+    with output_folder(out, "train placement map", None, adopt=_adopt_map_folder) as claim:
         if path.exists():
             ckpt = _read(path)
             want = {"map_config": mcfg.to_dict(), "train_config": asdict(cfg), "verifier": ident, "dataset": dataset}
@@ -281,5 +288,5 @@ def train_placement_map(verifier: Verifier, data_dir: str | os.PathLike, out_dir
             t0 = time.perf_counter()
             loss = fit_epoch(pm, verifier, data, cfg, opt, rng, progress, f"map epoch {epoch + 1}/{cfg.epochs}")
             history.append({"epoch": epoch + 1, "loss": loss, "seconds": time.perf_counter() - t0})
-            atomic_write_bytes(path, _record(pm, opt, epoch + 1, cfg, dataset, history, rng))
+            claim.write_bytes(MAP_FILE, _record(pm, opt, epoch + 1, cfg, dataset, history, rng))
     return load_placement_map(path, verifier)
