@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_select.py
 	$(PY) benchmarks/bench_cli.py
 	$(PY) benchmarks/bench_cutout.py
+	$(PY) benchmarks/bench_memory.py
 
 clean:
 	rm -rf _build build book/executed
