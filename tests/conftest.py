@@ -111,3 +111,24 @@ def executed(tmp_path_factory):
     for chapter in CHAPTERS:
         paths[chapter] = run_chapter(chapter, "ci", out, overrides=overrides[chapter], root=ROOT)
     return paths
+
+
+@pytest.fixture(scope="module")
+def retouch_setup(tmp_path_factory):
+    """A world gallery of 6 backgrounds at 32 px, a cut-out of a person and an untrained tiny checkpoint
+    (one per test module: modules that damage the gallery's index do not meet)."""
+    import torch
+
+    from artlib.cli import main
+    from artlib.model import Verifier, VerifierConfig
+    from artlib.train import TrainConfig, save_checkpoint
+    from artlib.world import WORLD_LABELS
+
+    root = tmp_path_factory.mktemp("retouch")
+    assert main(["export-gallery", "--out", str(root / "gallery"), "--n", "6", "--size", "32", "--cutouts", "1",
+                 "--quiet"]) == 0
+    torch.manual_seed(0)
+    model = Verifier(VerifierConfig(encoder="test_resnet", image_size=32), WORLD_LABELS)
+    save_checkpoint(root / "ckpt.pt", model, None, 1, TrainConfig(data_dir="x", lr=1e-3), [])
+    cutout = next((root / "gallery" / "cutouts").glob("*.png"))
+    return root, cutout

@@ -279,23 +279,6 @@ import artlib.files as F  # noqa: E402
 from artlib.files import atomic_write_json, read_json  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def retouch_setup(tmp_path_factory):
-    """A world gallery of 6 backgrounds at 32 px, a cut-out of a person and an untrained checkpoint."""
-    from artlib.model import Verifier
-    from artlib.train import save_checkpoint
-    from artlib.world import WORLD_LABELS
-
-    root = tmp_path_factory.mktemp("retouch")
-    assert main(["export-gallery", "--out", str(root / "gallery"), "--n", "6", "--size", "32", "--cutouts", "1",
-                 "--quiet"]) == 0
-    torch.manual_seed(0)
-    model = Verifier(TINY, WORLD_LABELS)
-    save_checkpoint(root / "ckpt.pt", model, None, 1, TrainConfig(data_dir="x", lr=1e-3), [])
-    cutout = next((root / "gallery" / "cutouts").glob("*.png"))
-    return root, cutout
-
-
 def _retouch(setup, out, *extra):
     root, cutout = setup
     return main(["retouch", "--foreground", str(cutout), "--gallery", str(root / "gallery"), "--top-k", "2",

@@ -2,7 +2,6 @@
 stored result), one test each, numbered as the issue numbers them. Each failed before the fix.
 """
 import errno
-import io
 import json
 import os
 import shutil
@@ -19,10 +18,9 @@ import torch
 from artlib import data as D
 from artlib import files as F
 from artlib.cli import main
-from artlib.model import Verifier, VerifierConfig
+from artlib.model import VerifierConfig
 from artlib.outputs import JOURNAL, MARKER, OutputFolder, output_folder
-from artlib.train import TrainConfig, save_checkpoint, train
-from artlib.world import WORLD_LABELS
+from artlib.train import TrainConfig, train
 from conftest import ROOT
 
 TINY = VerifierConfig(encoder="test_resnet", image_size=32)
@@ -54,13 +52,10 @@ def _photos(folder: Path, names=("a.png", "b.png")) -> Path:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    """A world gallery (6 backgrounds at 32 px, one cut-out), a dataset, an untrained checkpoint."""
-    root = tmp_path_factory.mktemp("probes")
-    assert main(["export-gallery", "--out", str(root / "gallery"), "--n", "6", "--size", "32", "--cutouts", "1",
-                 "--quiet"]) == 0
-    torch.manual_seed(0)
-    save_checkpoint(root / "ckpt.pt", Verifier(TINY, WORLD_LABELS), None, 1, TrainConfig(data_dir="x", lr=1e-3), [])
+def world(retouch_setup):
+    """The retouch set-up (a world gallery of 6 backgrounds at 32 px, one cut-out, an untrained
+    checkpoint) and a dataset of 30 sources beside them."""
+    root = retouch_setup[0]
     D.build_dataset(root / "ds", D.BuildConfig(n_sources=30, size=32, seed=2, background_mode="clean"), progress=False)
     return root
 

@@ -25,12 +25,12 @@ from tqdm import tqdm
 
 from ..compose import Placement, placement_box, render_foreground, unpremultiply
 from ..files import read_json, read_photo, sha256_file, shown, write_png
-from ..outputs import OutputFolder, output_folder
+from ..outputs import output_folder
 from ..photos import PHOTO_SUFFIXES, ModelParser, PhotoConfig, PhotoCutout, cutout, parse, reduce_photo, sprite_of, square_crop
 from .gallery import FULL_SIDE, GALLERY_ALSO, LABEL_SUFFIX, adopt_gallery, write_background
 from .manifest import write_manifest
 from .sampling import BuildConfig
-from .sources import PHOTO_SOURCE, dataset_kind, source_dir
+from .sources import PHOTO_SOURCE, source_dir
 
 __all__ = ["MAX_SOURCE_SIZE", "build_photo_sources", "gallery_names", "list_photos", "photo_gallery", "square_background"]
 
