@@ -35,7 +35,7 @@ import torch
 from .adjust import DEFAULT_START, AdjustConfig, adjust
 from .compose import Placement, alpha_extent, as_float_image, cut_at_bottom, reduce_sprite, render_foreground
 from .harmonize import harmonize
-from .model import PlacementMap, Verifier
+from .model import PlacementMap, Verifier, verifier_identity
 from .data import Gallery
 from .select import GalleryIndex
 from .variety import DIVERSITY
@@ -172,16 +172,15 @@ def report_record(foreground: Foreground, results: list[RetouchResult], *, foreg
 
     Keys: ``foreground`` (its file), ``full_frame``, ``cut_at_bottom``, ``scored_at`` (the placement selection scored),
     ``gallery`` and ``gallery_size``, ``top_k`` (asked for; ``results`` holds fewer when the gallery
-    is smaller), ``diversity`` (0: the plain top k), ``verifier`` (:func:`artlib.train.model_identity`), ``method``,
+    is smaller), ``diversity`` (0: the plain top k), ``verifier`` (:func:`artlib.model.verifier_identity`), ``method``,
     ``colour``, ``blend``, ``seed``, ``results`` (:meth:`RetouchResult.report`, best first) and
     ``files`` (every file the run wrote, so a later run with ``--overwrite`` replaces exactly them).
     """
-    from .train import model_identity
 
     return {"foreground": str(foreground_path), "full_frame": foreground.full_frame,
             "cut_at_bottom": foreground.cut_bottom,
             "scored_at": foreground.placement.to_dict(),
             "gallery": str(gallery.root), "gallery_size": len(gallery),
-            "top_k": len(results) if top_k is None else top_k, "diversity": diversity, "verifier": model_identity(verifier),
+            "top_k": len(results) if top_k is None else top_k, "diversity": diversity, "verifier": verifier_identity(verifier),
             "method": adjust_config.method, "colour": colour, "blend": blend, "seed": seed,
             "results": [r.report() for r in results], "files": list(files)}

@@ -40,8 +40,7 @@ from tqdm import tqdm
 
 from .data.gallery import Gallery
 from .files import atomic_write_bytes, shown, torch_load
-from .model import Context, Verifier
-from .train import model_identity
+from .model import Context, Verifier, verifier_identity
 from .variety import DIVERSITY, diverse_ranking, surface_colours
 
 __all__ = ["GalleryIndex", "INDEX_VERSION", "cached_index", "index_cache_paths"]
@@ -79,7 +78,7 @@ class GalleryIndex:
               identity: str | None = None) -> "GalleryIndex":
         """Encode every background and its parsing map once (content features only).
 
-        ``identity`` is the verifier's :func:`~artlib.train.model_identity`, when the caller has it
+        ``identity`` is the verifier's :func:`~artlib.model.verifier_identity`, when the caller has it
         (hashing every weight costs about a second for the paper's ResNet-50s)."""
         verifier.eval()
         device = next(verifier.parameters()).device
@@ -91,7 +90,7 @@ class GalleryIndex:
             h_b.append(verifier.encode(verifier.enc_b, b).cpu())
             h_s.append(verifier.encode(verifier.enc_s, verifier.prepare_parse(lab)).cpu())
         surfaces = torch.from_numpy(surface_colours(gallery.backgrounds, gallery.labels, verifier.n_labels))
-        return cls(list(gallery.names), Context(torch.cat(h_b), torch.cat(h_s)), identity or model_identity(verifier),
+        return cls(list(gallery.names), Context(torch.cat(h_b), torch.cat(h_s)), identity or verifier_identity(verifier),
                    list(gallery.hashes), surfaces)
 
     def digest(self) -> str:
@@ -136,7 +135,7 @@ class GalleryIndex:
             raise ValueError(f"{shown(path)}: the index's content does not match its digest (changed or corrupt); build it again")
         if not all(bool(torch.isfinite(t).all()) for t in (index.context.h_b, index.context.h_s, index.surfaces)):
             raise ValueError(f"{shown(path)}: the index holds features that are not finite numbers; build it again")
-        if index.identity != (identity or model_identity(verifier)):
+        if index.identity != (identity or verifier_identity(verifier)):
             raise ValueError(f"{path}: the index was built with another verifier (checkpoint); build it again")
         if gallery is not None and (index.names != gallery.names or index.hashes != gallery.hashes):
             raise ValueError(f"{path}: the gallery's files changed since the index was built; build it again")
@@ -181,7 +180,7 @@ def index_cache_paths(gallery: Gallery, verifier: Verifier, identity: str | None
     folder (``$XDG_CACHE_HOME/artlib``, else ``~/.cache/artlib``) named after the gallery's
     absolute path and the verifier.
     """
-    ident = (identity or model_identity(verifier))[:16]
+    ident = (identity or verifier_identity(verifier))[:16]
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "artlib"
     where = hashlib.sha256(str(Path(gallery.root).resolve()).encode()).hexdigest()[:16]
     return [Path(gallery.root) / f".index-{ident}.pt", cache / f"index-{where}-{ident}.pt"]
@@ -196,7 +195,7 @@ def cached_index(verifier: Verifier, gallery: Gallery, progress: bool = False,
     cache folder), it is kept in memory for this run only. ``note(text)`` is told which, so a
     command can say so.
     """
-    identity = model_identity(verifier)  # once: every step below compares it
+    identity = verifier_identity(verifier)  # once: every step below compares it
     paths = index_cache_paths(gallery, verifier, identity)
     for path in paths:
         try:

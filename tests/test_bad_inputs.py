@@ -481,7 +481,7 @@ def test_a_checkpoint_loads_after_its_pretrained_file_moved(tmp_path):
     import timm
 
     from artlib.model import Verifier
-    from artlib.train import model_identity
+    from artlib.model import verifier_identity
     from artlib.train import load_verifier, save_checkpoint
     from artlib.world import WORLD_LABELS
 
@@ -492,7 +492,7 @@ def test_a_checkpoint_loads_after_its_pretrained_file_moved(tmp_path):
     save_checkpoint(tmp_path / "best.pt", model, None, 1, TrainConfig(data_dir="x", lr=1e-3), [])
     (tmp_path / "weights.pth").rename(tmp_path / "moved.pth")
     loaded = load_verifier(tmp_path / "best.pt")
-    assert loaded.config == cfg and model_identity(loaded) == model_identity(model)
+    assert loaded.config == cfg and verifier_identity(loaded) == verifier_identity(model)
 
 
 # ---- 10, 14, 13: options are read strictly and bounded by what they can mean

@@ -9,7 +9,7 @@ from artlib.model import Verifier, VerifierConfig
 from artlib.world import WORLD_LABELS
 from artlib.data import read_gallery, write_gallery
 from artlib.select import GalleryIndex
-from artlib.train import model_identity
+from artlib.model import verifier_identity
 
 TINY = VerifierConfig(encoder="test_resnet", image_size=32)
 
@@ -55,7 +55,7 @@ def test_index_round_trip_and_refusals(gallery_dir, model, tmp_path):
     assert again.names == index.names and torch.equal(again.context.h_b, index.context.h_b)
     torch.manual_seed(1)
     other = Verifier(TINY, WORLD_LABELS).eval()
-    assert model_identity(other) != model_identity(model) == model_identity(model)
+    assert verifier_identity(other) != verifier_identity(model) == verifier_identity(model)
     with pytest.raises(ValueError, match="built with another verifier"):
         GalleryIndex.load(tmp_path / "index.pt", other, gallery)
     changed = read_gallery(gallery_dir)

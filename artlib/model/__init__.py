@@ -23,9 +23,8 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         'config': ['ATTENTIONS', 'HEADS', 'LAYOUTS', 'LOSSES', 'SPATIAL_FUSIONS', 'VerifierConfig'],
         'encoders': ['coord_channels', 'make_encoder'],
         'fusion': ['BiAttention', 'EarlyFusion', 'MapFusion', 'prediction_head'],
-        'placement_map': ['MAX_SCALES', 'PERSON_HW', 'PROBES', 'PlacementMap', 'PlacementMapConfig', 'check_surface',
-                          'verifier_identity'],
+        'placement_map': ['MAX_SCALES', 'PERSON_HW', 'PROBES', 'PlacementMap', 'PlacementMapConfig', 'check_surface'],
         'shapes': ['shape_table'],
-        'verifier': ['Context', 'Verifier'],
+        'verifier': ['Context', 'Verifier', 'verifier_identity'],
     },
 )

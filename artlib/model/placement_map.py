@@ -33,7 +33,6 @@ other verifier.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -46,9 +45,9 @@ from ..config import check_types, strict_from_dict
 from ..cues import height_channel
 from ..labels import LabelSet
 from .encoders import coord_channels
+from .verifier import verifier_identity
 
-__all__ = ["MAX_SCALES", "PERSON_HW", "PROBES", "PlacementMap", "PlacementMapConfig", "check_surface",
-           "verifier_identity"]
+__all__ = ["MAX_SCALES", "PERSON_HW", "PROBES", "PlacementMap", "PlacementMapConfig", "check_surface"]
 
 #: Points of the person's box read from the background's map, as ``(u, v)``: ``x + u a s``, ``y - v s``.
 PROBES = ((0.0, 0.0), (0.0, 0.5), (0.0, 1.0), (-0.5, 0.5), (0.5, 0.5))
@@ -87,24 +86,6 @@ class PlacementMapConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "PlacementMapConfig":
         return strict_from_dict(cls, d, "placement map options")
-
-
-def verifier_identity(verifier: nn.Module) -> str:
-    """SHA-256 of a verifier's configuration and weights (the same weights, the same identity).
-
-    Cached on the module and recomputed only when a weight changed in place (tensor versions).
-    """
-    state = verifier.state_dict()
-    key = tuple(t._version for t in state.values())
-    cached = getattr(verifier, "_identity_cache", None)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    h = hashlib.sha256(repr(sorted(verifier.config.to_dict().items())).encode())
-    for name, t in sorted(state.items()):
-        h.update(name.encode())
-        h.update(t.detach().cpu().contiguous().numpy().tobytes())
-    object.__setattr__(verifier, "_identity_cache", (key, h.hexdigest()))
-    return h.hexdigest()
 
 
 def _block(c_in: int, c_out: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:

@@ -64,6 +64,7 @@ statistics (the authors feed raw 0-255 BGR; we normalise, which pretrained weigh
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import torch
@@ -78,7 +79,7 @@ from ..cues import height_channel
 from .encoders import coord_channels, make_encoder
 from .fusion import BiAttention, EarlyFusion, MapFusion, prediction_head
 
-__all__ = ["Context", "IMAGENET_MEAN", "IMAGENET_STD", "Verifier", "check_unit_tensor"]
+__all__ = ["Context", "IMAGENET_MEAN", "IMAGENET_STD", "Verifier", "check_unit_tensor", "verifier_identity"]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -97,6 +98,24 @@ def check_unit_tensor(x: torch.Tensor, what: str) -> None:
         lo, hi = float(lo), float(hi)
         if not (lo >= -1e-6 and hi <= 1 + 1e-6):  # also false for NaN
             raise ValueError(f"{what} must hold finite values in [0, 1], got values in [{lo:g}, {hi:g}]")
+
+
+def verifier_identity(verifier: nn.Module) -> str:
+    """SHA-256 of a verifier's configuration and weights (the same weights, the same identity).
+
+    Cached on the module and recomputed only when a weight changed in place (tensor versions).
+    """
+    state = verifier.state_dict()
+    key = tuple(t._version for t in state.values())
+    cached = getattr(verifier, "_identity_cache", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    h = hashlib.sha256(repr(sorted(verifier.config.to_dict().items())).encode())
+    for name, t in sorted(state.items()):
+        h.update(name.encode())
+        h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    object.__setattr__(verifier, "_identity_cache", (key, h.hexdigest()))
+    return h.hexdigest()
 
 
 @dataclass

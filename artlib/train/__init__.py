@@ -36,7 +36,7 @@ import lazy_loader
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
-        'checkpoint': ['load_checkpoint', 'load_verifier', 'load_weights', 'model_identity', 'run_diffs', 'save_checkpoint'],
+        'checkpoint': ['load_checkpoint', 'load_verifier', 'load_weights', 'run_diffs', 'save_checkpoint'],
         'config': ['FINE_TUNING_LR', 'TrainConfig', 'check_recipe', 'resolve_device'],
         'loop': ['read_metrics', 'train', 'train_like'],
         'metrics': ['metrics', 'predict', 'validation_loss'],

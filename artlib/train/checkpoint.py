@@ -18,19 +18,12 @@ from ..data import dataset_identity
 from ..files import atomic_write_bytes, read_json, sha256_file, shown, torch_load
 from ..labels import LabelSet
 from ..model import Verifier, VerifierConfig
-from ..model.placement_map import verifier_identity
 from .config import TrainConfig
 
-__all__ = ["check_state", "load_checkpoint", "load_verifier", "load_weights", "model_identity", "read_record", "run_diffs",
+__all__ = ["check_state", "load_checkpoint", "load_verifier", "load_weights", "read_record", "run_diffs",
            "save_checkpoint", "state_digest"]
 
 _REQUIRED = ("model", "verifier_config", "train_config", "epoch")
-
-
-def model_identity(verifier: Verifier) -> str:
-    """SHA-256 of a verifier's configuration and weights: the same weights give the same identity
-    (:func:`artlib.model.placement_map.verifier_identity`, cached on the verifier)."""
-    return verifier_identity(verifier)
 
 
 def state_digest(state: dict[str, torch.Tensor]) -> str:
