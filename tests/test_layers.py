@@ -92,6 +92,67 @@ def test_the_check_sees_every_import_form(tmp_path):
     assert _imported(bad, tmp_path) == {"cli", "train", "plots", "world", "model"}
 
 
+def _siblings(path: Path, root: Path = ROOT) -> set[str]:
+    """The modules of the same package (files beside ``path``) that ``path`` imports, anywhere in it
+    (inside functions too): ``from .matte import grabcut``, ``from . import segment``."""
+    here = {p.stem for p in path.parent.glob("*.py") if p.name != "__init__.py"}
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            out |= {node.module.split(".")[0]} if node.module else {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            full = node.module.split(".")
+            pkg = list(path.relative_to(root).parts[:-1])
+            if full[:1] == ["artlib"] and full[1:1 + len(pkg)] == pkg and len(full) > 1 + len(pkg):
+                out.add(full[1 + len(pkg)])
+    return (out & here) - {path.stem}
+
+
+def _circle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle of the directed ``graph`` as a list of nodes, or None (depth-first search)."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(n: str) -> list[str] | None:
+        state[n] = 1
+        stack.append(n)
+        for m in sorted(graph.get(n, ())):
+            if state.get(m) == 1:
+                return stack[stack.index(m):] + [m]
+            if m not in state and (found := visit(m)):
+                return found
+        state[n] = 2
+        stack.pop()
+        return None
+
+    for n in sorted(graph):
+        if n not in state and (found := visit(n)):
+            return found
+    return None
+
+
+PACKAGES = sorted({p.parent for p in FILES if p.parent != ROOT})
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.name)
+def test_no_circle_inside_a_package(package):
+    """The layer test sees top-level modules; inside a package, modules must not import each other in a circle."""
+    graph = {p.stem: _siblings(p) for p in package.glob("*.py") if p.name != "__init__.py"}
+    assert _circle(graph) is None, f"{package.name}/: {' -> '.join(_circle(graph))}"
+
+
+def test_the_circle_check_sees_a_circle_through_a_function(tmp_path):
+    pkg = tmp_path / "photos"
+    pkg.mkdir()
+    (pkg / "segment.py").write_text("from .matte import grabcut\n")
+    (pkg / "matte.py").write_text("def matte():\n    from .segment import segment\n")
+    (pkg / "check.py").write_text("import numpy\n")
+    graph = {p.stem: _siblings(p, tmp_path) for p in pkg.glob("*.py")}
+    assert _circle(graph) in (["matte", "segment", "matte"], ["segment", "matte", "segment"])
+    (pkg / "matte.py").write_text("from .check import x\n")
+    assert _circle({p.stem: _siblings(p, tmp_path) for p in pkg.glob("*.py")}) is None
+
+
 def _assigns_all(tree: ast.Module) -> bool:
     for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []

@@ -15,7 +15,7 @@ from artlib import world
 from artlib.compose import Placement, paste, placement_box, render_foreground
 from artlib.files import ImageFileError, read_photo, sha256_file, write_png
 from artlib.data import build_photo_sources, photo_gallery
-from artlib.photos import ModelParser, NoPersonError, PhotoConfig, cutout, detect, fill, matte, parse, rank_people, segment
+from artlib.photos import ModelParser, NoPersonError, PhotoConfig, cutout, detect, fill, parse, rank_people, refine, segment
 from artlib.photos.detect import Detection
 from artlib.photos.matte import guided_filter, trimap
 from artlib.photos.parse import classify_segment
@@ -52,12 +52,12 @@ def test_hog_finds_the_pasted_person(scene_photo):
 
 def test_matte_from_the_true_box(scene_photo):
     image, alpha, box, _ = scene_photo
-    a = matte(image, box, segmenter="grabcut")
+    a = refine(image, segment(image, box, "grabcut")[0], box)
     assert a.shape == alpha.shape and 0 <= a.min() and a.max() <= 1
     iou = ((a > 0.5) & (alpha > 0.5)).sum() / ((a > 0.5) | (alpha > 0.5)).sum()
     assert iou > 0.7
     with pytest.raises(ValueError, match="holds no pixels"):
-        matte(image, (5000, 5000, 5100, 5100), segmenter="grabcut")
+        segment(image, (5000, 5000, 5100, 5100), "grabcut")
 
 
 def test_trimap_and_guided_filter_formulas():
@@ -224,7 +224,7 @@ def test_segment_falls_back_and_fails_clearly():
         segment(flat, (10, 10, 60, 100), "sam")
     with pytest.raises(ValueError, match=r"GrabCut found no person|found no person inside the box"):
         # nobody for the pose model, the selfie model nor GrabCut: one clear error
-        matte(flat, (10, 10, 60, 100))
+        segment(flat, (10, 10, 60, 100))
 
 
 def test_the_largest_person_comes_first_and_person_picks_another():

@@ -19,7 +19,7 @@ import pandas as pd
 from .. import world
 from ..compose import Placement, as_float_image, box_iou, box_width, paste, placement_box, render_foreground
 from ..files import read_photo
-from ..photos import detect, fill, matte, parse, refine, segment
+from ..photos import detect, fill, parse, refine, segment
 
 __all__ = ["PHOTO_FILES", "Trial", "detection_recall", "leak_on_photos", "matte_quality", "parser_agreement",
            "paste_trials", "sample_photos", "verifier_on_trials"]

@@ -9,6 +9,7 @@ own model files from a local path where they have them:
 * :mod:`artlib.photos.detect`: the bundled SSDLite person detector (default), OpenCV's HOG
   people detector, the Haar full-body cascade; :func:`~artlib.photos.detect.rank_people` orders
   several people;
+* :mod:`artlib.photos.check`: the one check of a photo array that every stage runs first;
 * :mod:`artlib.photos.segment`: the bundled pose model's segmentation of a crop around the box,
   with documented fallbacks (default), or GrabCut;
 * :mod:`artlib.photos.matte`: a trimap around the mask, then a guided filter (default) or
@@ -36,10 +37,11 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     submod_attrs={
         'detect': ['DETECTORS', 'Detection', 'detect', 'rank_people'],
         'fill': ['FILLS', 'fill'],
-        'matte': ['MATTES', 'matte', 'refine'],
+        'check': ['box_pixels', 'check_photo'],
+        'matte': ['MATTES', 'refine'],
         'models': ['INSTALL', 'ModelMissingError', 'model_file'],
         'parse': ['ModelParser', 'PARSERS', 'parse'],
-        'segment': ['SEGMENTERS', 'segment'],
+        'segment': ['SEGMENTERS', 'grabcut', 'segment'],
         'pipeline': ['MIN_PHOTO_SIDE', 'NoPersonError', 'PHOTO_SUFFIXES', 'PhotoConfig', 'PhotoCutout', 'cutout', 'full_frame_rgba', 'reduce_photo', 'sprite_of', 'square_crop'],
     },
 )

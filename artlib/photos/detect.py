@@ -32,6 +32,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .check import check_photo
+
 __all__ = ["DETECTORS", "Detection", "MIN_SCORE", "detect", "rank_people"]
 
 #: People smaller than this (pixels, after enlarging) are below what the detectors were trained on.
@@ -54,9 +56,7 @@ class Detection:
 
 def _prepare(image: np.ndarray) -> tuple[np.ndarray, float]:
     """An 8-bit RGB photo as enlarged BGR for the detectors, and the enlargement factor."""
-    a = np.asarray(image)
-    if a.ndim != 3 or a.shape[2] != 3 or a.dtype != np.uint8:
-        raise ValueError(f"photo must be (H, W, 3) uint8 RGB, got shape {a.shape} dtype {a.dtype}")
+    a = check_photo(image)
     f = max(1.0, MIN_SIDE / min(a.shape[:2]))
     bgr = cv2.cvtColor(a, cv2.COLOR_RGB2BGR)
     if f > 1:
@@ -116,9 +116,7 @@ def detect_ssd(image: np.ndarray, min_score: float = MIN_SCORE) -> list[Detectio
     """
     from .models import ssd_net
 
-    a = np.asarray(image)
-    if a.ndim != 3 or a.shape[2] != 3 or a.dtype != np.uint8:
-        raise ValueError(f"photo must be (H, W, 3) uint8 RGB, got shape {a.shape} dtype {a.dtype}")
+    a = check_photo(image)
     net = ssd_net()
     net.setInput(cv2.dnn.blobFromImage(np.ascontiguousarray(a), 1 / 127.5, (300, 300), (127.5,) * 3, swapRB=False))
     rows = net.forward()[0, 0]

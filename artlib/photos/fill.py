@@ -17,6 +17,7 @@ import numpy as np
 
 from ..inpaint import hole_mask, inpaint_background
 from ..compose import as_float_image
+from .check import check_photo
 
 __all__ = ["FILLS", "fill"]
 
@@ -44,9 +45,7 @@ def fill(image: np.ndarray, alpha: np.ndarray, backend: str = "telea", dilate: f
     """
     if backend not in FILLS:
         raise ValueError(f"fill must be one of {sorted(FILLS)}, got {backend!r}")
-    img = np.asarray(image)
-    if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
-        raise ValueError(f"photo must be (H, W, 3) uint8 RGB, got shape {img.shape} dtype {img.dtype}")
+    img = check_photo(image)
     if np.shape(alpha) != img.shape[:2]:
         raise ValueError(f"alpha {np.shape(alpha)} and photo {img.shape[:2]} differ in size")
     return FILLS[backend](img, np.asarray(alpha, np.float32), dilate)

@@ -20,42 +20,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 from ..compose import as_float_image
+from .check import check_photo
 
-__all__ = ["MATTES", "grabcut", "guided_filter", "matte", "refine", "trimap"]
-
-
-def _check(image: np.ndarray) -> np.ndarray:
-    a = np.asarray(image)
-    if a.ndim != 3 or a.shape[2] != 3 or a.dtype != np.uint8:
-        raise ValueError(f"photo must be (H, W, 3) uint8 RGB, got shape {a.shape} dtype {a.dtype}")
-    return a
-
-
-def _box_pixels(box, shape) -> tuple[int, int, int, int]:
-    H, W = shape[:2]
-    x0, y0, x1, y1 = (int(round(v)) for v in box)
-    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
-    if x1 - x0 < 4 or y1 - y0 < 4:
-        raise ValueError(f"box {tuple(box)} holds no pixels of a {W} x {H} photo")
-    return x0, y0, x1, y1
-
-
-def grabcut(image: np.ndarray, box, iterations: int = 8, margin: float = 0.0) -> np.ndarray:
-    """GrabCut from a box (enlarged by ``margin`` of its size): ``(H, W)`` bool, the person."""
-    img = _check(image)
-    x0, y0, x1, y1 = box
-    mx, my = margin * (x1 - x0), margin * (y1 - y0)
-    x0, y0, x1, y1 = _box_pixels((x0 - mx, y0 - my, x1 + mx, y1 + my), img.shape)
-    mask = np.zeros(img.shape[:2], np.uint8)
-    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
-    cv2.setRNGSeed(0)  # GrabCut's k-means start draws from OpenCV's global generator: same photo, same cut-out
-    cv2.grabCut(cv2.cvtColor(img, cv2.COLOR_RGB2BGR), mask, (x0, y0, x1 - x0, y1 - y0), bgd, fgd, iterations,
-                cv2.GC_INIT_WITH_RECT)
-    person = (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(person.astype(np.uint8), connectivity=8)
-    if n > 2:  # keep the largest region: stray background patches are not the person
-        person = lab == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    return person
+__all__ = ["MATTES", "guided_filter", "refine", "trimap"]
 
 
 def trimap(mask: np.ndarray, band: int) -> np.ndarray:
@@ -106,17 +73,6 @@ def refine(image: np.ndarray, mask: np.ndarray, box, backend: str = "guided", ba
     """
     if backend not in MATTES:
         raise ValueError(f"matte must be one of {sorted(MATTES)}, got {backend!r}")
-    img = _check(image)
+    img = check_photo(image)
     b = max(1, int(round(band * (box[3] - box[1]))))
     return MATTES[backend](img, trimap(mask, b), b, mask)
-
-
-def matte(image: np.ndarray, box, backend: str = "guided", band: float = 0.02, segmenter: str = "pose") -> np.ndarray:
-    """The person's alpha ``(H, W)`` float in [0, 1] from a box: the named segmenter
-    (:func:`artlib.photos.segment.segment`), then :func:`refine`."""
-    from .segment import segment
-
-    if backend not in MATTES:
-        raise ValueError(f"matte must be one of {sorted(MATTES)}, got {backend!r}")
-    mask, _ = segment(_check(image), box, segmenter)
-    return refine(image, mask, box, backend, band)

@@ -32,6 +32,7 @@ import numpy as np
 from .. import world
 from ..files import read_json, sha256_file
 from ..compose import as_float_image
+from .check import check_photo
 
 __all__ = ["PARSERS", "ModelParser", "classify_segment", "parse", "parse_classical"]
 
@@ -72,7 +73,7 @@ def parse_classical(image: np.ndarray, segments: int = 300, work_side: int = 256
     """Label ids ``(H, W)`` uint8 of an ``(H, W, 3)`` uint8 RGB photo (see :func:`classify_segment`)."""
     from skimage.segmentation import slic
 
-    img = _check(image)
+    img = check_photo(image)
     H, W = img.shape[:2]
     f = min(1.0, work_side / max(H, W))
     small = cv2.resize(img, (max(1, round(W * f)), max(1, round(H * f))), interpolation=cv2.INTER_AREA) if f < 1 else img
@@ -87,13 +88,6 @@ def parse_classical(image: np.ndarray, segments: int = 300, work_side: int = 256
             lut[k] = L[classify_segment(rgb[m].mean(0), float(gray[m].std()), float(ys[m].mean()))]
     labels = lut[seg]
     return cv2.resize(labels, (W, H), interpolation=cv2.INTER_NEAREST) if labels.shape != (H, W) else labels
-
-
-def _check(image: np.ndarray) -> np.ndarray:
-    a = np.asarray(image)
-    if a.ndim != 3 or a.shape[2] != 3 or a.dtype != np.uint8:
-        raise ValueError(f"photo must be (H, W, 3) uint8 RGB, got shape {a.shape} dtype {a.dtype}")
-    return a
 
 
 class ModelParser:
@@ -158,7 +152,7 @@ class ModelParser:
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
         """Label ids ``(H, W)`` uint8 of an ``(H, W, 3)`` uint8 RGB photo."""
-        img = _check(image)
+        img = check_photo(image)
         H, W = img.shape[:2]
         x = as_float_image(cv2.resize(img, (self.input_size, self.input_size), interpolation=cv2.INTER_AREA), 3, "photo")
         x = ((x - self.mean) / self.std).transpose(2, 0, 1)[None].astype(np.float32)

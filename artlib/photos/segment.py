@@ -27,19 +27,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["CROP_MARGIN", "SEGMENTERS", "segment"]
+from .check import box_pixels, check_photo
+
+__all__ = ["CROP_MARGIN", "SEGMENTERS", "grabcut", "segment"]
 
 #: The crop around the box that the pose model sees, as a fraction of the box's size per side.
 CROP_MARGIN = 0.25
 #: A mask covering less than this share of the box is no person.
 MIN_COVER = 0.05
-
-
-def _check(image: np.ndarray) -> np.ndarray:
-    a = np.asarray(image)
-    if a.ndim != 3 or a.shape[2] != 3 or a.dtype != np.uint8:
-        raise ValueError(f"photo must be (H, W, 3) uint8 RGB, got shape {a.shape} dtype {a.dtype}")
-    return a
 
 
 def _window(box, shape, margin: float) -> tuple[int, int, int, int]:
@@ -81,7 +76,7 @@ def _selfie_mask(rgb: np.ndarray) -> np.ndarray:
 
 def segment_pose(image: np.ndarray, box) -> tuple[np.ndarray, str]:
     """The person in ``box`` by the pose model on a crop, with the fallbacks of the module's docstring."""
-    img = _check(image)
+    img = check_photo(image)
     H, W = img.shape[:2]
     cx0, cy0, cx1, cy1 = _window(box, img.shape, CROP_MARGIN)
     full = np.zeros((H, W), bool)
@@ -104,11 +99,27 @@ def segment_pose(image: np.ndarray, box) -> tuple[np.ndarray, str]:
     return segment_grabcut(img, box)[0], "grabcut"
 
 
-def segment_grabcut(image: np.ndarray, box) -> tuple[np.ndarray, str]:
-    """GrabCut from the box (:func:`artlib.photos.matte.grabcut`)."""
-    from .matte import grabcut
+def grabcut(image: np.ndarray, box, iterations: int = 8, margin: float = 0.0) -> np.ndarray:
+    """GrabCut from a box (enlarged by ``margin`` of its size): ``(H, W)`` bool, the person."""
+    img = check_photo(image)
+    x0, y0, x1, y1 = box
+    mx, my = margin * (x1 - x0), margin * (y1 - y0)
+    x0, y0, x1, y1 = box_pixels((x0 - mx, y0 - my, x1 + mx, y1 + my), img.shape)
+    mask = np.zeros(img.shape[:2], np.uint8)
+    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(0)  # GrabCut's k-means start draws from OpenCV's global generator: same photo, same cut-out
+    cv2.grabCut(cv2.cvtColor(img, cv2.COLOR_RGB2BGR), mask, (x0, y0, x1 - x0, y1 - y0), bgd, fgd, iterations,
+                cv2.GC_INIT_WITH_RECT)
+    person = (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(person.astype(np.uint8), connectivity=8)
+    if n > 2:  # keep the largest region: stray background patches are not the person
+        person = lab == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    return person
 
-    return grabcut(_check(image), box), "grabcut"
+
+def segment_grabcut(image: np.ndarray, box) -> tuple[np.ndarray, str]:
+    """GrabCut from the box (:func:`grabcut`)."""
+    return grabcut(check_photo(image), box), "grabcut"
 
 
 SEGMENTERS = {"pose": segment_pose, "grabcut": segment_grabcut}
