@@ -11,14 +11,15 @@ Modules, lower layers first; a module imports only modules of the layers above i
    :mod:`artlib.variety` a varied list of backgrounds (maximal marginal relevance);
    :mod:`artlib.outputs` the one rule for output folders (a claim written first, a journal)
 3. :mod:`artlib.world` the synthetic world and its oracle; :mod:`artlib.inpaint` cutting the
-   person out and filling the hole; :mod:`artlib.harmonize` colour harmonisation
+   person out and filling the hole; :mod:`artlib.harmonize` colour harmonisation;
+   :mod:`artlib.feasible` the feasible placements (geometry below the model and the search)
 4. :mod:`artlib.photos` the real-photo front end: detect, matte, fill, parse one photo
 5. :mod:`artlib.data` the ART dataset of Section 3 (sampling, sources, manifest, loader,
    audits, sources from photos) and the gallery folder
 6. :mod:`artlib.model` the multi-task verifier of Section 4.2
 7. :mod:`artlib.adjust` foreground adjustment (Section 4.3)
-8. :mod:`artlib.train` training, metrics, checkpoints and model identity, DDP (Section 5), and
-   the placement map's training (on the feasible placements of :mod:`artlib.adjust`)
+8. :mod:`artlib.train` training, metrics, checkpoints, DDP (Section 5), and
+   the placement map's training (on the feasible placements of :mod:`artlib.feasible`)
 9. :mod:`artlib.select` background selection (Section 4.1), the gallery's index;
    :mod:`artlib.choice` the verifier the book chose
 10. :mod:`artlib.retouch` the whole retoucher (Figure 3); :mod:`artlib.widgets` the

@@ -12,7 +12,7 @@ ROOT = Path(artlib.__file__).parent
 LAYERS = [
     {"score", "labels", "paper", "config", "files"},
     {"compose", "cues", "variety", "outputs"},
-    {"world", "inpaint", "harmonize"},
+    {"world", "inpaint", "harmonize", "feasible"},
     {"photos"},
     {"data"},
     {"model"},

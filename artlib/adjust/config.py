@@ -12,6 +12,7 @@ import numpy as np
 
 from ..compose import Placement
 from ..config import check_types, strict_from_dict
+from ..feasible import FeasibleSet
 
 __all__ = ["AdjustConfig", "DEFAULT_START", "DEFAULT_STEPS", "GREEDY_SCALES", "METHODS"]
 
@@ -52,8 +53,8 @@ class AdjustConfig:
     steps: int | None = None  # None: DEFAULT_STEPS[method]
     step_size: float = 0.08
     fd_eps: float = 0.02
-    scale_min: float = 0.1
-    scale_max: float = 0.9
+    scale_min: float = FeasibleSet.scale_min
+    scale_max: float = FeasibleSet.scale_max
     grid: tuple[int, int, int] = (8, 8, 9)
     refine: int = 1
     map_grid: tuple[int, int, int] = (16, 16, 12)
@@ -61,7 +62,7 @@ class AdjustConfig:
     greedy_step: float = 0.05
     batch_size: int = 256
     reuse_context: bool = True
-    feet_at_bottom: bool = False
+    feet_at_bottom: bool = FeasibleSet.feet_at_bottom
 
     def __post_init__(self) -> None:
         check_types(self)

@@ -35,9 +35,9 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from ..adjust import AdjustConfig, project, random_placements
 from ..compose import Placement, as_float_image, render_foreground_torch, sprite_width
 from ..config import check_types, strict_from_dict
+from ..feasible import FeasibleSet, project, random_placements
 from ..data import SPLITS, dataset_identity, load_manifest, read_source
 from ..files import shown
 from ..outputs import output_folder
@@ -85,9 +85,9 @@ class MapTrainConfig:
 
 # ----------------------------------------------------------------------------- targets
 def sample_placements(own: np.ndarray, sprite_hw: tuple[int, int], canvas_hw: tuple[int, int], n: int,
-                      rng: np.random.Generator, cfg: AdjustConfig | None = None) -> np.ndarray:
+                      rng: np.random.Generator, cfg: FeasibleSet | None = None) -> np.ndarray:
     """``(n, 3)`` feasible placements: half uniform, half near ``own`` ``(x, y, s)`` (see the module docstring)."""
-    cfg = cfg or AdjustConfig()
+    cfg = cfg or FeasibleSet()
     k = n // 2
     uniform = random_placements(n - k, sprite_hw, canvas_hw, cfg, rng)
     near = np.stack([own[0] + rng.normal(0, 0.1, k), own[1] + rng.normal(0, 0.1, k),
