@@ -28,6 +28,7 @@ Shown in chapter 5; the command line is ``artlib retouch`` (``artlib retouch --h
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -37,10 +38,12 @@ from .compose import Placement, alpha_extent, as_float_image, cut_at_bottom, red
 from .harmonize import harmonize
 from .model import PlacementMap, Verifier, verifier_identity
 from .data import Gallery
+from .files import read_json
 from .select import GalleryIndex
 from .variety import DIVERSITY
 
-__all__ = ["DEFAULT_START", "Foreground", "RetouchResult", "foreground_from_cutout", "retouch", "report_record"]
+__all__ = ["DEFAULT_START", "Foreground", "RetouchResult", "adopt_retouch_folder", "foreground_from_cutout", "retouch",
+           "report_record"]
 
 
 
@@ -184,3 +187,14 @@ def report_record(foreground: Foreground, results: list[RetouchResult], *, foreg
             "top_k": len(results) if top_k is None else top_k, "diversity": diversity, "verifier": verifier_identity(verifier),
             "method": adjust_config.method, "colour": colour, "blend": blend, "seed": seed,
             "results": [r.report() for r in results], "files": list(files)}
+
+
+def adopt_retouch_folder(out: Path) -> list[str] | None:
+    """The files of a retouch folder an artlib older than the folder rule wrote: those the
+    ``report.json`` of :func:`report_record` lists, else ``None`` (:mod:`artlib.outputs`)."""
+    try:
+        own = {str(f) for f in read_json(out / "report.json")["files"]} | {"report.json"}
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return None
+    names = {p.name for p in out.iterdir()} - {".artlib.lock"}
+    return sorted(names) if names <= own else None
