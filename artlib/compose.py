@@ -28,7 +28,7 @@ import numpy as np
 # boxes does not import it (nor leaves a lazy stand-in in sys.modules, which matplotlib probes).
 
 __all__ = [
-    "CUT_SHARE", "PLACEMENT_KEYS", "Placement", "alpha_extent", "as_float_image", "box_iou", "cut_at_bottom", "box_width", "composite", "paste", "paste_torch", "placement_box", "placement_theta",
+    "CUT_SHARE", "PLACEMENT_KEYS", "Placement", "alpha_extent", "as_float_image", "box_iou", "cut_at_bottom", "box_width", "composite", "image_to_tensor", "paste", "paste_torch", "placement_box", "placement_theta",
     "premultiply", "reduce_sprite", "render_foreground", "render_foreground_torch", "sprite_width", "unpremultiply",
 ]
 
@@ -126,6 +126,18 @@ def unpremultiply(pre: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     return np.concatenate([np.clip(rgb, 0, 1), a], axis=-1)
 
 
+def image_to_tensor(image: np.ndarray) -> torch.Tensor:
+    """An ``(H, W, C)`` image array as a ``(1, C, H, W)`` tensor of the same dtype, sharing its memory
+    where it is contiguous (kornia's ``image_to_tensor`` for one image).
+
+    >>> tuple(image_to_tensor(np.zeros((4, 6, 3), np.float32)).shape)
+    (1, 3, 4, 6)
+    """
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None]
+
+
 def reduce_sprite(sprite: np.ndarray, max_height: int) -> np.ndarray:
     """A straight-alpha RGBA sprite ``(h, w, 4)`` float reduced to at most ``max_height`` rows.
 
@@ -142,7 +154,7 @@ def reduce_sprite(sprite: np.ndarray, max_height: int) -> np.ndarray:
     if h <= max_height:
         return sprite
     size = (max_height, max(1, round(w * max_height / h)))
-    pre = torch.from_numpy(premultiply(np.asarray(sprite, np.float32))).permute(2, 0, 1)[None]
+    pre = image_to_tensor(premultiply(np.asarray(sprite, np.float32)))
     small = torch.nn.functional.interpolate(pre, size=size, mode="area")[0].permute(1, 2, 0).numpy()
     return np.ascontiguousarray(unpremultiply(small).astype(np.float32))
 
@@ -156,8 +168,9 @@ def box_width(scale, aspect, canvas_hw: tuple[int, int] = (1, 1)):
     return scale * aspect * (H / W)
 
 
-def sprite_width(sprite_hw: tuple[int, int], scale: float, canvas_hw: tuple[int, int]) -> float:
-    """Width of a pasted sprite as a fraction of the canvas width."""
+def sprite_width(sprite_hw: tuple[int, int], scale, canvas_hw: tuple[int, int]):
+    """Width of a pasted sprite as a fraction of the canvas width (``scale`` a number or a tensor):
+    the one formula of a sprite's width, used wherever a box is drawn."""
     (h, w), (H, W) = sprite_hw, canvas_hw
     return scale * (H / W) * (w / h)
 
@@ -344,7 +357,7 @@ def placement_theta(
     import torch
 
     (h, w), (H, W) = sprite_hw, canvas_hw
-    sw = scale * (H / W) * (w / h)
+    sw = sprite_width((h, w), scale, (H, W))
     left, top = x - sw / 2, y - scale
     zero = torch.zeros_like(x)
     row0 = torch.stack([1 / sw, zero, (1 - 2 * left) / sw - 1], dim=-1)

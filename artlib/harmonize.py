@@ -24,7 +24,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .compose import Placement, as_float_image, composite, paste, render_foreground
+from .compose import Placement, as_float_image, composite, paste, premultiply, render_foreground, unpremultiply
 
 __all__ = ["BLENDS", "COLOURS", "harmonize", "reinhard"]
 
@@ -86,13 +86,12 @@ def harmonize(background: np.ndarray, sprite: np.ndarray, placement: Placement, 
     bg = as_float_image(background, 3, "background")
     if colour == "none" and blend == "alpha":
         return paste(bg, sprite, placement)
-    fg = render_foreground(sprite, placement, bg.shape[:2])  # premultiplied
-    alpha = fg[..., 3]
-    straight = np.where(alpha[..., None] > 1e-6, fg[..., :3] / np.maximum(alpha[..., None], 1e-6), 0.0)
-    mask = alpha > 0.5
+    straight = unpremultiply(render_foreground(sprite, placement, bg.shape[:2]))  # (H, W, 4), straight alpha
+    rgb, alpha = straight[..., :3], straight[..., 3:]
+    mask = alpha[..., 0] > 0.5
     if colour == "reinhard":
-        straight = reinhard(straight, mask, bg)
-    out = composite(bg, np.concatenate([straight * alpha[..., None], alpha[..., None]], 2))
+        rgb = reinhard(rgb, mask, bg)
+    out = composite(bg, premultiply(np.concatenate([rgb, alpha], 2)))
     if blend == "poisson":
         out = _poisson(bg, out, mask)
     return np.clip(out, 0, 1).astype(np.float32)

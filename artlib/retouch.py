@@ -34,7 +34,8 @@ import numpy as np
 import torch
 
 from .adjust import DEFAULT_START, AdjustConfig, adjust
-from .compose import Placement, alpha_extent, as_float_image, cut_at_bottom, reduce_sprite, render_foreground
+from .compose import (Placement, alpha_extent, as_float_image, cut_at_bottom, image_to_tensor, reduce_sprite,
+                      render_foreground)
 from .harmonize import harmonize
 from .model import PlacementMap, Verifier, verifier_identity
 from .data import Gallery
@@ -110,7 +111,7 @@ def _scoring_fg(verifier: Verifier, fg: Foreground) -> torch.Tensor:
     """F for background selection: the sprite at its placement on the verifier's square canvas."""
     s = verifier.config.image_size
     pre = render_foreground(fg.sprite, fg.placement, (s, s))
-    return torch.from_numpy(pre).permute(2, 0, 1)[None]
+    return image_to_tensor(pre)
 
 
 def retouch(verifier: Verifier, foreground: Foreground, gallery: Gallery, index: GalleryIndex | None = None,

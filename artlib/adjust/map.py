@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..compose import sprite_width
+from ..compose import image_to_tensor, sprite_width
 from ..model import PlacementMap, check_surface
 from .config import AdjustConfig
 from .scorer import _check_query
@@ -64,8 +64,8 @@ class MapScorer:
         spr, bg, lab = _check_query(self.pm, sprite, background, parse)
         self.sprite_hw, self.canvas_hw = spr.shape[:2], bg.shape[:2]
         self.aspect = sprite_width(self.sprite_hw, 1.0, self.canvas_hw)
-        self.ctx = self.pm.encode_context(torch.from_numpy(bg).permute(2, 0, 1)[None], torch.from_numpy(lab)[None])
-        self.person = self.pm.encode_person(self.pm.person_input(torch.from_numpy(spr).permute(2, 0, 1)[None]))
+        self.ctx = self.pm.encode_context(image_to_tensor(bg), torch.from_numpy(lab)[None])
+        self.person = self.pm.encode_person(self.pm.person_input(image_to_tensor(spr)))
 
     @torch.no_grad()
     def scores(self, xs: np.ndarray, ys: np.ndarray, ss: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..compose import render_foreground_torch, sprite_width
+from ..compose import image_to_tensor, render_foreground_torch, sprite_width
 from ..model import Verifier
 from .config import AdjustConfig
 from .space import project_torch
@@ -36,8 +36,8 @@ class PlacementScorer:
         spr, bg, lab = _check_query(verifier, sprite, background, parse)
         self.verifier = verifier.eval()
         self.device = next(verifier.parameters()).device
-        self.sprite = torch.from_numpy(spr).permute(2, 0, 1)[None].to(self.device)
-        self.bg = torch.from_numpy(bg).permute(2, 0, 1)[None].to(self.device)
+        self.sprite = image_to_tensor(spr).to(self.device)
+        self.bg = image_to_tensor(bg).to(self.device)
         self.parse = torch.from_numpy(lab)[None].to(self.device)
         self.canvas_hw = bg.shape[:2]
         self.sprite_hw = spr.shape[:2]

@@ -10,7 +10,7 @@ import pandas as pd
 import torch
 
 from .. import world
-from ..compose import render_foreground
+from ..compose import image_to_tensor, render_foreground
 from ..model import Verifier
 from .measures import auc, precision_at_k
 from .queries import Query
@@ -36,7 +36,7 @@ def content_report(verifier: Verifier, queries: list[Query], batch_size: int = 2
         verifier.eval()
         ctx = verifier.encode_context(bgs, parses)
         for q in queries:
-            fg = torch.from_numpy(render_foreground(q.sprite, q.placement, q.background.shape[:2])).permute(2, 0, 1)[None]
+            fg = image_to_tensor(render_foreground(q.sprite, q.placement, q.background.shape[:2]))
             fg = fg.to(device).expand(len(queries), -1, -1, -1)
             p = np.concatenate([verifier.score(fg[i : i + batch_size], ctx.select(torch.arange(i, min(i + batch_size, len(queries)))),
                                                ("content",))["content"].double().cpu().numpy()

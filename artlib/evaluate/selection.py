@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import torch
 
 from .. import world
 from ..adjust import AdjustConfig
-from ..compose import Placement, render_foreground
+from ..compose import Placement, image_to_tensor, render_foreground
 from ..model import Verifier
 from ..variety import DIVERSITY, diverse_ranking
 from .measures import auc
@@ -98,9 +97,8 @@ def selection_report(rankers: dict[str, tuple[Verifier, float]], manifest, split
              for qi in range(n_q)]
     fits = [np.array([world.compatible(manifest.sources[ids[qi]]["outfit"], p) for p in places]) for qi in range(n_q)]
     size = manifest.config.size
-    fgs = [torch.from_numpy(render_foreground(read_sprite(manifest, ids[qi]),
-                                              Placement.of(manifest.sources[ids[qi]]["placement"]),
-                                              (size, size))).permute(2, 0, 1)[None] for qi in range(n_q)]
+    fgs = [image_to_tensor(render_foreground(read_sprite(manifest, ids[qi]), Placement.of(manifest.sources[ids[qi]]["placement"]),
+                                             (size, size))) for qi in range(n_q)]
     rows: dict[str, list[dict[str, float]]] = {"chance": [], "person-blind": []}
     blind = person_blind_scores(list(places))
     surfaces = None

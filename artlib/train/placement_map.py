@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from ..compose import Placement, as_float_image, render_foreground_torch, sprite_width
+from ..compose import Placement, as_float_image, image_to_tensor, render_foreground_torch, sprite_width
 from ..config import check_types, strict_from_dict
 from ..feasible import FeasibleSet, project, random_placements
 from ..data import SPLITS, dataset_identity, load_manifest, read_source
@@ -203,8 +203,8 @@ def prepare_queries(queries: list) -> list[dict[str, Any]]:
     ``placement``) as the tensors :func:`fit_epoch` reads."""
     out = []
     for q in queries:
-        sprite = torch.from_numpy(np.ascontiguousarray(q.sprite, np.float32)).permute(2, 0, 1)[None]
-        out.append({"sprite": sprite, "bg": torch.from_numpy(np.ascontiguousarray(q.background, np.float32)).permute(2, 0, 1),
+        sprite = image_to_tensor(np.asarray(q.sprite, np.float32))
+        out.append({"sprite": sprite, "bg": image_to_tensor(np.asarray(q.background, np.float32))[0],
                     "parse": torch.from_numpy(np.asarray(q.parse, np.int64)), "own": np.array(q.placement.as_tuple()),
                     "sprite_hw": q.sprite.shape[:2], "canvas_hw": q.background.shape[:2],
                     "aspect": sprite_width(q.sprite.shape[:2], 1.0, q.background.shape[:2])})
