@@ -89,4 +89,3 @@ def diverse_ranking(scores: np.ndarray, features: np.ndarray, k: int, weight: fl
             value[scores < floor] = -np.inf  # variety among the consistent ones first
         kept.append(int(np.argmax(value)))
     return np.array(kept)
-_LABEL_SUFFIX = ".labels.png"

@@ -180,7 +180,7 @@ def test_camera_cue_channel_changes_the_spatial_score(fusion):
     parse = torch.as_tensor(ws.scene.labels.astype(np.int64))[None].expand(2, -1, -1).clone()
     with torch.no_grad():
         a = m(fg, bg, parse)["spatial"]
-        parse[1][parse[1] == world.L["post"]] = world.L["sky"]  # no posts: the cue falls back to the prior
+        parse[1][parse[1] == world.LABEL_ID["post"]] = world.LABEL_ID["sky"]  # no posts: the cue falls back to the prior
         b = m(fg, bg, parse)["spatial"]
     assert a.shape == (2,) and torch.isfinite(a).all() and float(a[1]) != float(b[1])
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..compose import Placement, alpha_extent, as_float_image, box_iou
+from ..compose import box_iou
 from ..files import ImageFileError, read_json, read_photo, write_png
 
 __all__ = ["REAL_PEOPLE", "RealPhoto", "camera_rule_check", "detection_table", "extract_debian_photos",

@@ -36,7 +36,7 @@ from .check import check_photo
 
 __all__ = ["PARSERS", "ModelParser", "classify_segment", "parse", "parse_classical"]
 
-L = world.L  # label ids by name
+LABEL_ID = world.LABEL_ID  # label ids by name
 
 
 def classify_segment(rgb: np.ndarray, texture: float, y: float) -> str:
@@ -85,7 +85,7 @@ def parse_classical(image: np.ndarray, segments: int = 300, work_side: int = 256
     for k in range(seg.max() + 1):
         m = seg == k
         if m.any():
-            lut[k] = L[classify_segment(rgb[m].mean(0), float(gray[m].std()), float(ys[m].mean()))]
+            lut[k] = LABEL_ID[classify_segment(rgb[m].mean(0), float(gray[m].std()), float(ys[m].mean()))]
     labels = lut[seg]
     return cv2.resize(labels, (W, H), interpolation=cv2.INTER_NEAREST) if labels.shape != (H, W) else labels
 
@@ -164,17 +164,17 @@ class ModelParser:
 def _label_table(path: Path) -> tuple[np.ndarray, int]:
     """The model-class-to-label lookup table of a label-map file, and the default label id."""
     data = read_json(path)
-    if not isinstance(data, dict) or not isinstance(data.get("classes"), dict) or data.get("default") not in L:
+    if not isinstance(data, dict) or not isinstance(data.get("classes"), dict) or data.get("default") not in LABEL_ID:
         raise ValueError(f"{path}: expected {{\"classes\": {{\"<id>\": \"<label>\"}}, \"default\": \"<label>\"}} "
                          f"with labels among {list(world.LABELS)}")
-    bad = {k: v for k, v in data["classes"].items() if v not in L or not str(k).isdigit()}
+    bad = {k: v for k, v in data["classes"].items() if v not in LABEL_ID or not str(k).isdigit()}
     if bad:
         raise ValueError(f"{path}: unknown labels or class ids {bad}; labels must be among {list(world.LABELS)}")
     n = 1 + max((int(k) for k in data["classes"]), default=0)
-    lut = np.full(n, L[data["default"]], np.uint8)
+    lut = np.full(n, LABEL_ID[data["default"]], np.uint8)
     for k, v in data["classes"].items():
-        lut[int(k)] = L[v]
-    return lut, L[data["default"]]
+        lut[int(k)] = LABEL_ID[v]
+    return lut, LABEL_ID[data["default"]]
 
 
 PARSERS = {"classical": parse_classical}

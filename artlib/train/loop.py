@@ -40,7 +40,7 @@ def _dist_info() -> tuple[int, int]:
     return (dist.get_rank(), dist.get_world_size()) if world > 1 else (0, 1)
 
 
-def _finished(out_dir: Path, verifier_cfg: VerifierConfig, train_cfg: TrainConfig) -> dict[str, Any] | None:
+def _verified_result(out_dir: Path, verifier_cfg: VerifierConfig, train_cfg: TrainConfig) -> dict[str, Any] | None:
     """The metrics of a finished run with these settings, verified against its checkpoints.
 
     Returns ``None`` when the run is not finished; raises ``ValueError`` when the folder
@@ -69,7 +69,7 @@ def _finished(out_dir: Path, verifier_cfg: VerifierConfig, train_cfg: TrainConfi
                          "run again with --restart (resume=False)")
     pred = out_dir / "predictions.npz"
     if not pred.is_file() or sha256_file(pred) != prev.get("predictions_sha256") or not prev.get("checkpoints"):
-        return None  # predictions missing or changed, or an older record without the checkpoints' hashes: _finish again
+        return None  # predictions missing or changed, or an older record without the checkpoints' hashes: _test_once again
     return _measures_as_floats(prev)
 
 
@@ -86,7 +86,7 @@ def _measures_as_floats(result: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass
-class _Data:
+class _Splits:
     """The three splits and the rows of each that the run uses."""
 
     train: ARTDataset
@@ -98,7 +98,7 @@ class _Data:
     spatial_mean: float  # the training rows' mean spatial target (the RMSE baseline)
 
     @classmethod
-    def load(cls, cfg: TrainConfig) -> "_Data":
+    def load(cls, cfg: TrainConfig) -> "_Splits":
         train_ds = ARTDataset(cfg.data_dir, "train")
         val_ds, test_ds = ARTDataset(train_ds.manifest, "val"), ARTDataset(train_ds.manifest, "test")
         train_rows = subset_rows(len(train_ds), cfg.train_limit, cfg.seed)
@@ -153,7 +153,7 @@ def _train_epoch(net: torch.nn.Module, model: Verifier, opt: torch.optim.Optimiz
     return {f"train_{k}": v / max(steps, 1) for k, v in sums.items()}
 
 
-def _validate(model: Verifier, data: _Data, device: torch.device,
+def _validate(model: Verifier, data: _Splits, device: torch.device,
               on_epoch: Callable[[Verifier], dict[str, float]] | None) -> dict[str, float]:
     """The epoch's validation loss and metrics, and the caller's own measures (``on_epoch``)."""
     pred = predict(model, data.val, data.val_rows, device=device)
@@ -164,7 +164,7 @@ def _validate(model: Verifier, data: _Data, device: torch.device,
     return rec
 
 
-def _finish(out: OutputFolder, model: Verifier, data: _Data, device: torch.device, verifier_cfg: VerifierConfig,
+def _test_once(out: OutputFolder, model: Verifier, data: _Splits, device: torch.device, verifier_cfg: VerifierConfig,
             train_cfg: TrainConfig, history: list[dict[str, float]], world: int) -> dict[str, Any]:
     """Read the test split once with the epoch chosen on validation; write the run's results, with
     the SHA-256 of both checkpoints (checked before a finished run or its ``best.pt`` is trusted)."""
@@ -215,7 +215,7 @@ def _adopt_run(root: Path) -> list[str] | None:
     return sorted(names)
 
 
-def _check_steps(data: _Data, cfg: TrainConfig, world: int) -> None:
+def _check_steps(data: _Splits, cfg: TrainConfig, world: int) -> None:
     """Refuse settings under which an epoch takes no optimizer step (the model would stay untrained)."""
     if len(data.train_rows) // (cfg.batch_size * world) == 0:
         per = f" x {world} processes" if world > 1 else ""
@@ -246,13 +246,13 @@ def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | o
     out_dir = Path(out_dir)
     _check_out_dir(out_dir)
     data_id = dataset_identity(train_cfg.data_dir)
-    if resume and (prev := _finished(out_dir, verifier_cfg, train_cfg)) is not None:
+    if resume and (prev := _verified_result(out_dir, verifier_cfg, train_cfg)) is not None:
         return prev
     rank, world = _dist_info()
     if world > 1 and device.type == "cuda":
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
         torch.cuda.set_device(device)
-    data = _Data.load(train_cfg)
+    data = _Splits.load(train_cfg)
     _check_steps(data, train_cfg, world)
 
     torch.manual_seed(train_cfg.seed)
@@ -290,7 +290,7 @@ def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | o
         if rank == 0:
             if not history:
                 raise RuntimeError(f"{out_dir}: no epoch finished")
-            result = _finish(out, model, data, device, verifier_cfg, train_cfg, history, world)
+            result = _test_once(out, model, data, device, verifier_cfg, train_cfg, history, world)
         if world > 1:
             dist.barrier()
     return result

@@ -28,7 +28,7 @@ from .labels import (
     WALKABLE,
     WALKABLE_LABELS,
     WORLD_LABELS,
-    L,
+    LABEL_ID,
     parse_colours,
 )
 from .oracle import (
@@ -68,7 +68,7 @@ from .places import FEATURES, PLACE_SPECS, PLACES, PlaceSpec, Scene, render_scen
 __all__ = [
     "DIFFICULTY_GRID", "FRESH_SEEDS", "PLACEMENT_SIZE", "GEOMETRIES", "Geometry", "LAYOUTS", "NARROW_GEOMETRY", "PERSON_HEIGHTS", "POST_HEIGHT",
     "WORLD_GEOMETRY", "WORLD_VERSION", "best_fixed", "difficulty", "fixed_baselines", "fixed_grid", "plausible_table",
-    "ASPECT", "CANVAS_MARGIN", "COMPATIBLE", "FEATURES", "HEIGHT_TOLERANCE", "L", "LABELS", "OUTFITS", "PALETTE",
+    "ASPECT", "CANVAS_MARGIN", "COMPATIBLE", "FEATURES", "HEIGHT_TOLERANCE", "LABEL_ID", "LABELS", "OUTFITS", "PALETTE",
     "PLACES", "PLACE_SPECS", "Person", "PlaceSpec", "Scene", "source_place", "WALKABLE", "WALKABLE_LABELS", "WORLD_LABELS",
     "WorldSample", "compatible", "draw_person", "implausible_reasons", "is_plausible", "light_sprite",
     "make_world_sample", "parse_colours", "perspective_height", "plausible_mask", "render_scene", "sample_person",

@@ -8,14 +8,15 @@ import numpy as np
 
 from ..labels import LabelSet
 
-__all__ = ["L", "LABELS", "PALETTE", "WALKABLE", "WALKABLE_LABELS", "WORLD_LABELS", "parse_colours"]
+__all__ = ["LABEL_ID", "LABELS", "PALETTE", "WALKABLE", "WALKABLE_LABELS", "WORLD_LABELS", "parse_colours"]
 
 #: The semantic label set; the index of a name is its label id in a parsing map.
 LABELS: tuple[str, ...] = (
     "sky", "water", "sand", "grass", "snow", "road", "floor", "wall",
     "building", "tree", "furniture", "mountain", "rock", "ceiling", "window", "path", "post",
 )
-L = {name: i for i, name in enumerate(LABELS)}
+#: Label ids by name (``LABEL_ID["sky"] == 0``).
+LABEL_ID = {name: i for i, name in enumerate(LABELS)}
 #: Colour of each label in a rendered parsing map (ADE20K-like, one row per label).
 PALETTE = np.array(
     [

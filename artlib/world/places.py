@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from .geometry import PERSON_HEIGHTS, WORLD_GEOMETRY, Geometry, draw_camera, draw_layout, draw_posts, fill_poly
-from .labels import LABELS, WALKABLE, L
+from .labels import LABEL_ID, LABELS, WALKABLE
 from .people import ASPECT
 
 __all__ = ["FEATURES", "PLACES", "PLACE_SPECS", "PlaceSpec", "Scene", "has_room", "render_scene"]
@@ -237,17 +237,17 @@ _LAYOUT_TRIES, _PROBE_SIZES = 16, (48, 96)
 def _draw_labels(spec: PlaceSpec, geometry: Geometry, hz: float, k: float, size: int,
                  rng: np.random.Generator) -> tuple[np.ndarray, str, list[tuple]]:
     """The label map of a scene: ground, the place's features, a layout of the geometry's, posts."""
-    lab = np.full((size, size), L["wall" if spec.indoor else "sky"], np.uint8)
-    _rect(lab, 0, hz, 1, 1.01, L[spec.ground])
+    lab = np.full((size, size), LABEL_ID["wall" if spec.indoor else "sky"], np.uint8)
+    _rect(lab, 0, hz, 1, 1.01, LABEL_ID[spec.ground])
     if spec.indoor:
-        _rect(lab, 0, -0.01, 1, hz * 0.18, L["ceiling"])
+        _rect(lab, 0, -0.01, 1, hz * 0.18, LABEL_ID["ceiling"])
     for kind, label in spec.features:
-        FEATURES[kind](lab, L[label], hz, k, rng)
+        FEATURES[kind](lab, LABEL_ID[label], hz, k, rng)
     layouts = geometry.layouts
     layout = layouts[int(rng.integers(len(layouts)))] if len(layouts) > 1 else layouts[0]
-    draw_layout(lab, layout, hz, k, L[spec.ground], L[spec.obstacle], rng)
+    draw_layout(lab, layout, hz, k, LABEL_ID[spec.ground], LABEL_ID[spec.obstacle], rng)
     lo, hi = geometry.posts
-    posts = draw_posts(lab, int(rng.integers(lo, hi + 1)) if hi > lo else lo, hz, k, L["post"], rng)
+    posts = draw_posts(lab, int(rng.integers(lo, hi + 1)) if hi > lo else lo, hz, k, LABEL_ID["post"], rng)
     return lab, layout, posts
 
 
