@@ -24,7 +24,7 @@ import pandas as pd
 
 from .files import atomic_write_json
 from .model import VerifierConfig
-from .train import TrainConfig, run_diffs, train
+from .train import TrainConfig, matching_run, train
 
 __all__ = [
     "choose", "findings", "goal_table", "GOALS", "lambda_table", "METRICS", "noise_summary", "run_grid",
@@ -201,17 +201,6 @@ def study_config(base: VerifierConfig, name: str) -> VerifierConfig:
     return replace(base, **opts)
 
 
-def _matching_run(folder: str | os.PathLike | None, vcfg: VerifierConfig, tcfg: TrainConfig) -> Path | None:
-    """``folder`` if it holds a finished run with exactly these settings (:func:`artlib.train.run_diffs`), else ``None``."""
-    from .files import read_json
-
-    if not folder or not (Path(folder) / "metrics.json").is_file():
-        return None
-    prev = read_json(Path(folder) / "metrics.json")
-    same = isinstance(prev, dict) and not run_diffs(prev, vcfg, tcfg, same_epochs=True, what="metrics.json")
-    return Path(folder) if same else None
-
-
 def run_study(base: VerifierConfig, train_cfg: TrainConfig, data_dirs: dict[str, str], out_dir: str | os.PathLike,
               variants: Iterable[str], scenes, epoch_scenes: int = 16, reuse: dict[str, str] | None = None,
               progress: bool = True) -> pd.DataFrame:
@@ -236,7 +225,7 @@ def run_study(base: VerifierConfig, train_cfg: TrainConfig, data_dirs: dict[str,
         if recipe not in data_dirs:
             raise ValueError(f"no dataset folder for recipe {recipe!r} (data_dirs has {sorted(data_dirs)})")
         tcfg = replace(train_cfg, data_dir=data_dirs[recipe])
-        run = _matching_run((reuse or {}).get(name), vcfg, tcfg) or out_dir / _slug(name)
+        run = matching_run((reuse or {}).get(name), vcfg, tcfg) or out_dir / _slug(name)
         if progress:
             print(f"{name}: {run}", flush=True)
         res = train(vcfg, tcfg, run, progress=False, verbose=False, on_epoch=lambda m: epoch_measures(m, scenes[:epoch_scenes]))

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 import artlib.ablation as A
+from artlib.train import matching_run
 
 
 @pytest.fixture
@@ -104,12 +105,12 @@ def test_a_run_is_reused_only_with_the_same_settings(tmp_path, monkeypatch):
     from artlib.train import TrainConfig
 
     vcfg, tcfg = VerifierConfig(encoder="test_resnet", image_size=32), TrainConfig(data_dir="d", epochs=2, lr=1e-3)
-    monkeypatch.setattr("artlib.train.checkpoint.dataset_identity", lambda d: "id-of-d")
+    monkeypatch.setattr("artlib.train.run.dataset_identity", lambda d: "id-of-d")
     record = {"verifier_config": vcfg.to_dict(), "train_config": {**tcfg.__dict__, "device": "cuda"}, "dataset": "id-of-d"}
     (tmp_path / "metrics.json").write_text(json.dumps(record))
-    assert A._matching_run(tmp_path, vcfg, tcfg) == tmp_path  # the device does not matter
+    assert matching_run(tmp_path, vcfg, tcfg) == tmp_path  # the device does not matter
     for vc, tc in ((vcfg, TrainConfig(data_dir="d", epochs=3, lr=1e-3)), (VerifierConfig(encoder="test_resnet"), tcfg)):
-        assert A._matching_run(tmp_path, vc, tc) is None
+        assert matching_run(tmp_path, vc, tc) is None
     (tmp_path / "metrics.json").write_text(json.dumps({**record, "dataset": "another"}))
-    assert A._matching_run(tmp_path, vcfg, tcfg) is None
-    assert A._matching_run(None, vcfg, tcfg) is None
+    assert matching_run(tmp_path, vcfg, tcfg) is None
+    assert matching_run(None, vcfg, tcfg) is None

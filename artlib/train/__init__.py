@@ -22,7 +22,8 @@ rank 0 evaluates and writes.
 
 * :mod:`artlib.train.config`: :class:`TrainConfig` and the checks before training;
 * :mod:`artlib.train.metrics`: predictions and the metrics of Section 5;
-* :mod:`artlib.train.checkpoint`: checkpoint files, "is this the same run?" and a model's identity;
+* :mod:`artlib.train.checkpoint`: checkpoint files (written atomically, read with ``weights_only``, checksummed);
+* :mod:`artlib.train.run`: "is this the same run, and is it finished?", answered in one place;
 * :mod:`artlib.train.loop`: :func:`train`;
 * :mod:`artlib.train.placement_map`: :func:`train_placement_map`, the one-pass placement map of a
   trained verifier (chapter 4).
@@ -36,7 +37,8 @@ import lazy_loader
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submod_attrs={
-        'checkpoint': ['load_checkpoint', 'load_verifier', 'load_weights', 'run_diffs', 'save_checkpoint'],
+        'checkpoint': ['load_checkpoint', 'load_verifier', 'load_weights', 'save_checkpoint'],
+        'run': ['finished_disagreement', 'matching_run', 'run_diffs'],
         'config': ['FINE_TUNING_LR', 'TrainConfig', 'check_recipe', 'resolve_device'],
         'loop': ['read_metrics', 'train', 'train_like'],
         'metrics': ['metrics', 'predict', 'validation_loss'],

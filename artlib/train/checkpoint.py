@@ -14,14 +14,14 @@ from typing import Any
 
 import torch
 
-from ..data import dataset_identity
 from ..files import atomic_write_bytes, read_json, sha256_file, shown, torch_load
 from ..labels import LabelSet
 from ..model import Verifier, VerifierConfig
 from .config import TrainConfig
+from .run import run_diffs
 
-__all__ = ["check_state", "load_checkpoint", "load_verifier", "load_weights", "read_record", "run_diffs",
-           "save_checkpoint", "state_digest"]
+__all__ = ["check_state", "load_checkpoint", "load_verifier", "load_weights", "read_record", "save_checkpoint",
+           "state_digest"]
 
 _REQUIRED = ("model", "verifier_config", "train_config", "epoch")
 
@@ -92,37 +92,6 @@ def save_checkpoint(path: str | os.PathLike, model: Verifier, optimizer: torch.o
     atomic_write_bytes(path, buf.getvalue())
 
 
-def _comparable(train_cfg: dict[str, Any]) -> dict[str, Any]:
-    """Training settings that must match to resume (the number of epochs may grow; the dataset
-    is compared by its identity, not by how its folder was spelled)."""
-    return {k: v for k, v in train_cfg.items() if k not in ("epochs", "device", "data_dir")}
-
-
-def _diffs(have: dict[str, Any], want: dict[str, Any], what: str) -> list[str]:
-    return [f"{k}: {what} {have.get(k)!r} != requested {v!r}" for k, v in want.items() if have.get(k) != v]
-
-
-def run_diffs(record: dict[str, Any], verifier_cfg: VerifierConfig | None, train_cfg: TrainConfig | None,
-              same_epochs: bool = False, what: str = "checkpoint") -> list[str]:
-    """How a run's record (a checkpoint or ``metrics.json``) differs from the requested settings.
-
-    The one answer to "is this the same run?": the verifier's configuration, the training
-    settings that matter (:func:`_comparable`; with ``same_epochs`` also the number of epochs)
-    and the dataset's identity. Returns one line per difference (empty when the same).
-    """
-    diffs = []
-    if verifier_cfg is not None:
-        diffs += _diffs(record.get("verifier_config") or {}, verifier_cfg.to_dict(), what)
-    if train_cfg is not None:
-        have = record.get("train_config") or {}
-        diffs += _diffs(_comparable(have), _comparable(asdict(train_cfg)), what)
-        if same_epochs and have.get("epochs") != train_cfg.epochs:
-            diffs.append(f"epochs: {what} {have.get('epochs')!r} != requested {train_cfg.epochs!r}")
-        if record.get("dataset") is not None and record["dataset"] != dataset_identity(train_cfg.data_dir):
-            diffs.append(f"dataset: {what} trained on another dataset than {train_cfg.data_dir}")
-    return diffs
-
-
 def read_record(path: Path, required: tuple[str, ...], what: str) -> dict[str, Any]:
     """A file written with ``torch.save``, read with ``weights_only=True``, that must hold ``required`` keys.
 
@@ -140,8 +109,9 @@ def read_record(path: Path, required: tuple[str, ...], what: str) -> dict[str, A
 
 
 def load_checkpoint(path: str | os.PathLike, verifier_cfg: VerifierConfig | None = None,
-                    train_cfg: TrainConfig | None = None) -> dict[str, Any]:
-    """Load a checkpoint with ``weights_only=True``; check it against the given configs.
+                    train_cfg: TrainConfig | None = None, dataset: str | None = None) -> dict[str, Any]:
+    """Load a checkpoint with ``weights_only=True``; check it against the given configs and the
+    dataset's identity (``dataset``, when the caller has hashed it; :func:`artlib.train.run.run_diffs`).
 
     Raises:
         FileNotFoundError: no such file.
@@ -150,7 +120,7 @@ def load_checkpoint(path: str | os.PathLike, verifier_cfg: VerifierConfig | None
     """
     path = Path(path)
     ckpt = read_record(path, _REQUIRED, "checkpoint")
-    if diffs := run_diffs(ckpt, verifier_cfg, train_cfg):
+    if diffs := run_diffs(ckpt, verifier_cfg, train_cfg, dataset=dataset):
         raise ValueError(f"{path}: checkpoint configuration does not match: " + "; ".join(diffs))
     return ckpt
 

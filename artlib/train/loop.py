@@ -20,10 +20,11 @@ import torch.distributed as dist
 from tqdm import tqdm
 
 from ..data import ARTDataset, collate, dataset_identity, subset_rows
-from ..files import json_safe, read_json, sha256_file, shown
+from ..files import read_json, sha256_file, shown
 from ..outputs import OutputFolder, output_folder
 from ..model import Verifier, VerifierConfig
-from .checkpoint import load_checkpoint, load_weights, run_diffs, save_checkpoint
+from .checkpoint import load_checkpoint, load_weights, save_checkpoint
+from .run import finished_disagreement, run_diffs
 from .config import TrainConfig, check_recipe, resolve_device
 from .metrics import metrics, predict, validation_loss
 
@@ -40,7 +41,8 @@ def _dist_info() -> tuple[int, int]:
     return (dist.get_rank(), dist.get_world_size()) if world > 1 else (0, 1)
 
 
-def _verified_result(out_dir: Path, verifier_cfg: VerifierConfig, train_cfg: TrainConfig) -> dict[str, Any] | None:
+def _verified_result(out_dir: Path, verifier_cfg: VerifierConfig, train_cfg: TrainConfig,
+                     data_id: str) -> dict[str, Any] | None:
     """The metrics of a finished run with these settings, verified against its checkpoints.
 
     Returns ``None`` when the run is not finished; raises ``ValueError`` when the folder
@@ -50,23 +52,21 @@ def _verified_result(out_dir: Path, verifier_cfg: VerifierConfig, train_cfg: Tra
     if not done.exists():
         return None
     prev = read_json(done)
-    if not isinstance(prev, dict) or not prev.get("dataset") or run_diffs(prev, verifier_cfg, train_cfg, True, "metrics.json"):
+    if not isinstance(prev, dict) or not prev.get("dataset") or run_diffs(prev, verifier_cfg, train_cfg, True, "metrics.json",
+                                                                          data_id):
         return None
     try:
         for name, want in (prev.get("checkpoints") or {}).items():
             if name in ("best.pt", "checkpoint.pt") and (not (out_dir / name).is_file() or sha256_file(out_dir / name) != want):
                 raise ValueError(f"{shown(out_dir / name)}: does not match the hash metrics.json records for it "
                                  "(changed, replaced or corrupt)")
-        last = load_checkpoint(out_dir / "checkpoint.pt", verifier_cfg, train_cfg)
-        best = load_checkpoint(out_dir / "best.pt", verifier_cfg, train_cfg)
+        last = load_checkpoint(out_dir / "checkpoint.pt", verifier_cfg, train_cfg, data_id)
+        best = load_checkpoint(out_dir / "best.pt", verifier_cfg, train_cfg, data_id)
     except (FileNotFoundError, ValueError) as exc:
         raise ValueError(f"{out_dir}: metrics.json describes a finished run, but its checkpoint cannot be "
                          f"trusted ({exc}); run again with --restart (resume=False)") from exc
-    if (last["epoch"] != train_cfg.epochs or json_safe(last["history"]) != json_safe(prev["history"])
-            or best["epoch"] != prev["best_epoch"]):
-        raise ValueError(f"{out_dir}: metrics.json and the checkpoints disagree (checkpoint epoch {last['epoch']}, "
-                         f"best.pt epoch {best['epoch']}, metrics best epoch {prev.get('best_epoch')}); "
-                         "run again with --restart (resume=False)")
+    if problem := finished_disagreement(prev, last, best, train_cfg.epochs):
+        raise ValueError(f"{out_dir}: {problem}; run again with --restart (resume=False)")
     pred = out_dir / "predictions.npz"
     if not pred.is_file() or sha256_file(pred) != prev.get("predictions_sha256") or not prev.get("checkpoints"):
         return None  # predictions missing or changed, or an older record without the checkpoints' hashes: _test_once again
@@ -108,9 +108,9 @@ class _Splits:
 
 
 def _restore(path: Path, model: Verifier, opt: torch.optim.Optimizer, verifier_cfg: VerifierConfig,
-             train_cfg: TrainConfig) -> tuple[list[dict[str, float]], int]:
+             train_cfg: TrainConfig, data_id: str) -> tuple[list[dict[str, float]], int]:
     """Load the last checkpoint into ``model`` and ``opt``; returns ``(history, epochs done)``."""
-    ckpt = load_checkpoint(path, verifier_cfg, train_cfg)
+    ckpt = load_checkpoint(path, verifier_cfg, train_cfg, data_id)
     if ckpt["epoch"] > train_cfg.epochs:
         raise ValueError(f"{path}: the run already has {ckpt['epoch']} epochs, more than the {train_cfg.epochs} "
                          "requested; use another folder or --restart (resume=False)")
@@ -165,17 +165,17 @@ def _validate(model: Verifier, data: _Splits, device: torch.device,
 
 
 def _test_once(out: OutputFolder, model: Verifier, data: _Splits, device: torch.device, verifier_cfg: VerifierConfig,
-            train_cfg: TrainConfig, history: list[dict[str, float]], world: int) -> dict[str, Any]:
+               train_cfg: TrainConfig, history: list[dict[str, float]], world: int, data_id: str) -> dict[str, Any]:
     """Read the test split once with the epoch chosen on validation; write the run's results, with
     the SHA-256 of both checkpoints (checked before a finished run or its ``best.pt`` is trusted)."""
-    best = load_checkpoint(out.root / "best.pt", verifier_cfg, train_cfg)
+    best = load_checkpoint(out.root / "best.pt", verifier_cfg, train_cfg, data_id)
     load_weights(model, best["model"], out.root / "best.pt")
     pred = predict(model, data.test, data.test_rows, device=device)
     buf = io.BytesIO()
     np.savez(buf, **pred, rows=data.test.rows[data.test_rows])
     pred_sha = out.write_bytes("predictions.npz", buf.getvalue())
     result = {"verifier_config": verifier_cfg.to_dict(), "train_config": asdict(train_cfg),
-              "dataset": dataset_identity(train_cfg.data_dir), "world_size": world,
+              "dataset": data_id, "world_size": world,
               "history": history, "best_epoch": int(best["epoch"]), "val": history[int(best["epoch"]) - 1],
               "test": {"epoch": int(best["epoch"]), **metrics(pred, data.spatial_mean)},
               "predictions_sha256": pred_sha,
@@ -185,7 +185,7 @@ def _test_once(out: OutputFolder, model: Verifier, data: _Splits, device: torch.
 
 
 def _optimizer(model: Verifier, verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: Path,
-               resume: bool) -> tuple[torch.optim.Optimizer, list[dict[str, float]], int]:
+               resume: bool, data_id: str) -> tuple[torch.optim.Optimizer, list[dict[str, float]], int]:
     """The verifier's Adam optimizer, both restored from the last checkpoint when resuming.
 
     Returns ``(optimizer, history, epochs done)``. A restart (``resume=False``) has already
@@ -193,7 +193,7 @@ def _optimizer(model: Verifier, verifier_cfg: VerifierConfig, train_cfg: TrainCo
     """
     opt = torch.optim.Adam(model.parameters(), lr=train_cfg.lr, betas=(train_cfg.beta1, train_cfg.beta2))
     if resume and (out_dir / "checkpoint.pt").exists():
-        return opt, *_restore(out_dir / "checkpoint.pt", model, opt, verifier_cfg, train_cfg)
+        return opt, *_restore(out_dir / "checkpoint.pt", model, opt, verifier_cfg, train_cfg, data_id)
     return opt, [], 0
 
 
@@ -245,8 +245,8 @@ def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | o
     device = resolve_device(train_cfg.device)
     out_dir = Path(out_dir)
     _check_out_dir(out_dir)
-    data_id = dataset_identity(train_cfg.data_dir)
-    if resume and (prev := _verified_result(out_dir, verifier_cfg, train_cfg)) is not None:
+    data_id = dataset_identity(train_cfg.data_dir)  # hashed once: every check of this run compares it
+    if resume and (prev := _verified_result(out_dir, verifier_cfg, train_cfg, data_id)) is not None:
         return prev
     rank, world = _dist_info()
     if world > 1 and device.type == "cuda":
@@ -264,7 +264,7 @@ def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | o
     with claim if rank == 0 else contextlib.nullcontext() as out:
         if world > 1:
             dist.barrier()  # a restart's files are gone before any process looks for a checkpoint
-        opt, history, start = _optimizer(model, verifier_cfg, train_cfg, out_dir, resume)
+        opt, history, start = _optimizer(model, verifier_cfg, train_cfg, out_dir, resume, data_id)
         net: torch.nn.Module = model
         if world > 1:
             net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
@@ -290,7 +290,7 @@ def train(verifier_cfg: VerifierConfig, train_cfg: TrainConfig, out_dir: str | o
         if rank == 0:
             if not history:
                 raise RuntimeError(f"{out_dir}: no epoch finished")
-            result = _test_once(out, model, data, device, verifier_cfg, train_cfg, history, world)
+            result = _test_once(out, model, data, device, verifier_cfg, train_cfg, history, world, data_id)
         if world > 1:
             dist.barrier()
     return result
