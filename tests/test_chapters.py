@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from artlib.chapters import _fingerprint, chapter_parameters, check_params, library_hash
+from artlib.chapters import chapter_parameters, check_params, library_hash
+from artlib.chapters.execute import _fingerprint
 
 
 def _root(tmp_path):
