@@ -83,7 +83,7 @@ def test_run_grid_with_a_stubbed_trainer(tmp_path, monkeypatch):
         m = {k: 0.5 for k in A.METRICS}
         return {"test": m, "history": [{"seconds": 2.0}, {"seconds": 3.0}]}
 
-    monkeypatch.setattr(A, "train", fake_train)
+    monkeypatch.setattr("artlib.ablation.table2.train", fake_train)
     base = VerifierConfig(encoder="test_resnet", image_size=32)
     df = A.run_grid(base, TrainConfig(data_dir="d"), tmp_path, ["base (paper)", "-attention"], (s for s in (3, 1)),
                     [0.25, 0.5], progress=False)
