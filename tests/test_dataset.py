@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from artlib import data as D
-from artlib.data import manifest as M
+from artlib.data import build as M
 from artlib.compose import Placement
 from artlib.files import read_image
 from artlib.score import max_displacement, spatial_score

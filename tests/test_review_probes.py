@@ -332,12 +332,12 @@ def test_18_a_gallery_is_streamed_to_disk(tmp_path):
 def test_19_render_workers_import_no_torch_and_are_capped(monkeypatch):
     code = "import sys, artlib.data.sources; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
-    from artlib.data import manifest
+    from artlib.data import build
 
-    monkeypatch.setattr(manifest, "_available_memory", lambda: 2 * manifest.WORKER_BYTES)
-    assert manifest.worker_count(8) == min(2, os.cpu_count())
-    monkeypatch.setattr(manifest, "_available_memory", lambda: 0)
-    assert manifest.worker_count(8) == 1
+    monkeypatch.setattr(build, "_available_memory", lambda: 2 * build.WORKER_BYTES)
+    assert build.worker_count(8) == min(2, os.cpu_count())
+    monkeypatch.setattr(build, "_available_memory", lambda: 0)
+    assert build.worker_count(8) == 1
 
 
 def test_20_a_fifo_where_a_file_is_read_never_hangs(world, tmp_path):

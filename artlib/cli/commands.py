@@ -20,7 +20,7 @@ __all__ = ["book", "build_dataset", "chapter", "cutout", "export_gallery", "reto
 
 def build_dataset(args: argparse.Namespace) -> int:
     from ..data import BuildConfig, build_dataset, table1
-    from ..data.manifest import WORKER_BYTES, worker_count
+    from ..data.build import WORKER_BYTES, worker_count
 
     if args.photos:
         from ..data import build_photo_sources

@@ -3,7 +3,8 @@
 * :mod:`artlib.data.sampling`: the sample table: splits by source, spatial negatives (eq. 1),
   content negatives, the two recipes (``paper``, ``balanced``); :class:`Kind` names the kinds;
 * :mod:`artlib.data.sources`: one photo split into F_i, B_i and S_i, written to disk and read back;
-* :mod:`artlib.data.manifest`: build (resumable, self-repairing), load, verify; Table 1;
+* :mod:`artlib.data.manifest`: the manifest: load, check, verify, identity; Table 1;
+* :mod:`artlib.data.build`: building a dataset (resumable, self-repairing, parallel);
 * :mod:`artlib.data.loader`: :class:`ARTDataset`, the samples as tensors;
 * :mod:`artlib.data.audits`: label noise, the placement shortcut and the inpainting leak, by the oracle;
 * :mod:`artlib.data.gallery`: the gallery folder of background selection, and the world's gallery;
@@ -23,8 +24,9 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
                    "sample_plausible", "scene_of", "target_agreement"],
         "gallery": ["FULL_SIDE", "LABEL_SUFFIX", "Gallery", "read_gallery", "write_gallery", "write_world_gallery"],
         "loader": ["ARTDataset", "collate", "subset_rows"],
-        "manifest": ["SCHEMA_VERSION", "Manifest", "build_dataset", "dataset_identity", "load_manifest", "table1",
-                     "verify_dataset", "write_manifest"],
+        "build": ["WORKER_BYTES", "build_dataset", "worker_count"],
+        "manifest": ["SCHEMA_VERSION", "Manifest", "dataset_identity", "load_manifest", "table1", "verify_dataset",
+                     "write_manifest"],
         "sampling": ["BACKGROUND_MODES", "INT_COLUMNS", "KINDS", "RECIPES", "SAMPLE_COLUMNS", "SPLITS", "BuildConfig", "Kind",
                      "content_partners", "cyclic_derangement", "make_samples", "sample_moved", "split_sizes",
                      "split_sources", "visible_fraction"],
