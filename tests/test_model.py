@@ -73,9 +73,21 @@ def test_dropout_only_in_training():
 
 
 def test_input_options_and_resize():
-    for opts in (dict(fg_input="rgba"), dict(parse_input="onehot")):
-        m = Verifier(VerifierConfig(**TINY, **opts), WORLD_LABELS)
-        assert m(*_batch(s=48))["content"].shape == (3,)  # 48 px inputs resized to 32
+    """48 px inputs are resized to the model's 32 px: the same scores as inputs resized beforehand
+    (bilinear with antialiasing, a linear map, so resizing before or after compositing agrees)."""
+    import torch.nn.functional as F
+
+    down = lambda x: F.interpolate(x, size=(32, 32), mode="bilinear", align_corners=False, antialias=True)  # noqa: E731
+    for opts in (dict(fg_input="rgba"), dict(fg_input="rgb"), dict(parse_input="onehot")):
+        torch.manual_seed(0)
+        m = Verifier(VerifierConfig(**TINY, **opts), WORLD_LABELS).eval()
+        fg, bg, parse = _batch(s=48)
+        fg = torch.cat([fg[:, :3] * fg[:, 3:], fg[:, 3:]], 1)  # premultiplied, as the model expects
+        with torch.no_grad():
+            big, small = m(fg, bg, parse), m(down(fg), down(bg), parse)
+        for head in ("content", "spatial"):
+            assert big[head].shape == (3,)
+            torch.testing.assert_close(big[head], small[head], atol=1e-5, rtol=1e-4)
 
 
 def test_pretrained_weights_come_from_a_local_file(tmp_path):
@@ -172,9 +184,19 @@ def test_content_negatives_can_be_left_out_of_the_spatial_loss():
 
 
 def test_hidden_head_option():
-    m = Verifier(VerifierConfig(**TINY, head_hidden=16), WORLD_LABELS)
+    """``head_hidden=16``: the content head is Linear -> GELU -> Linear, and the model's content logit is
+    exactly that computed by hand on the fused features it reads (eval mode: no dropout)."""
+    torch.manual_seed(0)
+    m = Verifier(VerifierConfig(**TINY, head_hidden=16), WORLD_LABELS).eval()
     assert isinstance(m.head_c, torch.nn.Sequential) and m.head_c[0].out_features == 16
-    assert m(*_batch())["content"].shape == (3,)
+    seen = {}
+    m.head_c.register_forward_hook(lambda mod, inp, out: seen.update(u=inp[0], out=out))
+    with torch.no_grad():
+        assert m(*_batch())["content"].shape == (3,)
+        first, last = m.head_c[0], m.head_c[2]
+        by_hand = torch.nn.functional.gelu(seen["u"] @ first.weight.T + first.bias) @ last.weight.T + last.bias
+    torch.testing.assert_close(seen["out"], by_hand)
+    assert sum(p.numel() for p in m.head_c.parameters()) == first.in_features * 16 + 16 + 16 * last.out_features + last.out_features
 
 
 def test_shapes_input_makes_the_spatial_head_blind_to_colours():

@@ -160,8 +160,15 @@ def test_torchrun_two_cpu_processes(tmp_path, tiny_data):
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
     res = json.loads((tmp_path / "metrics.json").read_text())
     assert res["world_size"] == 2
-    # 32 samples, batch 8 per process, 2 processes: 2 steps of 16 samples
-    assert res["history"][0]["samples_per_s"] > 0 and np.isfinite(res["test"]["rmse"])
+    # 32 samples, batch 8 per process, 2 processes: 2 steps of the same 16 samples one process takes in a batch
+    # of 16, with the gradients averaged. Batch norm sees 8 samples a process, not 16, so the runs agree to a
+    # tolerance, not exactly. Measured: validation loss 0.0004 apart (predictions at most 0.027); without the
+    # gradients' averaging (each process on its own half) 0.0039; another seed 0.0025.
+    one = train(TINY, TrainConfig(data_dir=tiny_data, epochs=1, batch_size=16, lr=1e-3, train_limit=32, val_limit=15,
+                                  test_limit=24), tmp_path / "one", progress=False, verbose=False)
+    assert abs(res["val"]["val_loss"] - one["val"]["val_loss"]) < 0.002
+    a, b = np.load(tmp_path / "predictions.npz"), np.load(tmp_path / "one" / "predictions.npz")
+    assert np.array_equal(a["rows"], b["rows"]) and all(np.abs(a[k] - b[k]).max() < 0.05 for k in ("content", "spatial"))
     load_verifier(tmp_path / "checkpoint.pt")
 
 
