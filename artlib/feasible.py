@@ -24,7 +24,7 @@ from .compose import sprite_width
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["FeasibleSet", "full_grid", "grid_placements", "project", "project_torch", "random_placements"]
+__all__ = ["FeasibleSet", "check_on_canvas", "full_grid", "grid_placements", "project", "project_torch", "random_placements"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,19 @@ class _Feasible(Protocol):
 
 class _Grid(_Feasible, Protocol):
     grid: tuple[int, int, int]
+
+
+def check_on_canvas(placement, what: str = "start") -> None:
+    """The one rule for a placement given from outside (a search's start, ``retouch --start``): on the
+    canvas, ``x`` and ``y`` in [0, 1] and ``scale`` in (0, 1]. A search projects it onto the feasible
+    set from there.
+
+    Raises:
+        ValueError: naming ``what`` and the bounds (NaN fails every bound).
+    """
+    x, y, s = (float(v) for v in placement.as_tuple())
+    if not (0 <= x <= 1 and 0 <= y <= 1 and 0 < s <= 1):
+        raise ValueError(f"{what} {(x, y, s)} is outside the canvas: need x, y in [0, 1] and scale in (0, 1]")
 
 
 def _scale_high(aspect: float, cfg: _Feasible) -> float:

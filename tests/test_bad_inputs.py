@@ -669,7 +669,7 @@ def test_train_options_are_strict_and_bounded(tmp_path, data, capsys, args, need
 
 @pytest.mark.parametrize("args, needle", [
     (["--seed", "-7"], "argument --seed: must be in [0, 2147483647], got -7"),
-    (["--start", "0.5,0.9,1e-9"], "scale in [0.1, 0.9]"),
+    (["--start", "0.5,0.9,1.5"], "--start (0.5, 0.9, 1.5) is outside the canvas: need x, y in [0, 1] and scale in (0, 1]"),
     (["--start", "nan,0.9,0.5"], "--start must be three numbers"),
     (["--restarts", "100000"], "argument --restarts: must be in [1, 256]"),
     (["--top-k", "many"], "argument --top-k: expected a whole number, got 'many'"),

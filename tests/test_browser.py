@@ -287,13 +287,16 @@ def test_the_widget_in_jupyterlab(lab):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{url}/lab/tree/04_adjustment.ipynb?token={token}")
         page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=120_000)
-        page.wait_for_timeout(3000)  # the kernel starts
+        page.wait_for_function(  # the notebook's kernel has started and is idle
+            "() => { const w = window.jupyterapp.shell.currentWidget; const k = w && w.sessionContext && "
+            "w.sessionContext.session && w.sessionContext.session.kernel; return k && k.status === 'idle'; }",
+            timeout=120_000)
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         ascent = page.get_by_role("button", name="Run ascent")
         ascent.wait_for(timeout=240_000)
         ascent.scroll_into_view_if_needed()
         caption = page.locator(".widget-html-content").filter(has_text="spatial").first
-        page.wait_for_timeout(1000)
+        caption.wait_for(state="visible", timeout=60_000)  # the widget has drawn its first scores
         page.screenshot(path=str(SHOTS / "lab_widget_start.png"))
         before = caption.inner_text()
         handle = page.locator(".widget-slider .noUi-handle").first  # the x slider

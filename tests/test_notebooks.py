@@ -94,6 +94,18 @@ def test_chapter3_writes_its_results_and_a_choice(executed):
     assert faithful == executed["runs"] / "verifier" or faithful.parent == executed["runs"] / "study"
 
 
+def _glued(nb) -> dict[str, str]:
+    """The values a chapter glued for its prose (myst-nb's records), as the text the book shows."""
+    out = {}
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = o.get("data", {}).get("application/papermill.record/text/plain")
+            if name and text is not None:
+                out[name] = text
+    return out
+
+
 def test_chapter4_compares_every_method(executed):
     """The method table shown has one row per method and baseline, in order, with their measures."""
     import re
@@ -105,9 +117,16 @@ def test_chapter4_compares_every_method(executed):
     names = ("numerical", "greedy", "autograd", "grid", "map", "map, refined", "random", "centre", "training mean", "oracle")
     rows = [m for m in (re.match(rf"^({'|'.join(names)}){number * 6}\s*$", ln) for ln in text.splitlines()) if m]
     assert [m.group(1) for m in rows] == list(names), text
+    glued = _glued(nb)
+    n = int(float(glued["n_queries"]))
     for m in rows:
         plausible, evaluations = float(m.group(2)), float(m.group(6))
         assert 0 <= plausible <= 1 and (evaluations > 0) == (m.group(1) in names[:6]), m.group(0)
+        assert abs(plausible * n - round(plausible * n)) < 0.01 * n, (m.group(0), n)  # a share of the n queries
+    shown_rate = {m.group(1): 100 * float(m.group(2)) for m in rows}
+    for method in ("numerical", "greedy", "grid"):  # the prose's numbers are the table's
+        assert abs(float(glued[f"{method}_rate"]) - shown_rate[method]) < 0.1, (method, glued[f"{method}_rate"], text)
+    assert float(glued["best_rate"]) == pytest.approx(max(shown_rate[k] for k in names[:6]), abs=0.1)
     maps = next(c for c in nb.cells if c.cell_type == "code" and c.source.rstrip().endswith("labelled(map_table)"))
     shown = maps.outputs[-1]["data"]["text/plain"]
     assert all(t in shown for t in ("distil", "eq1", "both", "verifier")), shown

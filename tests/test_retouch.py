@@ -152,7 +152,7 @@ def test_export_gallery_then_retouch_from_the_shell(cli_setup):
     (["--diversity", "-0.2"], "argument --diversity: must be in [0, 1), got -0.2"),
     (["--diversity", "lots"], "argument --diversity: expected a number, got 'lots'"),
     (["--start", "0.5,0.9"], "--start must be three numbers"),
-    (["--start", "0.5,1.9,0.5"], "x and y must lie in"),
+    (["--start", "0.5,1.9,0.5"], "is outside the canvas: need x, y in [0, 1]"),
     (["--foreground", "missing.png"], "missing.png: no such image file"),
     (["--gallery", "nowhere"], "nowhere: no such gallery folder"),
     (["--checkpoint", "nope.pt"], "nope.pt: no such checkpoint"),

@@ -17,6 +17,7 @@ from .config import AdjustConfig
 from .map import map_surface
 from .methods import Trajectory, _ascend, _greedy, _grid, _map
 from .scorer import PlacementScorer
+from ..feasible import check_on_canvas
 from .space import random_starts
 
 __all__ = ["AdjustResult", "adjust"]
@@ -45,8 +46,7 @@ def _check_start(start: Placement | None) -> None:
         return
     if not isinstance(start, Placement):
         raise ValueError(f"start must be a Placement or None, got {type(start).__name__}")
-    if not (0 <= start.x <= 1 and 0 <= start.y <= 1 and 0 < start.scale <= 1):
-        raise ValueError(f"start {start.as_tuple()} is outside the canvas: need x, y in [0, 1] and scale in (0, 1]")
+    check_on_canvas(start)
 
 
 def adjust(verifier: Verifier, sprite: np.ndarray, background: np.ndarray, parse: np.ndarray, *,

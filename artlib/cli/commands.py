@@ -93,8 +93,9 @@ def train(args: argparse.Namespace) -> int:
 
 
 def _parse_start(text: str | None):
-    from ..adjust import AdjustConfig
+    """``--start x,y,scale`` as a placement, under the search's one rule (:func:`artlib.feasible.check_on_canvas`)."""
     from ..compose import Placement
+    from ..feasible import check_on_canvas
 
     if text is None:
         return None
@@ -103,9 +104,7 @@ def _parse_start(text: str | None):
         p = Placement(x, y, scale)
     except ValueError as exc:
         raise ValueError(f"--start must be three numbers x,y,scale (for example 0.5,0.9,0.5), got {text!r}") from exc
-    lo, hi = AdjustConfig.scale_min, AdjustConfig.scale_max
-    if not (0 <= p.x <= 1 and 0 <= p.y <= 1 and lo <= p.scale <= hi):  # also false for NaN
-        raise ValueError(f"--start {text}: x and y must lie in [0, 1] and scale in [{lo:g}, {hi:g}] (the search's range)")
+    check_on_canvas(p, "--start")
     return p
 
 
