@@ -25,9 +25,15 @@ class Trajectory:
     placements: np.ndarray
     scores: np.ndarray
 
-    def best(self) -> tuple[Placement, float]:
+    def best_row(self) -> tuple[np.ndarray, float]:
+        """The best placement visited as a ``(3,)`` row ``(x, y, scale)``, and its score."""
         i = int(np.argmax(self.scores))
-        return Placement.of(self.placements[i]), float(self.scores[i])
+        return self.placements[i], float(self.scores[i])
+
+    def best(self) -> tuple[Placement, float]:
+        """:meth:`best_row` as a :class:`~artlib.compose.Placement`."""
+        row, score = self.best_row()
+        return Placement.of(row), score
 
 
 # ----------------------------------------------------------------------------- methods

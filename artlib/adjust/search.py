@@ -89,12 +89,13 @@ def adjust(verifier: Verifier, sprite: np.ndarray, background: np.ndarray, parse
         placement_map.check_for(verifier)
     t0 = time.perf_counter()
     scorer = PlacementScorer(verifier, sprite, background, parse, cfg.batch_size, cfg.reuse_context)
+    # the search works on (x, y, scale) rows; a Placement goes in and one comes out
+    start_row = None if start is None else np.array(start.as_tuple(), np.float64)
     if cfg.method == "greedy":
-        if start is None:
-            s0 = math.sqrt(cfg.scale_min * cfg.scale_max)
-            start = Placement(0.0, 0.0, s0)  # projected to the top-left corner
-        trajectory = _greedy(scorer, np.array(start.as_tuple()), cfg)
-        placement, spatial = Placement.of(trajectory[0].placements[-1]), float(trajectory[0].scores[-1])
+        if start_row is None:  # projected to the top-left corner
+            start_row = np.array([0.0, 0.0, math.sqrt(cfg.scale_min * cfg.scale_max)])
+        trajectory = _greedy(scorer, start_row, cfg)
+        row, spatial = trajectory[0].placements[-1], float(trajectory[0].scores[-1])
     else:
         if cfg.method == "grid":
             trajectory = _grid(scorer, cfg)
@@ -102,15 +103,16 @@ def adjust(verifier: Verifier, sprite: np.ndarray, background: np.ndarray, parse
             trajectory = _map(scorer, map_surface(placement_map, sprite, background, parse, cfg), cfg)
         else:
             starts = random_starts(scorer.sprite_hw, scorer.canvas_hw, cfg, seed)
-            if start is not None:
-                starts[0] = start.as_tuple()
+            if start_row is not None:
+                starts[0] = start_row
             trajectory = _ascend(scorer, starts, cfg, exact=cfg.method == "autograd")
-        placement, spatial = max((t.best() for t in trajectory), key=lambda ps: ps[1])
+        row, spatial = max((t.best_row() for t in trajectory), key=lambda rs: rs[1])
     heads = ("content", "spatial") if cfg.method == "map" and cfg.map_refine == 0 else ("content",)
-    final = scorer.scores(np.array([placement.as_tuple()]), heads)
+    final = scorer.scores(np.asarray(row, np.float64)[None], heads)
     content = float(final["content"][0])
     if "spatial" in final:  # the map's best cell as it is: its verifier score, from the same pass
         spatial = float(final["spatial"][0])
+    placement = Placement.of(row)
     return AdjustResult(placement, spatial, content, trajectory, scorer.evaluations, time.perf_counter() - t0,
                         cfg.method, asdict(cfg))
 
