@@ -60,7 +60,7 @@ from artlib.photos import (
     cutout,
     full_frame_rgba,
 )
-from artlib.evaluate.photos import (
+from artlib.evaluate.photo_stages import (
     detection_recall,
     leak_on_photos,
     matte_quality,

@@ -19,7 +19,7 @@ from artlib.photos import ModelParser, NoPersonError, PhotoConfig, cutout, detec
 from artlib.photos.detect import Detection
 from artlib.photos.matte import guided_filter, trimap
 from artlib.photos.parse import classify_segment
-from artlib.evaluate.photos import sample_photos
+from artlib.evaluate.photo_stages import sample_photos
 
 
 @pytest.fixture(scope="module")

@@ -16,12 +16,12 @@ from ..data import square_background
 from ..explorer import EXPLORER_GRID, explorer_scene
 from ..model import Verifier
 from ..world import compatible
-from .photos import sample_photos
+from .photo_stages import sample_photos
 from .queries import fresh_queries
 
 __all__ = ["REAL_BACKGROUND", "showcase_scenes"]
 
-#: The real photo of the showcase (a bundled photo, :data:`artlib.evaluate.photos.PHOTO_FILES`).
+#: The real photo of the showcase (a bundled photo, :data:`artlib.evaluate.photo_stages.PHOTO_FILES`).
 REAL_BACKGROUND = "china"
 
 

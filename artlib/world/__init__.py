@@ -15,7 +15,7 @@ known, so every claim of the book can be checked against ground truth:
   and not others (:data:`COMPATIBLE`);
 * :mod:`artlib.world.oracle`: is a placement plausible (feet on walkable ground, height by the
   camera rule ``camera_k * (y - y_h)``, inside the canvas), does an outfit fit a place;
-* :mod:`artlib.world.photos`: a photo of the world, a person standing in a scene;
+* :mod:`artlib.world.samples`: a sample of the world: a person standing in a scene (its photo);
 * :mod:`artlib.world.difficulty`: how often fixed placements are plausible over fresh scenes.
 
 All geometry is drawn in normalised coordinates from a geometry random stream, and pixel
@@ -61,7 +61,7 @@ from .geometry import (
     WORLD_VERSION,
     Geometry,
 )
-from .photos import (FRESH_SEEDS, PLACEMENT_SIZE, WorldSample, make_world_sample, shadow_map, source_place, sprite_height_px,
+from .samples import (FRESH_SEEDS, PLACEMENT_SIZE, WorldSample, make_world_sample, shadow_map, source_place, sprite_height_px,
                      world_scene)
 from .places import FEATURES, PLACE_SPECS, PLACES, PlaceSpec, Scene, render_scene
 

@@ -1,4 +1,4 @@
-"""A photo of the world: a person standing in a scene, lit by it, with a contact shadow.
+"""A sample of the world: a person standing in a scene, lit by it, with a contact shadow (its photo).
 
 Shown in chapter 1.
 """
