@@ -153,6 +153,28 @@ def test_the_circle_check_sees_a_circle_through_a_function(tmp_path):
     assert _circle({p.stem: _siblings(p, tmp_path) for p in pkg.glob("*.py")}) is None
 
 
+def _unresolved(path: Path, root: Path = ROOT) -> list[str]:
+    """Relative imports of a file (inside functions too) whose module does not exist."""
+    package = list(path.relative_to(root).parts[:-1])
+    bad = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level > 0:
+            if node.level - 1 > len(package):
+                bad.append(f"line {node.lineno}: {'.' * node.level}{node.module or ''} (above the library)")
+                continue
+            base = root.joinpath(*package[: len(package) - (node.level - 1)])
+            target = base.joinpath(*node.module.split(".")) if node.module else base
+            if not (target.with_suffix(".py").is_file() or (target / "__init__.py").is_file() or target == root):
+                bad.append(f"line {node.lineno}: {'.' * node.level}{node.module or ''}")
+    return bad
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_relative_import_names_a_module(path):
+    """An import inside a function runs only when called: a moved module's stale ``from .x`` is found here."""
+    assert not _unresolved(path), f"{path.relative_to(ROOT)}: {_unresolved(path)}"
+
+
 def _assigns_all(tree: ast.Module) -> bool:
     for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
@@ -170,3 +192,12 @@ def test_every_module_has_all_and_names_its_chapter(path):
     assert _assigns_all(tree), f"{path.relative_to(ROOT)} has no __all__"
     doc = ast.get_docstring(tree) or ""
     assert "chapter" in doc.lower(), f"{path.relative_to(ROOT)}: the docstring names no chapter"
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.name)
+def test_every_public_name_of_a_package_resolves(package):
+    """A package's ``__all__`` (many attach submodules lazily) names only what its submodules define."""
+    import importlib
+
+    module = importlib.import_module(f"artlib.{package.name}")
+    assert [n for n in module.__all__ if not hasattr(module, n)] == []

@@ -62,8 +62,8 @@ def run_study(base: VerifierConfig, train_cfg: TrainConfig, data_dirs: dict[str,
     validation loss. ``reuse`` maps a variant to a finished run of another chapter (chapter 2's
     paper verifier), used when its settings are exactly the study's.
     """
-    from .evaluate import epoch_measures, placement_measures
-    from .train import load_verifier
+    from ..evaluate import epoch_measures, placement_measures
+    from ..train import load_verifier
 
     out_dir = Path(out_dir)
     rows = []
@@ -113,8 +113,8 @@ def test_report(runs: dict[str, str | os.PathLike], scenes, seed: int = 0) -> pd
 
     ``runs`` maps a row name to a run folder; one row per run.
     """
-    from .evaluate import placement_measures
-    from .train import load_verifier, read_metrics
+    from ..evaluate import placement_measures
+    from ..train import load_verifier, read_metrics
 
     rows = {}
     for name, run in runs.items():
@@ -132,7 +132,7 @@ def goal_table(run: str | os.PathLike) -> pd.DataFrame:
     """Per epoch of a run: cumulative training minutes, the validation loss and, for a study run, the
     oracle's grid measures on validation scenes (``NaN`` for a run trained without them, such as
     chapter 2's faithful verifier when the study keeps it)."""
-    from .train import read_metrics
+    from ..train import read_metrics
 
     h = pd.DataFrame(read_metrics(run)["history"])
     nan = pd.Series(float("nan"), index=h.index)

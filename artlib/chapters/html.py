@@ -32,7 +32,7 @@ def build_html(root: str | os.PathLike, output: str | os.PathLike | None = None)
     import subprocess
     import sys
 
-    from .exercises import exercise_table
+    from ..exercises import exercise_table
 
     root = Path(root)
     copy_mathjax(root / "build" / "_static")
