@@ -13,7 +13,7 @@ from artlib import world
 from artlib.compose import Placement, placement_box, render_foreground
 from artlib.data import Kind
 from artlib.evaluate import content as C
-from artlib.evaluate import photos as P
+from artlib.evaluate import photo_stages as P
 from artlib.evaluate import selection as S
 from artlib.model import Context, Verifier, VerifierConfig
 from artlib.select import GalleryIndex

@@ -23,7 +23,7 @@ own model files from a local path where they have them:
 
 The photo front end comes first in the data flow, beside the world: folders of photos become
 ART sources and galleries in the data layer (:mod:`artlib.data.photo_sources`), and chapter 6's
-measures of the stages are :mod:`artlib.evaluate.photos`'s.
+measures of the stages are :mod:`artlib.evaluate.photo_stages`'s.
 
 Shown in chapter 6; on the command line: ``artlib cutout``, ``artlib build-dataset --photos``,
 ``artlib export-gallery --photos``.
