@@ -45,7 +45,8 @@ def _add_train(sub) -> None:
                        description="Train the multi-task verifier. Under torchrun --nproc_per_node N it uses "
                                    "DistributedDataParallel (gloo on CPU, NCCL on GPU).")
     t.add_argument("--out", required=True, help="run folder (checkpoint.pt, metrics.json, predictions.npz)")
-    t.add_argument("--restart", action="store_true", help="ignore an existing checkpoint in --out")
+    t.add_argument("--restart", action="store_true", help="start again: delete the earlier run's own files in --out "
+                   "(those its journal lists) instead of resuming it")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     from ..model import VerifierConfig
     from ..train import TrainConfig
