@@ -57,15 +57,13 @@ def chosen_verifier(choice: str | os.PathLike, run: str | os.PathLike | None = N
     return record, load_verifier(record["run"])
 
 
-def default_checkpoint(root: str | os.PathLike, given: str | os.PathLike | None = None) -> Path:
-    """The checkpoint a command uses: ``given``, or the best epoch of the run the book chose
+def default_checkpoint(root: str | os.PathLike) -> Path:
+    """The checkpoint a command uses when none is given: the best epoch of the run the book chose
     (:data:`DEFAULT_CHOICE` under the project ``root``).
 
     Raises:
-        FileNotFoundError: nothing given and no choice yet (``make book`` writes one in chapter 3).
+        FileNotFoundError: no choice yet (``make book`` writes one in chapter 3).
     """
-    if given:
-        return Path(given)
     choice = Path(root) / DEFAULT_CHOICE
     if not choice.is_file():
         raise FileNotFoundError(f"{choice}: no default verifier yet; build the book (make book), whose chapter 3 "

@@ -415,3 +415,12 @@ def test_overwrite_touches_only_the_files_the_journal_lists(tmp_path):
             pass
     with output_folder(tmp_path / "o", "retouch", replace=True, overwrite=True) as out:
         assert out.owned == {} and not (tmp_path / "o" / "a.png").exists() and not (tmp_path / "o" / "sub").exists()
+
+
+def test_retouch_with_a_checkpoint_runs_outside_the_project(world, tmp_path, monkeypatch, capsys):
+    """A user's own folder, far from the book's checkout: --checkpoint is all retouch needs (and a map
+    without --placement-map is refused naming the option, not the missing project)."""
+    monkeypatch.chdir(tmp_path)
+    assert _retouch(world, tmp_path / "o") == 0
+    assert _retouch(world, tmp_path / "m", "--method", "map") == 2
+    assert "--method map needs --placement-map PATH" in capsys.readouterr().err

@@ -125,7 +125,7 @@ def _placement_map(args: argparse.Namespace, verifier):
 
     try:
         return read_map_choice(project_root() / DEFAULT_MAPS, verifier)[1]
-    except FileNotFoundError:
+    except FileNotFoundError:  # no map chosen, or no project here at all
         raise ValueError(f"--method map needs --placement-map PATH: no map of this verifier is chosen under "
                          f"{DEFAULT_MAPS} (chapter 4 of make book trains and chooses one for the book's verifier)") from None
 
@@ -142,7 +142,7 @@ def retouch(args: argparse.Namespace) -> int:
 
     out = _out_dir(args.out)
     start = _parse_start(args.start)
-    ckpt = default_checkpoint(project_root(), args.checkpoint)
+    ckpt = Path(args.checkpoint) if args.checkpoint else default_checkpoint(project_root())  # the project only when needed
     if args.placement_map and args.method != "map":
         raise ValueError(f"--placement-map is read by --method map only, not by --method {args.method}")
     inputs = {"--foreground": args.foreground, "--gallery": args.gallery, "--checkpoint": ckpt,
