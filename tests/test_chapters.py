@@ -134,3 +134,20 @@ def test_a_float_parameter_may_be_zero_but_not_nan():
     check_params({"dropout": 0.0}, defaults, "p.yaml")
     with pytest.raises(ValueError, match="dropout must be a finite number >= 0, got nan"):
         check_params({"dropout": float("nan")}, defaults, "p.yaml")
+
+
+def test_an_executed_folder_opened_in_jupyter_is_still_the_books(tmp_path):
+    """Jupyter's .ipynb_checkpoints beside executed chapters is tolerated; any other stranger is refused."""
+    from artlib.chapters import executed_folder
+
+    out = tmp_path / "executed"
+    (out / ".ipynb_checkpoints").mkdir(parents=True)
+    (out / "01_dataset.ipynb").write_text("{}")  # as an artlib older than the folder rule left it
+    with executed_folder(ROOT, out) as folder:
+        folder.write_bytes("execution.md", b"# page")
+    with executed_folder(ROOT, out):
+        pass
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="holds notes.txt, which artlib chapter did not write"):
+        with executed_folder(ROOT, out):
+            pass

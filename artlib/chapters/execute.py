@@ -150,15 +150,20 @@ _EXECUTED_PAGES = ("execution.md", "graded.md")
 def _adopt_executed(out_dir: Path) -> list[str] | None:
     """The files of executed chapters an artlib older than the folder rule wrote (notebooks, their
     glued figures and the build's two pages), else ``None`` (:mod:`artlib.outputs`)."""
-    names = sorted(p.name for p in out_dir.iterdir() if p.name != ".artlib.lock")
+    names = sorted(p.name for p in out_dir.iterdir() if p.name not in (".artlib.lock", *_EDITOR_FILES))
     ours = lambda n: n.endswith((".ipynb", "_figure.png")) or n in _EXECUTED_PAGES  # noqa: E731
     return names if names and all(ours(n) for n in names) else None
+
+
+#: What Jupyter leaves beside notebooks a reader opened; never the build's, never in the way.
+_EDITOR_FILES = (".ipynb_checkpoints",)
 
 
 def executed_folder(root: Path, out_dir: str | os.PathLike):
     """Claim a folder of executed chapters (:func:`artlib.outputs.output_folder`): never ``notebooks/``,
     which holds the sources, nor a folder that holds them or anything but executed chapters."""
-    return output_folder(out_dir, "chapter", None, inputs={"notebooks/": root / "notebooks"}, adopt=_adopt_executed)
+    return output_folder(out_dir, "chapter", None, inputs={"notebooks/": root / "notebooks"}, adopt=_adopt_executed,
+                         also=_EDITOR_FILES)
 
 
 def _save_glued_figures(nb, out: OutputFolder) -> None:
