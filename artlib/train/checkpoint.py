@@ -20,7 +20,7 @@ from ..model import Verifier, VerifierConfig
 from .config import TrainConfig
 from .run import run_diffs
 
-__all__ = ["check_state", "load_checkpoint", "load_verifier", "load_weights", "read_record", "save_checkpoint",
+__all__ = ["check_run_record", "check_state", "load_checkpoint", "load_verifier", "load_weights", "read_record", "save_checkpoint",
            "state_digest"]
 
 _REQUIRED = ("model", "verifier_config", "train_config", "epoch")

@@ -20,10 +20,10 @@ import torch.distributed as dist
 from tqdm import tqdm
 
 from ..data import ARTDataset, collate, dataset_identity, subset_rows
-from ..files import read_json, sha256_file, shown
+from ..files import read_json, sha256_file
 from ..outputs import OutputFolder, output_folder
 from ..model import Verifier, VerifierConfig
-from .checkpoint import load_checkpoint, load_weights, save_checkpoint
+from .checkpoint import check_run_record, load_checkpoint, load_weights, save_checkpoint
 from .run import finished_disagreement, run_diffs
 from .config import TrainConfig, check_recipe, resolve_device
 from .metrics import metrics, predict, validation_loss
@@ -56,10 +56,8 @@ def _verified_result(out_dir: Path, verifier_cfg: VerifierConfig, train_cfg: Tra
                                                                           data_id):
         return None
     try:
-        for name, want in (prev.get("checkpoints") or {}).items():
-            if name in ("best.pt", "checkpoint.pt") and (not (out_dir / name).is_file() or sha256_file(out_dir / name) != want):
-                raise ValueError(f"{shown(out_dir / name)}: does not match the hash metrics.json records for it "
-                                 "(changed, replaced or corrupt)")
+        for name in ("best.pt", "checkpoint.pt"):
+            check_run_record(out_dir / name)  # the hash metrics.json records for it
         last = load_checkpoint(out_dir / "checkpoint.pt", verifier_cfg, train_cfg, data_id)
         best = load_checkpoint(out_dir / "best.pt", verifier_cfg, train_cfg, data_id)
     except (FileNotFoundError, ValueError) as exc:
