@@ -1,4 +1,6 @@
 """Judging placements by the oracle: grid measures, method comparison, queries."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -8,7 +10,7 @@ from artlib import world
 from artlib.adjust import AdjustConfig, grid_placements
 from artlib.compose import Placement, box_iou, placement_box
 from artlib.evaluate import (
-    BASELINES, FRESH_SEEDS, compare_methods, dataset_queries, fresh_queries, grid_report, height_band, restarts_curve,
+    BASELINES, FRESH_SEEDS, ascent_plausible, compare_methods, dataset_queries, fresh_queries, grid_report, height_band, restarts_curve,
     score_surface, summarize_grid, summarize_methods,
 )
 from conftest import ToyVerifier
@@ -71,6 +73,25 @@ def test_compare_methods_rows_baselines_and_gap(queries):
     assert curve[1] == float(world.plausible_mask(q.scene, first.x, first.y, first.scale, aspect=q.sprite.shape[1] / q.sprite.shape[0]))
     with pytest.raises(ValueError, match="ran 3 restarts, fewer than 5"):
         restarts_curve(results, [q], "numerical", counts=(5,))
+
+
+def test_ascent_plausible_is_compare_methods_without_the_grid(queries):
+    """The study's ascent measure: the same runs and verdicts as compare_methods' rows, per query."""
+    mean, sky = Placement(0.5, 0.8, 0.4), Placement(0.5, 0.3, 0.2)  # sky: above every horizon of the world
+    cfg = replace(CFG, restarts=3, steps=8)
+    verdicts = {}
+    for q in queries:
+        for name, target in (("own", q.placement), ("sky", sky)):
+            toy = ToyVerifier(target, q.sprite, q.background.shape[:2], width=0.2)
+            got = ascent_plausible(toy, [q], cfg, seed=3)
+            df, _ = compare_methods(toy, [q], mean, methods=("numerical",), cfg=cfg, seed=3, exhaustive=CFG.grid)
+            assert got.dtype == bool and got.shape == (1,)
+            assert got[0] == bool(df.set_index("method").loc["numerical", "plausible"])
+            verdicts.setdefault(name, []).append(bool(got[0]))
+    assert any(verdicts["own"]) and not any(verdicts["sky"])
+    toy = ToyVerifier(queries[0].placement, queries[0].sprite, (48, 48), width=0.2)  # several queries: seeds by position
+    df, _ = compare_methods(toy, queries, mean, methods=("numerical",), cfg=cfg, seed=3, exhaustive=CFG.grid)
+    assert ascent_plausible(toy, queries, cfg, seed=3).tolist() == df.loc[df["method"] == "numerical", "plausible"].astype(bool).tolist()
 
 
 def test_surfaces(queries):

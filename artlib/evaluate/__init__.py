@@ -28,7 +28,7 @@ and test scenes use different seeds. Shown in chapters 2, 3, 4 and 5.
 from .content import content_report, kind_means, noise_by_prediction
 from .maps import MAP_CHOICE, compare_map_targets, maps_folder, read_map_choice
 from .measures import EXHAUSTIVE_GRID, MEASURES, auc, labelled, precision_at_k
-from .methods import BASELINES, MAP_ROWS, compare_methods, restarts_curve, summarize_methods
+from .methods import BASELINES, MAP_ROWS, ascent_plausible, compare_methods, restarts_curve, summarize_methods
 from .placement import (
     ascent_paths,
     grid_report,
@@ -60,7 +60,7 @@ from .selection import (
 )
 
 __all__ = [
-    "BASELINES", "EXHAUSTIVE_GRID", "MAP_CHOICE", "MAP_ROWS", "MEASURES", "compare_map_targets", "maps_folder", "read_map_choice", "labelled", "FRESH_SEEDS", "Query", "ascent_paths", "auc", "compare_methods",
+    "BASELINES", "EXHAUSTIVE_GRID", "MAP_CHOICE", "MAP_ROWS", "MEASURES", "compare_map_targets", "maps_folder", "read_map_choice", "labelled", "FRESH_SEEDS", "Query", "ascent_paths", "ascent_plausible", "auc", "compare_methods",
     "content_report", "dataset_queries", "epoch_measures", "failure_cases", "fresh_queries", "gallery_from_manifest",
     "grid_report", "height_band", "map_grid_report", "kind_means", "noise_by_prediction", "placement_measures", "plausible_cells",
     "precision_at_k", "read_sprite", "restarts_curve", "retouch_report", "retouch_verdicts", "selection_report", "choose_diversity", "person_blind_scores", "SELECTION_COLUMNS", "score_surface",

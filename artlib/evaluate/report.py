@@ -5,10 +5,9 @@ Shown in chapters 2 and 3.
 from __future__ import annotations
 
 from ..adjust import AdjustConfig
-from ..compose import Placement
 from ..model import Verifier
 from .content import content_report
-from .methods import compare_methods
+from .methods import ascent_plausible
 from .placement import grid_report
 from .queries import Query
 
@@ -32,9 +31,7 @@ def placement_measures(verifier: Verifier, scenes: list[Query], cfg: AdjustConfi
     """
     grid = grid_report(verifier, scenes)
     content = content_report(verifier, scenes)
-    runs, _ = compare_methods(verifier, scenes[:ascent_scenes], Placement(0.5, 0.8, 0.4), methods=("numerical",),
-                              cfg=cfg, seed=seed)
-    asc = runs.loc[runs["method"] == "numerical", "plausible"]
+    asc = ascent_plausible(verifier, scenes[:ascent_scenes], cfg, seed=seed)
     return {"spatial_auc": float(grid["spatial_auc"].mean()), "best_plausible": float(grid["best_plausible"].mean()),
             "top5_plausible": float(grid["top5_plausible"].mean()), "ascent_plausible": float(asc.mean()),
             "content_auc": float(content["auc"].mean()), "top3_compatible": float(content["top3_compatible"].mean())}
