@@ -9,6 +9,8 @@ own model files from a local path where they have them:
 * :mod:`artlib.photos.detect`: the bundled SSDLite person detector (default), OpenCV's HOG
   people detector, the Haar full-body cascade; :func:`~artlib.photos.detect.rank_people` orders
   several people;
+* :mod:`artlib.photos.camera`: the camera rule (horizon and scale with depth) read from the
+  people a photo already shows, with the eye-level prior where it shows none;
 * :mod:`artlib.photos.check`: the one check of a photo array that every stage runs first;
 * :mod:`artlib.photos.segment`: the bundled pose model's segmentation of a crop around the box,
   with documented fallbacks (default), or GrabCut;
@@ -37,6 +39,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
     submod_attrs={
         'detect': ['DETECTORS', 'Detection', 'detect', 'rank_people'],
         'fill': ['FILLS', 'fill'],
+        'camera': ['read_camera', 'standing_people'],
         'check': ['box_pixels', 'check_photo'],
         'matte': ['MATTES', 'refine'],
         'models': ['INSTALL', 'ModelMissingError', 'model_file'],
