@@ -46,7 +46,7 @@ test: $(STAMP) browser real-photos
 # frames of the pedestrian video), downloaded once as a package by apt, never by the book itself.
 # Without apt the chapter and the tests use the photos that installed Python packages ship.
 real-photos: $(STAMP)
-	@if [ ! -f $(REAL_PHOTOS)/vtest_600.png ]; then \
+	@if [ ! -f $(REAL_PHOTOS)/vtest.avi ]; then \
 	  tmp=$$(mktemp -d); \
 	  if (cd $$tmp && apt-get download -qq opencv-doc >/dev/null 2>&1 && dpkg-deb -x opencv-doc_*.deb x); then \
 	    $(PY) -c "import sys; from artlib.evaluate.real import extract_debian_photos as e; e(sys.argv[1], sys.argv[2])" \

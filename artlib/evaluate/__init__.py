@@ -21,6 +21,8 @@ and test scenes use different seeds. Shown in chapters 2, 3, 4 and 5.
 * :mod:`artlib.evaluate.selection`: background selection and the whole retoucher: retrieval of
   the person's own background among distractors, compatibility, plausibility;
 * :mod:`artlib.evaluate.photo_stages`: the real-photo stages where the truth is known (chapter 6);
+* :mod:`artlib.evaluate.camera`: the camera rule read from a real video's people, judged against
+  the rule all its people fit (chapter 6);
 * :mod:`artlib.evaluate.real`: real photos of real people, boxed by eye: the person found, the
   verifier's own-placement percentiles and the camera rule without an oracle (chapter 6);
 * :mod:`artlib.evaluate.showcase`: the explorer's scenes of chapter 4, scored at build time.

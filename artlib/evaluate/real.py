@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..compose import box_iou
-from ..files import ImageFileError, read_json, read_photo, write_png
+from ..files import ImageFileError, atomic_write_bytes, read_json, read_photo, write_png
 
 __all__ = ["REAL_PEOPLE", "RealPhoto", "camera_rule_check", "detection_table", "extract_debian_photos",
            "own_placement_percentiles", "read_real_photos"]
@@ -35,6 +35,8 @@ __all__ = ["REAL_PEOPLE", "RealPhoto", "camera_rule_check", "detection_table", "
 REAL_PEOPLE = read_json(Path(__file__).with_name("real_people.json"))["photos"]
 #: The Debian examples that ``make real-photos`` unpacks (``opencv-doc``'s ``examples/data``).
 DEBIAN_FILES = ("messi5.jpg", "basketball1.png", "vtest.avi")
+#: The pedestrian video, kept whole for the camera rule's benchmark.
+VIDEO = "vtest.avi"
 
 
 @dataclass
@@ -58,8 +60,8 @@ def _package_file(module: str, rel: str) -> Path:
 
 def extract_debian_photos(examples: str | Path, out: str | Path) -> list[Path]:
     """Copy the Debian example photos from ``examples`` (opencv-doc's ``examples/data``) to ``out``
-    as PNG, and the video's frames as ``vtest_N.png`` (read in order from the first, so the
-    same frame every time). Returns the files written."""
+    as PNG, the video's frames as ``vtest_N.png`` (read in order from the first, so the same
+    frame every time) and the video itself. Returns the files written."""
     import cv2
 
     examples, out = Path(examples), Path(out)
@@ -87,7 +89,8 @@ def extract_debian_photos(examples: str | Path, out: str | Path) -> list[Path]:
                              f"{spec['size'][1]} x {spec['size'][0]} (another version of opencv-doc?)")
         write_png(out / f"{name}.png", rgb)
         written.append(out / f"{name}.png")
-    return written
+    atomic_write_bytes(out / VIDEO, (examples / VIDEO).read_bytes())  # the camera rule's benchmark (evaluate.camera)
+    return written + [out / VIDEO]
 
 
 def read_real_photos(debian: str | Path | None, names: tuple[str, ...] | None = None) -> dict[str, RealPhoto]:
