@@ -61,7 +61,7 @@ class ToyVerifier:
                 cy = (alpha.sum(2) * ys).sum(1) / m
                 return torch.stack([cx, cy, torch.log(m)], 1)
 
-            def encode_context(self, bg, parse):
+            def encode_context(self, bg, parse, camera=None):
                 n = bg.shape[0]
                 return Context(torch.zeros(n, 1), torch.zeros(n, 1))
 

@@ -199,3 +199,58 @@ def test_feet_at_bottom_keeps_every_placement_on_the_bottom_edge():
     assert len(np.unique(g[:, [0, 2]], axis=0)) == len(g)  # the grid's rows collapse onto one: no duplicates
     assert np.all(random_placements(50, (40, 20), (64, 64), cfg, np.random.default_rng(0))[:, 1] == 1.0)
     np.testing.assert_allclose(project(np.array([[0.5, 0.4, 0.3]]), (40, 20), (64, 64), cfg)[0], [0.5, 1.0, 0.3])
+
+
+# ------------------------------------------------------------------------------ the camera band
+CAMERA = AdjustConfig(camera=(0.1, 0.5), camera_factor=1.3)
+
+
+def _ratio(p: np.ndarray, cfg: AdjustConfig = CAMERA) -> np.ndarray:
+    """Each placement's scale over the camera rule's height at its feet."""
+    hz, k = cfg.camera
+    return p[:, 2] / (k * (p[:, 1] - hz))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(-5, 5), st.floats(-5, 5), st.floats(1e-4, 10), st.floats(0.2, 1.5))
+def test_projection_with_a_camera_lands_in_the_band_and_on_the_canvas(x, y, s, aspect):
+    sprite_hw, canvas_hw = (100, int(100 * aspect)), (64, 64)
+    p = project(np.array([[x, y, s]]), sprite_hw, canvas_hw, CAMERA)
+    w = sprite_width(sprite_hw, p[0, 2], canvas_hw)
+    assert p[0, 0] - w / 2 >= -1e-9 and p[0, 0] + w / 2 <= 1 + 1e-9 and p[0, 1] - p[0, 2] >= -1e-9 and p[0, 1] <= 1
+    hi = min(1.3 * 0.5 * (p[0, 1] - 0.1), CAMERA.scale_max, 1 / sprite_width(sprite_hw, 1.0, canvas_hw))
+    assert 1 / 1.3 - 1e-9 <= _ratio(p)[0] or p[0, 2] == pytest.approx(CAMERA.scale_min)  # the band's floor
+    assert p[0, 2] <= hi + 1e-9
+
+
+def test_random_grid_and_projection_agree_on_the_band(toy_query):
+    sprite, bg, *_ = toy_query
+    pts = random_placements(300, sprite.shape[:2], bg.shape[:2], CAMERA, np.random.default_rng(0))
+    grid = grid_placements(sprite.shape[:2], bg.shape[:2], CAMERA)
+    for p in (pts, grid):
+        assert np.all((_ratio(p) >= 1 / 1.3 - 1e-9) & (_ratio(p) <= 1.3 + 1e-9))
+        assert all(_inside(Placement(*q), sprite, bg) for q in p)
+    np.testing.assert_allclose(project(pts, sprite.shape[:2], bg.shape[:2], CAMERA), pts, atol=1e-12)
+    assert len(grid) < len(grid_placements(sprite.shape[:2], bg.shape[:2], AdjustConfig()))
+    assert np.ptp(_ratio(pts)) > 0.4  # spread over the band, not stuck at one edge
+
+
+@pytest.mark.parametrize("method", ["numerical", "greedy", "grid"])
+def test_every_search_stays_in_the_camera_band(toy, method):
+    """The toy's optimum (feet 0.8, scale 0.45) is 1.29 times the band's height there (0.35): the
+    search ends inside the band, at its edge near the optimum."""
+    model, sprite, bg, parse = toy
+    res = adjust(model, sprite, bg, parse, method=method, restarts=4, steps=20, seed=1,
+                 config=AdjustConfig(camera=CAMERA.camera, camera_factor=1.1))
+    p = res.placement
+    assert 1 / 1.1 - 1e-6 <= p.scale / (0.5 * (p.y - 0.1)) <= 1.1 + 1e-6
+    assert all(1 / 1.1 - 1e-6 <= r <= 1.1 + 1e-6 for t in res.trajectory for r in _ratio(t.placements))
+
+
+def test_camera_settings_are_checked_and_read_back():
+    with pytest.raises(ValueError, match=r"camera must be \(horizon, k\) with k > 0"):
+        AdjustConfig(camera=(0.2, -1.0))
+    with pytest.raises(ValueError, match="camera_factor must be > 1"):
+        AdjustConfig(camera=(0.2, 1.0), camera_factor=1.0)
+    assert AdjustConfig.from_dict({"camera": [0.1, 0.5]}).camera == (0.1, 0.5)
+    assert AdjustConfig.from_dict({"camera": None}).camera is None

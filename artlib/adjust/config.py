@@ -45,7 +45,9 @@ class AdjustConfig:
     best cells refined by the verifier's numerical ascent (0: the best cell as it is); ``greedy_step`` is the
     authors' 1/20 of the canvas. ``feet_at_bottom`` fixes ``y = 1`` for a person whom the photo
     cut at its bottom edge (a half-length portrait): the cut stays on the composite's bottom edge
-    and only ``x`` and the scale are searched.
+    and only ``x`` and the scale are searched. ``camera`` is a photo's camera rule ``(horizon, k)``
+    (:class:`artlib.cues.CameraRule`); with it every method searches only scales within
+    ``camera_factor`` of the rule's height at the feet (:mod:`artlib.feasible`'s camera band).
     """
 
     method: str = "grid"  # paper: "numerical"; the authors' code: "greedy"
@@ -63,6 +65,8 @@ class AdjustConfig:
     batch_size: int = 256
     reuse_context: bool = True
     feet_at_bottom: bool = FeasibleSet.feet_at_bottom
+    camera: tuple[float, ...] | None = FeasibleSet.camera
+    camera_factor: float = FeasibleSet.camera_factor
 
     def __post_init__(self) -> None:
         check_types(self)
@@ -86,6 +90,10 @@ class AdjustConfig:
         for name in ("refine", "map_refine"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.camera is not None and not (len(self.camera) == 2 and self.camera[1] > 0):
+            raise ValueError(f"camera must be (horizon, k) with k > 0, got {self.camera!r}")
+        if not self.camera_factor > 1:
+            raise ValueError(f"camera_factor must be > 1, got {self.camera_factor!r}")
 
     @property
     def n_steps(self) -> int:
@@ -95,8 +103,8 @@ class AdjustConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "AdjustConfig":
         d = dict(d)
-        for key in ("grid", "map_grid"):
-            if key in d:
+        for key in ("grid", "map_grid", "camera"):
+            if d.get(key) is not None:
                 d[key] = tuple(d[key])
         return strict_from_dict(cls, d, "adjustment options")
 

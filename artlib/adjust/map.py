@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from ..compose import image_to_tensor, sprite_width
+from ..feasible import in_band
 from ..model import PlacementMap, check_surface
 from .config import AdjustConfig
 from .scorer import _check_query
@@ -59,28 +60,32 @@ class MapScorer:
     """
 
     @torch.no_grad()
-    def __init__(self, placement_map: PlacementMap, sprite: np.ndarray, background: np.ndarray, parse: np.ndarray):
+    def __init__(self, placement_map: PlacementMap, sprite: np.ndarray, background: np.ndarray, parse: np.ndarray,
+                 camera: tuple[float, float] | None = None):
         self.pm = placement_map.eval()
         spr, bg, lab = _check_query(self.pm, sprite, background, parse)
         self.sprite_hw, self.canvas_hw = spr.shape[:2], bg.shape[:2]
         self.aspect = sprite_width(self.sprite_hw, 1.0, self.canvas_hw)
-        self.ctx = self.pm.encode_context(image_to_tensor(bg), torch.from_numpy(lab)[None])
+        self.ctx = self.pm.encode_context(image_to_tensor(bg), torch.from_numpy(lab)[None], camera)
         self.person = self.pm.encode_person(self.pm.person_input(image_to_tensor(spr)))
 
     @torch.no_grad()
-    def scores(self, xs: np.ndarray, ys: np.ndarray, ss: np.ndarray) -> np.ndarray:
-        """Scores over the product of axes, ``(len(ss), len(ys), len(xs))``, ``nan`` where infeasible."""
+    def scores(self, xs: np.ndarray, ys: np.ndarray, ss: np.ndarray, config: AdjustConfig | None = None) -> np.ndarray:
+        """Scores over the product of axes, ``(len(ss), len(ys), len(xs))``, ``nan`` where infeasible
+        (outside the canvas, or outside ``config``'s camera band)."""
         s, y, x = np.meshgrid(ss, ys, xs, indexing="ij")
         cells = torch.from_numpy(np.stack([x.ravel(), y.ravel(), s.ravel()], 1)).float()
         z = self.pm.logits(self.ctx, self.person, cells[None], torch.tensor([float(self.aspect)]))
         out = torch.sigmoid(z).double().numpy().reshape(s.shape)
         feasible = (np.abs(x - 0.5) <= 0.5 - s * self.aspect / 2 + 1e-9) & (y >= s - 1e-9)
+        if config is not None:
+            feasible &= in_band(np.stack([x.ravel(), y.ravel(), s.ravel()], 1), config, self.aspect).reshape(s.shape)
         return np.where(feasible, out, np.nan)
 
     def surface(self, config: AdjustConfig | None = None) -> MapSurface:
         """The dense map over ``config.map_grid`` (see :func:`map_surface`)."""
         xs, ys, ss = _axes(self.sprite_hw, self.canvas_hw, config or AdjustConfig())
-        return MapSurface(self.scores(xs, ys, ss), xs, ys, ss)
+        return MapSurface(self.scores(xs, ys, ss, config), xs, ys, ss)
 
     def at_scale(self, scale: float, grid: tuple[int, int] = (32, 32)) -> np.ndarray:
         """The map over feet positions ``(ny, nx)`` for a person of height ``scale`` (the widget's view)."""
@@ -100,4 +105,4 @@ def map_surface(placement_map: PlacementMap, sprite: np.ndarray, background: np.
     """
     cfg = config or AdjustConfig()
     _axes(np.shape(sprite)[:2], np.shape(background)[:2], cfg)  # refuse a bad map_grid before any encoding
-    return MapScorer(placement_map, sprite, background, parse).surface(cfg)
+    return MapScorer(placement_map, sprite, background, parse, cfg.camera).surface(cfg)

@@ -26,13 +26,14 @@ class PlacementScorer:
         parse: ``(H, W)`` integer label ids of B's parsing map.
         batch_size: placements per forward pass.
         reuse_context: ``False`` re-encodes B and S for every batch (the authors' cost).
+        camera: a photo's camera rule ``(horizon, k)`` for a verifier with ``scene_cue`` (else read from S).
 
     Raises:
         ValueError: empty alpha, sizes that differ, label ids the verifier does not know.
     """
 
     def __init__(self, verifier: Verifier, sprite: np.ndarray, background: np.ndarray, parse: np.ndarray,
-                 batch_size: int = 256, reuse_context: bool = True):
+                 batch_size: int = 256, reuse_context: bool = True, camera: tuple[float, float] | None = None):
         spr, bg, lab = _check_query(verifier, sprite, background, parse)
         self.verifier = verifier.eval()
         self.device = next(verifier.parameters()).device
@@ -42,10 +43,10 @@ class PlacementScorer:
         self.canvas_hw = bg.shape[:2]
         self.sprite_hw = spr.shape[:2]
         self.aspect = sprite_width(self.sprite_hw, 1.0, self.canvas_hw)
-        self.batch_size, self.reuse_context = batch_size, reuse_context
+        self.batch_size, self.reuse_context, self.camera = batch_size, reuse_context, camera
         self.evaluations = 0
         with torch.no_grad():
-            self._ctx = verifier.encode_context(self.bg, self.parse) if reuse_context else None
+            self._ctx = verifier.encode_context(self.bg, self.parse, camera) if reuse_context else None
 
     def render(self, xyz: torch.Tensor) -> torch.Tensor:
         """``(N, 3)`` placements -> ``(N, 4, H, W)`` premultiplied foregrounds F (differentiable)."""
@@ -54,7 +55,8 @@ class PlacementScorer:
 
     def _score(self, xyz: torch.Tensor, heads: tuple[str, ...]) -> dict[str, torch.Tensor]:
         n = xyz.shape[0]
-        ctx = self._ctx if self._ctx is not None else self.verifier.encode_context(self.bg.expand(n, -1, -1, -1), self.parse.expand(n, -1, -1))
+        ctx = self._ctx if self._ctx is not None else self.verifier.encode_context(
+            self.bg.expand(n, -1, -1, -1), self.parse.expand(n, -1, -1), self.camera)
         self.evaluations += n
         return self.verifier.score(self.render(xyz), ctx, heads)
 

@@ -88,7 +88,7 @@ def adjust(verifier: Verifier, sprite: np.ndarray, background: np.ndarray, parse
             raise ValueError("placement_map: method 'map' needs the placement map trained for this verifier")
         placement_map.check_for(verifier)
     t0 = time.perf_counter()
-    scorer = PlacementScorer(verifier, sprite, background, parse, cfg.batch_size, cfg.reuse_context)
+    scorer = PlacementScorer(verifier, sprite, background, parse, cfg.batch_size, cfg.reuse_context, cfg.camera)
     # the search works on (x, y, scale) rows; a Placement goes in and one comes out
     start_row = None if start is None else np.array(start.as_tuple(), np.float64)
     if cfg.method == "greedy":

@@ -118,8 +118,9 @@ class PlacementMap(nn.Module):
         self.g = nn.Sequential(nn.ReLU(), nn.Linear(cfg.hidden, cfg.hidden), nn.ReLU(), nn.Linear(cfg.hidden, 1))
 
     # -- the two encoders, once per query ------------------------------------------------
-    def encode_context(self, bg: torch.Tensor, parse: torch.Tensor) -> torch.Tensor:
-        """``(N, 3, H, W)`` B in [0, 1] and ``(N, H, W)`` int64 S -> ``(N, J * hidden, H/4, W/4)`` (``W_j phi``)."""
+    def encode_context(self, bg: torch.Tensor, parse: torch.Tensor, camera: tuple[float, float] | None = None) -> torch.Tensor:
+        """``(N, 3, H, W)`` B in [0, 1] and ``(N, H, W)`` int64 S -> ``(N, J * hidden, H/4, W/4)`` (``W_j phi``);
+        ``camera`` as in :meth:`artlib.model.Verifier.encode_context`."""
         s = self.config.image_size
         if bg.ndim != 4 or bg.shape[1] != 3 or parse.shape != (bg.shape[0], *bg.shape[-2:]):
             raise ValueError(f"need bg (N, 3, H, W) and parse (N, H, W), got {tuple(bg.shape)} and {tuple(parse.shape)}")
@@ -127,7 +128,7 @@ class PlacementMap(nn.Module):
         onehot = F.interpolate(F.one_hot(parse, self.n_labels).permute(0, 3, 1, 2).to(bg.dtype), size=(s, s), mode="nearest")
         x = [b * 2 - 1, onehot, coord_channels(bg.shape[0], s, bg.device, bg.dtype)]
         if self.config.scene_cue:
-            x.append(height_channel(parse, self.labels, s).to(bg.dtype))
+            x.append(height_channel(parse, self.labels, s, camera).to(bg.dtype))
         return self.probe(self.context(torch.cat(x, 1)))
 
     @staticmethod

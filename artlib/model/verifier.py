@@ -297,15 +297,17 @@ class Verifier(nn.Module):
         """Logits of :meth:`content_logits` -> ``(N,)`` probability that F and B are consistent."""
         return torch.softmax(logits, dim=1)[:, 1] if self.config.loss == "paper" else torch.sigmoid(logits.squeeze(1))
 
-    def encode_context(self, bg: torch.Tensor, parse: torch.Tensor) -> Context:
-        """Encode the background side once: ``(N, 3, H, W)`` B and ``(N, H, W)`` S -> :class:`Context`."""
+    def encode_context(self, bg: torch.Tensor, parse: torch.Tensor, camera: tuple[float, float] | None = None) -> Context:
+        """Encode the background side once: ``(N, 3, H, W)`` B and ``(N, H, W)`` S -> :class:`Context`.
+        With ``scene_cue``, ``camera`` (a photo's rule ``(horizon, k)``) replaces the rule read from S."""
         b = self.prepare_bg(bg)
         h_b, h_s = self.encode(self.enc_b, b), self.encode(self.enc_s, self.prepare_parse(parse))
         if self.early is None and self.map is None:
             return Context(h_b, h_s)
         coords = coord_channels(b.shape[0], self.config.image_size, b.device, b.dtype)
         if self.config.scene_cue:
-            coords = torch.cat([coords, height_channel(parse, self.labels, self.config.image_size).to(b.dtype)], 1)
+            cue = height_channel(parse, self.labels, self.config.image_size, camera)
+            coords = torch.cat([coords, cue.to(b.dtype)], 1)
         if self.config.spatial_input == "shapes":  # the spatial branch sees S, not B's colours
             bg, b = torch.zeros_like(bg), torch.zeros_like(b)
         if self.early is not None:
