@@ -19,6 +19,15 @@ at its bottom edge (:func:`artlib.compose.cut_at_bottom`: a half-length portrait
 on the composite's bottom edge: the search moves and scales them with ``y = 1``
 (:attr:`artlib.adjust.AdjustConfig.feet_at_bottom`), so they never float.
 
+**The camera band.** A gallery made from photos carries each photo's camera rule, read from the
+people it shows (:func:`artlib.photos.read_camera`). Where the people set it (or the eye-level
+prior through them), the search keeps a whole standing person's height within
+``AdjustConfig.camera_factor`` of the rule's height at the feet (:mod:`artlib.feasible`), so no
+one is placed at several times the height of the people around them, and a verifier with the
+camera cue reads this rule instead of the one its parsing map gives; without people, or for a
+person cut at the bottom edge, the verifier alone decides the height. Each result records the
+rule and whether it bounded the search.
+
 **Resolution.** The verifier scores every background at the gallery's size; where the gallery
 keeps a full-resolution copy (a gallery made from photos does), the final composite is rendered
 and harmonized there, with the person's sprite at up to that resolution.
@@ -35,7 +44,7 @@ import torch
 
 from .adjust import DEFAULT_START, AdjustConfig, adjust
 from .compose import (Placement, alpha_extent, as_float_image, cut_at_bottom, image_to_tensor, reduce_sprite,
-                      render_foreground)
+                      render_foreground, sprite_width)
 from .harmonize import harmonize
 from .model import PlacementMap, Verifier, verifier_identity
 from .data import Gallery
@@ -43,8 +52,8 @@ from .files import read_json
 from .select import GalleryIndex
 from .variety import DIVERSITY
 
-__all__ = ["DEFAULT_START", "Foreground", "RetouchResult", "adopt_retouch_folder", "foreground_from_cutout", "retouch",
-           "report_record"]
+__all__ = ["DEFAULT_START", "Foreground", "RetouchResult", "adopt_retouch_folder", "camera_config", "fit_on_square",
+           "foreground_from_cutout", "retouch", "report_record"]
 
 
 
@@ -98,13 +107,37 @@ class RetouchResult:
     spatial: float
     content_adjusted: float
     image: np.ndarray = field(repr=False)
+    camera: dict | None = None
 
     def report(self) -> dict:
         """The JSON record of this result (``content`` is the selection score, at the foreground's own
-        placement; ``content_adjusted`` the content score at the adjusted placement)."""
-        return {"rank": self.rank, "background": self.name, "content": round(self.content, 6),
-                "placement": self.placement.to_dict(6),
-                "spatial": round(self.spatial, 6), "content_adjusted": round(self.content_adjusted, 6)}
+        placement; ``content_adjusted`` the content score at the adjusted placement; ``camera`` the
+        background's camera rule with ``bounded``, whether it bounded the search, where it has one)."""
+        rec = {"rank": self.rank, "background": self.name, "content": round(self.content, 6),
+               "placement": self.placement.to_dict(6),
+               "spatial": round(self.spatial, 6), "content_adjusted": round(self.content_adjusted, 6)}
+        return rec | ({"camera": self.camera} if self.camera is not None else {})
+
+
+def camera_config(cfg: AdjustConfig, gallery: Gallery, name: str) -> tuple[AdjustConfig, dict | None]:
+    """The search's settings on background ``name`` and the record of its camera rule: the camera
+    band where the gallery has a rule set by people (or the eye-level prior through them) and the
+    person stands whole (not ``feet_at_bottom``)."""
+    rule = gallery.cameras.get(name)
+    if rule is None:
+        return cfg, None
+    fits = rule.height(1.0) * cfg.camera_factor >= cfg.scale_min  # else its people are below the smallest scale
+    bounded = rule.source in ("people", "eye level") and not cfg.feet_at_bottom and bool(fits)
+    return (replace(cfg, camera=(rule.horizon, rule.k)) if bounded else cfg), rule.as_dict() | {"bounded": bounded}
+
+
+def fit_on_square(fg: Foreground) -> Foreground:
+    """``fg`` scored no wider than a square canvas: a wide pose (arms or legs spread, a kick) from a
+    wide photo keeps its feet and is scaled down until its box fits, never refused for its width."""
+    widest = 1.0 / sprite_width(fg.sprite.shape[:2], 1.0, (1, 1))
+    if fg.placement.scale <= widest:
+        return fg
+    return replace(fg, placement=Placement(fg.placement.x, fg.placement.y, widest))
 
 
 def _scoring_fg(verifier: Verifier, fg: Foreground) -> torch.Tensor:
@@ -147,7 +180,7 @@ def retouch(verifier: Verifier, foreground: Foreground, gallery: Gallery, index:
     verifier.eval()
     canvas = max(int(gallery.backgrounds.shape[1]), verifier.config.image_size)  # a person is never drawn taller
     original = foreground.sprite
-    foreground = replace(foreground, sprite=reduce_sprite(foreground.sprite, canvas))
+    foreground = fit_on_square(replace(foreground, sprite=reduce_sprite(foreground.sprite, canvas)))
     index = index or GalleryIndex.build(verifier, gallery, progress=progress)
     if index.names != gallery.names:
         raise ValueError("the index does not belong to this gallery (its names differ)")
@@ -157,15 +190,16 @@ def retouch(verifier: Verifier, foreground: Foreground, gallery: Gallery, index:
     for rank, (name, content) in enumerate(ranked, 1):
         i = gallery.names.index(name)
         bg = as_float_image(gallery.backgrounds[i], 3, "background")
+        cfg_here, camera = camera_config(cfg, gallery, name)
         res = adjust(verifier, foreground.sprite, bg, gallery.labels[i].astype(np.int64), start=foreground.placement,
-                     seed=seed + rank, config=cfg, placement_map=placement_map)
+                     seed=seed + rank, config=cfg_here, placement_map=placement_map)
         full = gallery.full_resolution(i)
         if full is None:
             image = harmonize(bg, foreground.sprite, res.placement, colour=colour, blend=blend)
         else:
             image = harmonize(as_float_image(full, 3, "background"), reduce_sprite(original, full.shape[0]),
                               res.placement, colour=colour, blend=blend)
-        out.append(RetouchResult(rank, name, content, res.placement, res.spatial, res.content, image))
+        out.append(RetouchResult(rank, name, content, res.placement, res.spatial, res.content, image, camera))
     return out
 
 

@@ -129,7 +129,7 @@ class _RankByBackground(torch.nn.Module):
         super().__init__()
         self.w = torch.nn.Parameter(torch.zeros(1))
 
-    def encode_context(self, bg, parse):
+    def encode_context(self, bg, parse, camera=None):
         return Context(torch.arange(len(bg), dtype=torch.float32)[:, None], torch.zeros(len(bg), 1))
 
     def score(self, fg, ctx, heads):

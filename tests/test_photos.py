@@ -166,6 +166,8 @@ def test_folder_of_photos_to_sources_and_a_gallery(tmp_path, scene_photo):
     # each background is also kept at its own resolution: the centre square of the photo
     assert g.full_resolution(g.names.index("a_person")).shape == (427, 427, 3)
     assert g.full_resolution(g.names.index("b_empty")).shape == (120, 120, 3)
+    # and its camera rule, read from the people in the square: none in the empty photo
+    assert set(g.cameras) == {"a_person", "b_empty"} and g.cameras["b_empty"].source == "prior"
 
 
 def test_cutout_command(tmp_path, scene_photo, capsys):

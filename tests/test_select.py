@@ -137,3 +137,71 @@ def test_the_gallery_is_checked_against_the_given_label_set(tmp_path, gallery_di
     with pytest.raises(ValueError, match=r"\['ground', 'sky'\] is not the verifier's \['sky', 'water'"):
         read_gallery(tmp_path)
     assert len(read_gallery(tmp_path, other)) == 1
+
+
+def test_a_galleries_camera_rules_are_read_and_checked(tmp_path, gallery_dir):
+    import json
+    import shutil
+
+    from artlib.cues import CameraRule
+    from artlib.retouch import camera_config
+    from artlib.adjust import AdjustConfig
+
+    root = tmp_path / "g"
+    shutil.copytree(gallery_dir, root)
+    names = read_gallery(root).names
+    assert read_gallery(root).cameras == {}  # a gallery without the file has no rules
+    rule = CameraRule(0.2, 0.6, "people", 4, 1, (0.5, 0.7))
+    (root / "cameras.json").write_text(json.dumps({names[0]: rule.as_dict(),
+                                                   names[1]: CameraRule(0.5, 1.0, "prior").as_dict()}))
+    g = read_gallery(root)
+    assert g.cameras[names[0]] == rule
+    cfg, rec = camera_config(AdjustConfig(), g, names[0])
+    assert cfg.camera == (0.2, 0.6) and rec["bounded"] and rec["describe"].startswith("from 4 standing people")
+    assert camera_config(AdjustConfig(), g, names[1])[0].camera is None  # no people: the verifier decides
+    assert camera_config(AdjustConfig(feet_at_bottom=True), g, names[0])[0].camera is None  # a cut person
+    assert camera_config(AdjustConfig(), g, names[2]) == (AdjustConfig(), None)
+    (root / "cameras.json").write_text(json.dumps({"nobody": rule.as_dict()}))
+    with pytest.raises(ValueError, match="cameras.json: expected"):
+        read_gallery(root)
+    (root / "cameras.json").write_text(json.dumps({names[0]: {"k": 1.0}}))
+    with pytest.raises(ValueError, match="cameras.json: a camera rule needs horizon, k and source"):
+        read_gallery(root)
+
+
+def test_retouch_keeps_people_within_the_camera_band_and_reports_it(tmp_path, gallery_dir, model):
+    import json
+    import shutil
+
+    from artlib.cues import CameraRule
+    from artlib.retouch import Foreground, retouch
+    from artlib.compose import Placement
+
+    root = tmp_path / "g"
+    shutil.copytree(gallery_dir, root)
+    names = read_gallery(root).names
+    rule = CameraRule(0.3, 0.6, "people", 5, 0, (0.5, 0.7))
+    (root / "cameras.json").write_text(json.dumps({n: rule.as_dict() for n in names}))
+    ws = world.make_world_sample(8, 0, 32)
+    fg = Foreground(ws.sprite, Placement(0.5, 0.9, 0.5), full_frame=False)
+    results = retouch(model, fg, read_gallery(root), top_k=3, diversity=0.0)
+    for r in results:
+        p = r.placement
+        assert 1 / 1.3 - 1e-6 <= p.scale / rule.height(p.y) <= 1.3 + 1e-6
+        rec = r.report()["camera"]
+        assert rec["bounded"] and rec["source"] == "people"
+
+
+def test_a_wide_pose_is_placed_not_refused(gallery_dir, model):
+    """A kick from a wide photo: 90 px wide, 64 tall, at 0.82 of the height would cover 1.15 canvases."""
+    from artlib.compose import Placement
+    from artlib.retouch import Foreground, fit_on_square, retouch
+
+    sprite = np.zeros((64, 90, 4), np.float32)
+    sprite[8:60, 4:86] = 0.8
+    fg = Foreground(sprite, Placement(0.48, 0.99, 0.82), full_frame=True)
+    fitted = fit_on_square(fg)
+    p = fitted.placement
+    assert (p.x, p.y) == (0.48, 0.99) and p.scale == pytest.approx(64 / 90)  # as wide as the canvas, feet kept
+    assert fit_on_square(fitted) is fitted
+    assert len(retouch(model, fg, read_gallery(gallery_dir), top_k=2)) == 2

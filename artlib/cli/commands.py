@@ -175,6 +175,9 @@ def retouch(args: argparse.Namespace) -> int:
     for r in results:
         print(f"#{r.rank} {shown(r.name)}: content {r.content:.3f}, spatial {r.spatial:.3f} at "
               f"x {r.placement.x:.3f} y {r.placement.y:.3f} scale {r.placement.scale:.3f}")
+        if r.camera is not None:
+            how = "bounded by the camera rule" if r.camera["bounded"] else "left to the verifier; camera rule"
+            print(f"    height {how}: {r.camera['describe']}")
     print(f"wrote {len(results)} composites, contact_sheet.png and report.json to {shown(out)}")
     return 0
 

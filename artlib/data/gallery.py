@@ -8,6 +8,9 @@ final composite there), and ``labels.json`` with the label names (``{"labels": [
 [[r, g, b], ...]}``). The label set is data of the gallery: its names must be the verifier's.
 The book's label set is :data:`artlib.world.LABELS` (ids 0-15: sky, water, sand, grass, snow,
 road, floor, wall, building, tree, furniture, mountain, rock, ceiling, window, path).
+A gallery made from photos also has ``cameras.json``: per background the camera rule read from
+the people it shows (:meth:`artlib.cues.CameraRule.as_dict`, rows of the square background),
+which ``artlib retouch`` uses to keep a person at the height of the people around them.
 
 :func:`write_world_gallery` renders one from the synthetic world (``artlib export-gallery``);
 :func:`artlib.data.photo_sources.photo_gallery` parses one from background photos. The index
@@ -24,16 +27,19 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from ..cues import CameraRule
 from ..files import ImageFileError, atomic_write_json, read_image, read_json, sha256_file, shown, write_png
 from ..labels import LabelSet
 from ..outputs import OutputFolder
 from ..world import WORLD_LABELS
 
-__all__ = ["FULL_SIDE", "GALLERY_ALSO", "Gallery", "LABEL_SUFFIX", "adopt_gallery", "read_gallery", "write_background",
+__all__ = ["CAMERAS", "FULL_SIDE", "GALLERY_ALSO", "Gallery", "LABEL_SUFFIX", "adopt_gallery", "read_gallery", "write_background",
            "write_gallery", "write_world_gallery"]
 
 #: The suffix of a background's label map: ``NAME.labels.png`` beside ``NAME.png``.
 LABEL_SUFFIX = ".labels.png"
+#: The file of a photo gallery's camera rules.
+CAMERAS = "cameras.json"
 #: The largest side of a background's full-resolution copy (``full/NAME.png``).
 FULL_SIDE = 1024
 #: What other commands add to a gallery folder: ``artlib retouch``'s cached index (:mod:`artlib.select`).
@@ -51,6 +57,7 @@ class Gallery:
     labels: np.ndarray
     hashes: list[str]
     full: list[Path | None] = field(default_factory=list)
+    cameras: dict[str, CameraRule] = field(default_factory=dict)
 
     def full_resolution(self, i: int) -> np.ndarray | None:
         """Background ``i`` at full resolution ``(S, S, 3)`` uint8, or None when the gallery has no copy."""
@@ -98,7 +105,8 @@ def adopt_gallery(root: Path) -> list[str] | None:
     names = [p.name for p in root.iterdir()]
     pairs = [n for n in names if n.endswith(".png") and not n.endswith(LABEL_SUFFIX)
              and n[:-4] + LABEL_SUFFIX in names]
-    allowed = lambda n: (n.endswith(".png") or n in ("labels.json", "report.json", "full", "cutouts", ".artlib.lock")  # noqa: E731
+    allowed = lambda n: (n.endswith(".png") or n in ("labels.json", "report.json", CAMERAS, "full", "cutouts",  # noqa: E731
+                                                      ".artlib.lock")
                          or n.startswith(".index-"))
     if not pairs or "labels.json" not in names or not all(allowed(n) for n in names):
         return None
@@ -144,7 +152,20 @@ def read_gallery(root: str | os.PathLike, labels: LabelSet = WORLD_LABELS, progr
         full.append(_full_copy(root / "full" / p.name, bg.shape[:2]))
         # the full-resolution copy is where the composite is rendered: a change to it is a change to the gallery
         hashes.append(sha256_file(p) + sha256_file(lab_path) + (sha256_file(full[-1]) if full[-1] is not None else ""))
-    return Gallery(root, names, np.stack(bgs), np.stack(labs), hashes, full)
+    return Gallery(root, names, np.stack(bgs), np.stack(labs), hashes, full, _cameras(root / CAMERAS, names))
+
+
+def _cameras(path: Path, names: list[str]) -> dict[str, CameraRule]:
+    """The gallery's camera rules (none without the file), each naming a background of the gallery."""
+    if not path.is_file():
+        return {}
+    data = read_json(path)
+    if not isinstance(data, dict) or not set(data) <= set(names):
+        raise ValueError(f"{path}: expected {{background name: camera rule}} for backgrounds of the gallery")
+    try:
+        return {name: CameraRule.from_dict(d) for name, d in data.items()}
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
 
 
 def _full_copy(path: Path, scoring_hw: tuple[int, int]) -> Path | None:

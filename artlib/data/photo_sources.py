@@ -26,8 +26,9 @@ from tqdm import tqdm
 from ..compose import Placement, placement_box, render_foreground, unpremultiply
 from ..files import read_json, read_photo, sha256_file, shown, write_png
 from ..outputs import output_folder
-from ..photos import PHOTO_SUFFIXES, ModelParser, PhotoConfig, PhotoCutout, cutout, parse, reduce_photo, sprite_of, square_crop
-from .gallery import FULL_SIDE, GALLERY_ALSO, LABEL_SUFFIX, adopt_gallery, write_background
+from ..photos import (PHOTO_SUFFIXES, ModelParser, PhotoConfig, PhotoCutout, cutout, parse, read_camera, reduce_photo,
+                      sprite_of, square_crop)
+from .gallery import CAMERAS, FULL_SIDE, GALLERY_ALSO, LABEL_SUFFIX, adopt_gallery, write_background
 from .manifest import write_manifest
 from .sampling import BuildConfig
 from .sources import PHOTO_SOURCE, source_dir
@@ -263,8 +264,9 @@ def photo_gallery(photos: str | os.PathLike, out: str | os.PathLike, size: int =
 
     Each photo's centre square is kept twice: at ``size`` pixels, the copy the verifier scores,
     and at its own resolution up to :data:`~artlib.data.gallery.FULL_SIDE` pixels
-    (``full/NAME.png``), where ``artlib retouch`` renders the final composite. Returns the
-    report (backgrounds written, photos that failed with the reason).
+    (``full/NAME.png``), where ``artlib retouch`` renders the final composite, and its camera rule
+    read from the people in the square (:func:`artlib.photos.read_camera`, ``cameras.json``).
+    Returns the report (backgrounds written, photos that failed with the reason).
     """
     out, folder = Path(out), Path(photos)
     files, skipped = list_photos(folder)
@@ -275,7 +277,7 @@ def photo_gallery(photos: str | os.PathLike, out: str | os.PathLike, size: int =
     with output_folder(out, "export-gallery --photos", settings, inputs={"--photos": folder}, adopt=adopt_gallery,
                        also=GALLERY_ALSO) as claim:
         claim.clear()  # a re-run parses every photo again: a photo removed since leaves no background behind
-        written = 0
+        written, cameras = 0, {}
         for p, name in tqdm(list(zip(files, names)), desc="backgrounds", disable=not progress, mininterval=2):
             try:
                 photo, _ = read_photo(p)
@@ -283,6 +285,7 @@ def photo_gallery(photos: str | os.PathLike, out: str | os.PathLike, size: int =
                 full = reduce_photo(sq, FULL_SIDE)
                 if full.shape[0] < size:  # a photo smaller than the scoring copy: the scoring copy is the largest
                     full = bg
+                cameras[name] = read_camera(sq).as_dict()
             except Exception as exc:  # noqa: BLE001 -- every per-photo failure is a reported skip
                 failed.append({"photo": shown(p.name), "reason": _reason(exc, p)})
                 continue
@@ -293,6 +296,7 @@ def photo_gallery(photos: str | os.PathLike, out: str | os.PathLike, size: int =
         from ..world import WORLD_LABELS
 
         claim.write_json("labels.json", WORLD_LABELS.to_dict())
+        claim.write_json(CAMERAS, cameras)
         report = {"backgrounds": written, "failed": failed, "skipped": skipped,
                   "names": {shown(p.name): n for p, n in zip(files, names)}}
         claim.write_json("report.json", report)
