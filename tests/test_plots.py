@@ -174,3 +174,15 @@ def test_diversity_sweep_draws_each_weight():
     np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [0, 0.5, 0.9])
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [0.99, 0.97, 0.9])
     np.testing.assert_allclose(twin.get_lines()[0].get_ydata(), [1.2, 2.5, 3.1])
+
+
+def test_camera_from_people_draws_each_walker_and_each_rule():
+    people = pd.DataFrame({"frame": [0, 0, 10], "feet": [0.5, 0.8, 0.6], "height": [0.12, 0.2, 0.15],
+                           "x": [0.2, 0.7, 0.5]})
+    from artlib.cues import CameraRule
+
+    truth, rule, before = CameraRule(0.0, 0.25, "people"), CameraRule(0.02, 0.26, "people"), CameraRule(0.55, 1.5, "parse")
+    fig = plots.camera_from_people(people, truth, 0, np.zeros((60, 80, 3), np.uint8), rule, before)
+    photo, lines = fig.axes
+    assert len(photo.lines) == 2 * 2 + 1  # two bars per walker of frame 0, the horizon inside the frame
+    assert sorted(t.get_text()[:5] for t in lines.get_legend().get_texts()) == ["all f", "frame", "its r", "parse", "truth"]

@@ -16,7 +16,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         '_common': ['figure_png'],
         'adjustment': ['cost_plausibility', 'filmstrips', 'height_bands', 'restarts_curve', 'score_surface', 'session_frames'],
         'dataset': ['camera_cues', 'difficulty_bars', 'eq1_curves', 'geometry_examples', 'label_legend', 'leak_examples', 'outfits', 'plausibility_map', 'sample_grid', 'spatial_targets', 'world_grid'],
-        'photos': ['camera_rule_heights', 'photo_stages', 'photo_stages_grid'],
+        'photos': ['camera_from_people', 'camera_rule_heights', 'photo_stages', 'photo_stages_grid'],
         'retouch': ['contact_sheet', 'diversity_sweep', 'failures', 'figure3', 'harmonization'],
         'verifier': ['ablation_bars', 'architecture', 'calibration', 'lambda_grid', 'score_distributions', 'training_curves', 'wrong_examples'],
     },

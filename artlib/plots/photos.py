@@ -9,7 +9,7 @@ from .. import world
 from ..files import shown
 from ._common import _cutout, _finish
 
-__all__ = ["camera_rule_heights", "photo_stages", "photo_stages_grid"]
+__all__ = ["camera_from_people", "camera_rule_heights", "photo_stages", "photo_stages_grid"]
 
 
 def _stages(axes, c, title: str = "") -> None:
@@ -79,3 +79,42 @@ def camera_rule_heights(check, verifiers: tuple[str, ...]) -> Figure:
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1, frameon=False)
     fig.tight_layout()
     return fig
+
+
+def camera_from_people(people, truth, frame: int, rgb: np.ndarray, rule, before) -> Figure:
+    """The camera rule read from the people of one video frame, as a reader checks it by eye.
+
+    Left: the frame, each whole standing person's box and, at their feet, the height the frame's
+    own rule gives (yellow) beside the truth's (white). Right: every frame's people (grey), the
+    truth fitted through all of them (black), this frame's people and rule (orange) and the rule
+    real photos used before (red, from the classical parse). ``people`` is
+    :func:`artlib.evaluate.camera.video_people`'s table; the rules are
+    :class:`artlib.cues.CameraRule`.
+    """
+    H, W = rgb.shape[:2]
+    mine = people[people["frame"] == frame]
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 3.9), gridspec_kw={"width_ratios": [1.35, 1]})
+    ax.imshow(rgb)
+    for _, p in mine.iterrows():
+        for dx, r, colour in ((0.03 * W, rule, "yellow"), (0.03 * W + 7, truth, "white")):  # beside the person
+            ax.plot([p["x"] * W + dx] * 2, [p["feet"] * H, (p["feet"] - r.height(p["feet"])) * H], c=colour, lw=3,
+                    solid_capstyle="butt")
+    if 0 <= rule.horizon <= 1:
+        ax.axhline(rule.horizon * H, c="yellow", lw=0.8, ls="--")
+    ax.set_title(f"frame {frame}: height at the feet, this frame's rule (yellow) and the truth (white)", fontsize=8)
+    ax.axis("off")
+    rows = np.linspace(0, 1, 50)
+    bx.scatter(people["feet"], people["height"], s=4, c="0.7", label=f"all frames' people ({len(people)})")
+    bx.plot(rows, truth.height(rows), c="k", label=f"truth: k {truth.k:.2f}, horizon {truth.horizon:+.2f}")
+    bx.scatter(mine["feet"], mine["height"], s=30, c="tab:orange", zorder=3, label=f"frame {frame}'s people")
+    bx.plot(rows, rule.height(rows), c="tab:orange", ls="--", label=f"its rule ({rule.source}): k {rule.k:.2f}")
+    bx.plot(rows, before.height(rows), c="tab:red", ls=":", label=f"parse-based rule: k {before.k:.2f}")
+    bx.set_xlim(0, 1)
+    bx.set_ylim(0, max(0.6, float(people["height"].max()) * 1.2))
+    bx.set_xlabel("feet row (fraction of the frame height)", fontsize=8)
+    bx.set_ylabel("person height (fraction)", fontsize=8)
+    bx.tick_params(labelsize=7)
+    bx.legend(fontsize=7, loc="upper left", frameon=False)
+    fig.tight_layout()
+    return fig
+
