@@ -86,7 +86,7 @@ _PAGE_JS = """() => {
   const bad = [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src);
   const links = [...document.querySelectorAll('a[href]')].map(a => a.href);
   const overflow = [...document.querySelectorAll('div.cell_input pre, div.cell_output pre')]
-      .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText.split('\\n').find(l => l.length > 80) || e.innerText.slice(0, 80));
+      .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.split('\\n').find(l => l.length > 80) || e.textContent.slice(0, 80));  // hidden inputs have no innerText
   const clone = document.querySelector('main').cloneNode(true);
   clone.querySelectorAll('pre, code, script, style, mjx-container, .cell_input').forEach(e => e.remove());
   return {bad, links, overflow, prose: clone.innerText, math: document.querySelectorAll('mjx-container').length,

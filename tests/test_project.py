@@ -88,3 +88,19 @@ def test_the_table_of_contents_lists_the_chapters_in_order():
     assert executed == [*CHAPTERS, "execution"]  # the execution page is written by the build beside the chapters
     assert all((ROOT / f"notebooks/{c}.py").is_file() for c in CHAPTERS)
     assert all((ROOT / f"{f}.md").is_file() for f in files(toc) if not f.startswith("book/executed/"))
+
+
+def test_every_code_line_the_book_shows_fits_its_cell():
+    """The browser test (slow) measures overflow in the built page; this catches it in a second. A code
+    line of more than 79 characters scrolls sideways in the book's cell (hidden inputs too, once opened);
+    the parameters cell is shown from the injected values, wrapped by the build."""
+    import jupytext
+
+    long = []
+    for chapter in CHAPTERS:
+        for cell in jupytext.read(ROOT / "notebooks" / f"{chapter}.py").cells:
+            tags = cell.metadata.get("tags", [])
+            if cell.cell_type != "code" or {"parameters", "remove-cell", "remove-input"} & set(tags):
+                continue
+            long += [f"{chapter}: {line}" for line in cell.source.splitlines() if len(line) > 79]
+    assert not long, "\n".join(long)
