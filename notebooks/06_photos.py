@@ -79,6 +79,7 @@ from artlib.evaluate.camera import (
 )
 from artlib.evaluate.real import (
     camera_rule_check,
+    cut_boxed_people,
     detection_table,
     own_placement_percentiles,
     read_real_photos,
@@ -326,7 +327,8 @@ world_test
 # real photos:
 
 # %%
-own = own_placement_percentiles(verifiers, people, cfg)
+cuts = cut_boxed_people(people, cfg)  # each boxed person cut out once
+own = own_placement_percentiles(verifiers, people, cfg, cuts=cuts)
 by_split = own.groupby("split")[list(verifiers)].agg(["mean", "count"])
 by_split
 
@@ -367,7 +369,7 @@ own
 # heights' is.
 
 # %%
-rule = camera_rule_check(verifiers, people, cfg)
+rule = camera_rule_check(verifiers, people, cfg, cuts=cuts)
 rule.drop(columns="heights")
 
 # %% mystnb={"figure": {"caption": "The camera rule on real photos of people on one ground: each person's true height against the feet's row, beside the height each verifier prefers at those feet.", "name": "fig-camera-rule-real"}}

@@ -326,6 +326,12 @@ def test_own_placement_percentile_and_camera_rule_by_formula(shipped, monkeypatc
     rule = R.camera_rule_check({"tall": None}, {"g": ground}, PhotoConfig(), scales=5)
     assert rule.loc["g", "tall at the top"] == 2  # a head that always wants the tallest saturates
     assert rule.loc["g", "heights"]["tall"] == [pytest.approx(min(rule.loc["g", "heights"]["feet"]))] * 2
+    # people cut out once are shared: with the cuts given, nobody is cut out again and the tables agree
+    cuts = R.cut_boxed_people({**one, "g": ground}, PhotoConfig())
+    monkeypatch.setattr(R, "_person", lambda *a, **k: pytest.fail("cut out again"))
+    assert R.own_placement_percentiles({"tall": None}, one, PhotoConfig(), grid=(4, 4, 5), cuts=cuts).equals(table)
+    again = R.camera_rule_check({"tall": None}, {"g": ground}, PhotoConfig(), scales=5, cuts=cuts)
+    assert again.drop(columns="heights").equals(rule.drop(columns="heights"))
 
 
 def test_the_photo_measures_of_no_photos_are_empty_tables():

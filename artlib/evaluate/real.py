@@ -15,6 +15,7 @@ unpacks; nothing is fetched at run time. Every person whole enough to judge is b
   placements by the spatial head (a percentile; chance is 50).
 * :func:`camera_rule_check`: on photos of several people on one ground, do the verifier's
   preferred heights grow with the feet's distance below the horizon, as the true heights do?
+* :func:`cut_boxed_people`: every boxed person cut out once, for the two measures above.
 """
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ import pandas as pd
 from ..compose import box_iou
 from ..files import ImageFileError, atomic_write_bytes, read_json, read_photo, write_png
 
-__all__ = ["REAL_PEOPLE", "RealPhoto", "camera_rule_check", "detection_table", "extract_debian_photos",
-           "own_placement_percentiles", "read_real_photos"]
+__all__ = ["REAL_PEOPLE", "RealPhoto", "camera_rule_check", "cut_boxed_people", "detection_table",
+           "extract_debian_photos", "own_placement_percentiles", "read_real_photos"]
 
 #: The photos, their sources and the people boxed by eye.
 REAL_PEOPLE = read_json(Path(__file__).with_name("real_people.json"))["photos"]
@@ -180,21 +181,33 @@ def _scorer(verifier, sprite, bg, labels):
     return PlacementScorer(verifier, sprite, small, lab), (s, s)
 
 
-def own_placement_percentiles(verifiers: dict, photos: dict[str, RealPhoto], cfg, grid=(8, 8, 9)) -> pd.DataFrame:
+def cut_boxed_people(photos: dict[str, RealPhoto], cfg, only_ground: bool = False) -> dict[str, list[tuple]]:
+    """Every boxed person of every photo cut out once (:func:`_person`), by photo: the input that
+    :func:`own_placement_percentiles` and :func:`camera_rule_check` share (each cut-out costs a
+    segmentation, a fill and a parse of the whole photo). ``only_ground``: photos of people on one
+    ground only."""
+    return {name: [_person(ph, k, cfg) for k in range(len(ph.boxes))]
+            for name, ph in photos.items() if ph.ground or not only_ground}
+
+
+def own_placement_percentiles(verifiers: dict, photos: dict[str, RealPhoto], cfg, grid=(8, 8, 9),
+                              cuts: dict[str, list[tuple]] | None = None) -> pd.DataFrame:
     """For every boxed person and each verifier: the percentile of the person's own placement
     among the feasible cells of ``grid`` by the spatial head (100: above every cell; chance 50).
 
     The photo's hole is filled and parsed; background and parsing map are resized to the
     verifier's square input, and placements are fractions of the canvas, so they carry over. A
     person cut by the photo's bottom edge is ranked among placements with the cut on the bottom
-    edge (:attr:`artlib.adjust.AdjustConfig.feet_at_bottom`).
+    edge (:attr:`artlib.adjust.AdjustConfig.feet_at_bottom`). ``cuts``: the people already cut
+    out (:func:`cut_boxed_people`), else they are cut out here.
     """
     from ..adjust import AdjustConfig, grid_placements
 
+    cuts = cut_boxed_people(photos, cfg) if cuts is None else cuts
     rows = []
     for name, ph in photos.items():
         for k in range(len(ph.boxes)):
-            sprite, own, bg, labels = _person(ph, k, cfg)
+            sprite, own, bg, labels = cuts[name][k]
             row = {"photo": name, "person": k + 1, "split": ph.split, "cut": ph.cut[k]}
             for vname, verifier in verifiers.items():
                 scorer, hw = _scorer(verifier, sprite, bg, labels)
@@ -208,7 +221,8 @@ def own_placement_percentiles(verifiers: dict, photos: dict[str, RealPhoto], cfg
     return pd.DataFrame(rows, columns=["photo", "person", "split", "cut", *verifiers]).set_index(["photo", "person"])
 
 
-def camera_rule_check(verifiers: dict, photos: dict[str, RealPhoto], cfg, scales: int = 40) -> pd.DataFrame:
+def camera_rule_check(verifiers: dict, photos: dict[str, RealPhoto], cfg, scales: int = 40,
+                      cuts: dict[str, list[tuple]] | None = None) -> pd.DataFrame:
     """On each photo of people on one ground: per person, the true height and the height each
     verifier prefers (the best of ``scales`` heights, geometric from 0.02 to the highest feet, at the person's
     own feet, one range for all people of the photo), and per verifier the Spearman correlation of preferred height with feet row.
@@ -218,13 +232,15 @@ def camera_rule_check(verifiers: dict, photos: dict[str, RealPhoto], cfg, scales
     Returns one row per photo: ``true`` and each verifier's correlation, how many of the people
     each verifier gives the range's largest height (a preference that saturates there carries no
     rule), the median ratio of preferred to true height, and the heights themselves. With no
-    photo of people on one ground the frame is empty, with the same columns.
+    photo of people on one ground the frame is empty, with the same columns. ``cuts`` as in
+    :func:`own_placement_percentiles`.
     """
+    cuts = cut_boxed_people(photos, cfg, only_ground=True) if cuts is None else cuts
     rows = []
     for name, ph in photos.items():
         if not ph.ground:
             continue
-        people = [_person(ph, k, cfg) for k in range(len(ph.boxes))]
+        people = cuts[name]
         feet = [p[1].y for p in people]
         true = [p[1].scale for p in people]
         # one range of heights for everyone, feasible at every person's feet: a range cut at each
