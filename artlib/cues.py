@@ -54,6 +54,7 @@ PRIOR_K_SD = 1.0
 DATA_DECIDES = 0.5
 _SKY = ("sky", "wall")
 
+
 def _ids(labels: LabelSet, names: tuple[str, ...], device: torch.device) -> torch.Tensor:
     return torch.tensor([labels.names.index(n) for n in names if n in labels.names], dtype=torch.int64, device=device)
 
